@@ -1,0 +1,33 @@
+# dw-constructs: the two entry points are `make synth` (main job) and `make test` (whole suite).
+# Both set up what they need (virtualenv, npm packages, generated bindings, tools) idempotently.
+SHELL := /bin/bash
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_SUPPORT_WARNING := 1
+export CHECKPOINT_DISABLE := 1
+export DISABLE_VERSION_CHECK := 1
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: synth test tools bootstrap bindings clean
+
+## Main job: synthesize the default example into cdktf.out/ and print where the JSON is.
+synth: bootstrap
+	$(PY) examples/single_node/main.py
+
+## Whole test suite with the real tools (OpenTofu, helm, provider binaries).
+test: bootstrap tools
+	eval "$$(bash scripts/tools.sh --env)" && $(PY) -m pytest $(PYTEST_ARGS)
+
+bootstrap:
+	bash scripts/bootstrap.sh
+
+## Build the provider bindings (wheel + npm tarball) from the schema; no-op when unchanged.
+bindings:
+	bash scripts/bootstrap.sh
+
+## OpenTofu, helm and provider binaries into ~/.cache/dw-constructs/tools (no-op when cached).
+tools:
+	bash scripts/tools.sh
+
+clean:
+	rm -rf cdktf.out .pytest_cache provider-bindings/datawarehouse/{src,lib,dist,.jsii,tsconfig.json}

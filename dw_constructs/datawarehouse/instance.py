@@ -1,0 +1,52 @@
+"""DataWarehouseInstance: one ``datawarehouse_instance``, protected from destroy by default."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from constructs import Construct
+
+from dw_constructs._construct import lifecycle, raise_problems
+from dw_constructs.datawarehouse import model
+from dw_constructs.datawarehouse.enums import OperationalProfile
+
+
+class DataWarehouseInstance(Construct):
+    """A DataWarehouse instance (see :class:`model.InstanceProps` for props and defaults).
+
+    Attributes:
+        resource: the generated ``Instance`` (Terraform address ``datawarehouse_instance.<...>_Resource_<hash>``).
+        instance_id: the instance id, a token resolved at apply time.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        storage_size_gb: int,
+        replication_factor: int = 1,
+        plugins: Sequence[str] = ("*",),
+        operational_profile: OperationalProfile | str = OperationalProfile.BALANCED,
+        prevent_destroy: bool = True,
+        provider=None,
+    ) -> None:
+        props = model.InstanceProps(
+            name=name, storage_size_gb=storage_size_gb, replication_factor=replication_factor,
+            plugins=tuple(plugins) if isinstance(plugins, (list, tuple)) else plugins,
+            operational_profile=operational_profile, prevent_destroy=prevent_destroy,
+        )
+        raise_problems(type(self).__name__, scope, id, model.validate_instance(props))
+        super().__init__(scope, id)
+        from dw_cdktf_provider_datawarehouse.instance import Instance
+
+        self.props = props
+        self.resource = Instance(
+            self, "Resource", **model.instance_config(props),
+            lifecycle=lifecycle(props.prevent_destroy), provider=provider,
+        )
+
+    @property
+    def instance_id(self) -> str:
+        return self.resource.id

@@ -1,0 +1,102 @@
+"""Plain-Python model of the DataWarehouse constructs: frozen props, one validate function per
+construct, and builders that turn props into Terraform resource arguments (dicts in, dicts out).
+Nothing here imports cdktf or jsii; the construct modules are a thin layer over this one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dw_constructs import _checks as c
+from dw_constructs.datawarehouse.enums import OperationalProfile, value_of
+from dw_constructs.errors import Problem
+
+#: Provider address and version constraint the generated bindings write into required_providers.
+PROVIDER_SOURCE = "datawarehouse/datawarehouse"
+PROVIDER_VERSION_CONSTRAINT = "~> 1.0"
+
+
+@dataclass(frozen=True)
+class ProviderProps:
+    """Connection of the ``datawarehouse`` provider.
+
+    Attributes:
+        host: server host name (e.g. a Service DNS name or a cluster endpoint). Required.
+        password: admin password as a reference (a sensitive variable's value, a secret lookup).
+            Default: - a sensitive ``TerraformVariable`` named ``<id>_password`` is created.
+        port: server port. Default: 5432.
+        username: admin user. Default: "admin".
+        tls_enabled: connect over TLS. Default: True.
+        tls_skip_verify: skip server-certificate verification. Default: False.
+    """
+
+    host: str
+    password: str | None = None
+    port: int = 5432
+    username: str = "admin"
+    tls_enabled: bool = True
+    tls_skip_verify: bool = False
+
+
+def validate_provider(p: ProviderProps) -> list[Problem]:
+    return c.collect(
+        c.non_empty_str("host", p.host),
+        c.int_range("port", p.port, 1, 65535) if not c.is_token(p.port) else [],
+        c.non_empty_str("username", p.username),
+        c.secret_reference("password", p.password),
+        c.boolean("tls_enabled", p.tls_enabled),
+        c.boolean("tls_skip_verify", p.tls_skip_verify),
+    )
+
+
+def provider_config(p: ProviderProps, password: str) -> dict[str, Any]:
+    return {
+        "host": p.host,
+        "port": p.port,
+        "username": p.username,
+        "password": password,
+        "tls_enabled": p.tls_enabled,
+        "tls_skip_verify": p.tls_skip_verify,
+    }
+
+
+@dataclass(frozen=True)
+class InstanceProps:
+    """A ``datawarehouse_instance``.
+
+    Attributes:
+        name: instance name, a DNS-1123 label; changing it replaces the instance. Required.
+        storage_size_gb: reserved storage in GiB, 1..65536. Required.
+        replication_factor: copies of every block, 1..7 (at most the number of nodes). Default: 1.
+        plugins: plugin ids to enable; ``"*"`` enables all installed plugins. Default: ("*",).
+        operational_profile: speed/safety trade-off. Default: OperationalProfile.BALANCED.
+        prevent_destroy: refuse to destroy the instance (and its data) in plan. Default: True.
+    """
+
+    name: str
+    storage_size_gb: int
+    replication_factor: int = 1
+    plugins: tuple[str, ...] = ("*",)
+    operational_profile: OperationalProfile | str = OperationalProfile.BALANCED
+    prevent_destroy: bool = True
+
+
+def validate_instance(p: InstanceProps) -> list[Problem]:
+    return c.collect(
+        c.dns_label("name", p.name),
+        c.int_range("storage_size_gb", p.storage_size_gb, 1, 65536),
+        c.int_range("replication_factor", p.replication_factor, 1, 7),
+        c.str_list("plugins", p.plugins, min_items=1),
+        c.one_of("operational_profile", p.operational_profile, OperationalProfile),
+        c.boolean("prevent_destroy", p.prevent_destroy),
+    )
+
+
+def instance_config(p: InstanceProps) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "storage_size_gb": p.storage_size_gb,
+        "replication_factor": p.replication_factor,
+        "plugins_enabled": list(p.plugins),
+        "operational_profile": value_of(p.operational_profile),
+    }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Idempotent set-up of everything the Python side needs: .venv, the generated provider bindings
+# (npm ci + generator + jsii + pacmak, skipped when the schema is unchanged) and the project
+# installed editable with its dev extras. Safe to run any number of times.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+VENV=${VENV:-$ROOT/.venv}
+PY="$VENV/bin/python"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+if [[ ! -x $PY ]]; then
+  python3 -m venv "$VENV"
+fi
+stamp_of() { cat "$@" | sha256sum | cut -c1-32; }
+
+# 1. Build deps of the wheels (pinned like jsii-pacmak 1.126's requirements-dev.txt).
+if ! "$PY" -c 'import setuptools, wheel, sys; sys.exit(not setuptools.__version__.startswith("75.3."))' 2>/dev/null; then
+  "$PY" -m pip install --quiet "setuptools~=75.3.2" wheel
+fi
+
+# 2. Provider bindings from provider-bindings/datawarehouse/schema.json (no-op when unchanged).
+PYTHON="$PY" bash provider-bindings/datawarehouse/build.sh
+
+# 3. The project (editable) + the bindings wheel; reinstalled only when an input changed.
+WHEELS=provider-bindings/datawarehouse/dist/wheels
+want=$(stamp_of pyproject.toml "$WHEELS"/*.whl)
+if [[ ! -f $VENV/.dw-install-stamp || $(cat "$VENV/.dw-install-stamp") != "$want" ]]; then
+  "$PY" -m pip install --quiet --force-reinstall --no-deps "$WHEELS"/*.whl
+  "$PY" -m pip install --quiet --find-links "$WHEELS" -e ".[dev]"
+  echo "$want" > "$VENV/.dw-install-stamp"
+fi
+echo "bootstrap: ready ($VENV)"

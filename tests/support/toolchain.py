@@ -1,0 +1,60 @@
+"""The verification toolchain for tests: OpenTofu, helm and the provider mirror built by
+scripts/tools.sh. ``toolchain_env()`` gives the environment (TERRAFORM_BINARY_NAME, TF_CLI_CONFIG_FILE,
+TF_PLUGIN_CACHE_DIR, CHECKPOINT_DISABLE) that both ``Testing.to_be_valid_terraform`` and a direct
+``tofu init && tofu validate`` need; conftest exports it before cdktf (and its node kernel) loads."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@functools.lru_cache(maxsize=None)
+def toolchain_env() -> dict[str, str]:
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "tools.sh"), "--env"], check=True, capture_output=True, text=True
+    ).stdout
+    env = {}
+    for line in out.splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
+    return env
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    tofu: Path
+    helm: Path
+    env: dict[str, str]
+
+    def check(self) -> "Toolchain":
+        missing = [str(p) for p in (self.tofu, self.helm, Path(self.env["TF_CLI_CONFIG_FILE"])) if not p.exists()]
+        if missing:
+            raise RuntimeError(f"toolchain not built (run `make tools`): missing {missing}")
+        return self
+
+    def run(self, *args: str | os.PathLike, cwd: os.PathLike | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(a) for a in args], cwd=cwd, env={**os.environ, **self.env}, capture_output=True, text=True, check=check
+        )
+
+    def tofu_validate(self, stack_dir: os.PathLike) -> dict:
+        """`tofu init` (mirror only) then `tofu validate -json`; returns the parsed result."""
+        init = self.run(self.tofu, "init", "-backend=false", "-input=false", "-no-color", cwd=stack_dir, check=False)
+        if init.returncode != 0:
+            raise AssertionError(f"tofu init failed in {stack_dir}:\n{init.stdout}\n{init.stderr}")
+        res = self.run(self.tofu, "validate", "-json", "-no-color", cwd=stack_dir, check=False)
+        return json.loads(res.stdout)
+
+
+def toolchain() -> Toolchain:
+    env = toolchain_env()
+    return Toolchain(tofu=Path(env["DW_TOFU"]), helm=Path(env["DW_HELM"]), env=env).check()
