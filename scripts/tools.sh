@@ -130,7 +130,7 @@ build_step "tofu-$TOFU_VERSION" "$TOFU_BIN" build_tofu
 build_step "helm-$HELM_VERSION" "$HELM_BIN" build_helm
 
 if [[ -f $SCHEMA ]]; then
-  key=$(cat "$SCHEMA" "$ROOT"/tools/dwprovider/*.go "$ROOT/tools/dwprovider/go.mod" | sha256sum | cut -c1-16)
+  key=$(cat "$SCHEMA" "${SCHEMA%.json}.meta.json" "$ROOT"/tools/dwprovider/*.go "$ROOT"/tools/dwprovider/go.{mod,sum} | sha256sum | cut -c1-16)
   DW_BIN="$CACHE/dwprovider/$key/terraform-provider-datawarehouse"
   build_dwprovider_keyed() { mkdir -p "$(dirname "$DW_BIN")"; build_dwprovider "$DW_BIN"; }
   build_step "datawarehouse-provider-$key" "$DW_BIN" build_dwprovider_keyed

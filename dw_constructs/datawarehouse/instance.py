@@ -34,7 +34,7 @@ class DataWarehouseInstance(Construct):
     ) -> None:
         props = model.InstanceProps(
             name=name, storage_size_gb=storage_size_gb, replication_factor=replication_factor,
-            plugins=tuple(plugins) if isinstance(plugins, (list, tuple)) else plugins,
+            plugins=plugins,
             operational_profile=operational_profile, prevent_destroy=prevent_destroy,
         )
         raise_problems(type(self).__name__, scope, id, model.validate_instance(props))

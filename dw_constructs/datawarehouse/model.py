@@ -5,7 +5,7 @@ Nothing here imports cdktf or jsii; the construct modules are a thin layer over 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from dw_constructs import _checks as c
 from dw_constructs.datawarehouse.enums import OperationalProfile, value_of
@@ -76,7 +76,7 @@ class InstanceProps:
     name: str
     storage_size_gb: int
     replication_factor: int = 1
-    plugins: tuple[str, ...] = ("*",)
+    plugins: Sequence[str] = ("*",)
     operational_profile: OperationalProfile | str = OperationalProfile.BALANCED
     prevent_destroy: bool = True
 

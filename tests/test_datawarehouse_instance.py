@@ -1,0 +1,134 @@
+"""DataWarehouseProvider + DataWarehouseInstance: defaults, protection, errors, the default example."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from cdktf import App, TerraformStack, TerraformVariable, Testing
+
+from dw_constructs import PropsError
+from dw_constructs.datawarehouse import DataWarehouseInstance, DataWarehouseProvider, OperationalProfile
+from examples.single_node.main import build
+
+
+@pytest.fixture(scope="module")
+def example_stack():
+    return build(Testing.app())
+
+
+@pytest.fixture(scope="module")
+def example(example_stack) -> dict:
+    return json.loads(Testing.synth(example_stack))
+
+
+def test_example_instance(example):
+    (inst,) = example["resource"]["datawarehouse_instance"].values()
+    assert inst["name"] == "analytics"
+    assert inst["storage_size_gb"] == 100
+    assert inst["operational_profile"] == "Standard"
+    assert inst["plugins_enabled"] == ["*"]
+    assert inst["replication_factor"] == 1
+    assert inst["lifecycle"] == {"prevent_destroy": True}
+
+
+def test_example_address_is_stable(example):
+    """Addresses are public API: renaming them replaces real infrastructure."""
+    assert list(example["resource"]["datawarehouse_instance"]) == ["Warehouse_50B5FE91"]
+    assert list(example["variable"]) == ["data_warehouse_password"]
+    assert list(example["output"]) == ["instance_id"]
+
+
+def test_example_password_is_a_sensitive_variable(example):
+    provider = example["provider"]["datawarehouse"][0]
+    assert provider["password"] == "${var.data_warehouse_password}"
+    assert example["variable"]["data_warehouse_password"]["sensitive"] is True
+    assert provider["host"] == "datawarehouse.datawarehouse.svc.cluster.local" and provider["port"] == 5432
+
+
+def test_example_is_valid_terraform(example_stack, tools):
+    assert Testing.to_be_valid_terraform(Testing.full_synth(example_stack))
+
+
+def test_example_direct_tofu_validate(tools, tmp_path):
+    """The same check without cdktf's matcher: synth to a directory, `tofu init && tofu validate`."""
+    app = App(outdir=str(tmp_path))
+    build(app)
+    app.synth()
+    result = tools.tofu_validate(tmp_path / "stacks" / "single-node")
+    assert result["valid"] is True, result["diagnostics"]
+
+
+def test_synth_is_deterministic(tmp_path):
+    outputs = []
+    for i in range(2):
+        app = App(outdir=str(tmp_path / str(i)))
+        build(app)
+        app.synth()
+        outputs.append((tmp_path / str(i) / "stacks" / "single-node" / "cdk.tf.json").read_bytes())
+    assert outputs[0] == outputs[1]
+    assert str(tmp_path).encode() not in outputs[0], "absolute checkout paths make output machine-specific"
+
+
+def _stack():
+    return TerraformStack(Testing.app(), "s")
+
+
+def test_defaults_and_opt_out_of_protection():
+    stack = _stack()
+    DataWarehouseProvider(stack, "Dw", host="h")
+    DataWarehouseInstance(stack, "Scratch", name="scratch", storage_size_gb=1, prevent_destroy=False)
+    doc = json.loads(Testing.synth(stack))
+    (inst,) = doc["resource"]["datawarehouse_instance"].values()
+    assert "lifecycle" not in inst
+    assert inst["operational_profile"] == OperationalProfile.BALANCED.value
+
+
+def test_password_reference_is_used_as_given():
+    stack = _stack()
+    secret = TerraformVariable(stack, "from_vault", type="string", sensitive=True)
+    p = DataWarehouseProvider(stack, "Dw", host="h", password=secret.string_value)
+    doc = json.loads(Testing.synth(stack))
+    assert p.password_variable is None
+    assert doc["provider"]["datawarehouse"][0]["password"] == "${var.from_vault}"
+    assert list(doc["variable"]) == ["from_vault"]
+
+
+@pytest.mark.parametrize(
+    "kwargs,prop,allowed",
+    [
+        ({"name": "Bad_Name"}, "name", "DNS-1123 label"),
+        ({"storage_size_gb": 0}, "storage_size_gb", "an integer 1..65536"),
+        ({"storage_size_gb": "100"}, "storage_size_gb", "an integer 1..65536"),
+        ({"replication_factor": 8}, "replication_factor", "an integer 1..7"),
+        ({"plugins": []}, "plugins", "at least 1 item"),
+        ({"operational_profile": "Turbo"}, "operational_profile", "'Speed', 'Balanced', 'Standard', 'Strict', 'Paranoid'"),
+        ({"prevent_destroy": "yes"}, "prevent_destroy", "True or False"),
+    ],
+)
+def test_instance_rejects_bad_props(kwargs, prop, allowed):
+    stack = _stack()
+    props = {"name": "ok", "storage_size_gb": 10, **kwargs}
+    with pytest.raises(PropsError) as err:
+        DataWarehouseInstance(stack, "Inst", **props)
+    msg = str(err.value)
+    assert msg.startswith("Invalid props for DataWarehouseInstance at 's/Inst':")
+    assert re.search(rf"- {prop}: got {re.escape(repr(kwargs[prop]))}; allowed: .*{re.escape(allowed)}", msg), msg
+    assert stack.node.try_find_child("Inst") is None, "nothing is created when props are invalid"
+
+
+def test_all_problems_in_one_error():
+    with pytest.raises(ValueError) as err:
+        DataWarehouseInstance(_stack(), "Inst", name="", storage_size_gb=-1, operational_profile="x")
+    assert [p.prop for p in err.value.problems] == ["name", "storage_size_gb", "operational_profile"]
+    assert isinstance(err.value, TypeError)
+
+
+def test_provider_rejects_literal_password_without_echoing_it():
+    with pytest.raises(PropsError) as err:
+        DataWarehouseProvider(_stack(), "Dw", host="h", password="hunter2", port=70000)
+    msg = str(err.value)
+    assert "hunter2" not in msg
+    assert "password: got '<literal hidden>'; allowed: a reference" in msg
+    assert "port: got 70000; allowed: an integer 1..65535" in msg
