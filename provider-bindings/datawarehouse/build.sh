@@ -10,11 +10,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 PYTHON=${PYTHON:-python3}
 export CHECKPOINT_DISABLE=1 JSII_SILENCE_SUPPORT_WARNING=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 export DISABLE_VERSION_CHECK=1
-# @cdktf/commons runs `terraform version` when loaded; give it an empty CLI config so it neither
-# warns about ~/.terraformrc nor looks anywhere else.
-if [[ -z ${TF_CLI_CONFIG_FILE:-} ]]; then
-  TF_CLI_CONFIG_FILE=$(mktemp); trap 'rm -f "$TF_CLI_CONFIG_FILE"' EXIT; export TF_CLI_CONFIG_FILE
-fi
+# @cdktf/commons runs `terraform version` when loaded; give it an empty CLI config of our own so
+# it neither warns about a missing ~/.terraformrc (which this machine's env points at) nor reads one.
+TF_CLI_CONFIG_FILE=$(mktemp); trap 'rm -f "$TF_CLI_CONFIG_FILE"' EXIT; export TF_CLI_CONFIG_FILE
 # Reproducible archives: fixed timestamps (1980-01-01, the zip epoch) and a fixed umask.
 export SOURCE_DATE_EPOCH=315532800
 umask 022
