@@ -180,8 +180,9 @@ def validate_manifest(obj: Mapping[str, Any], *, kubernetes_version: str | None 
         issues += _issues(validator.iter_errors(obj))
 
     if issues:
+        issues = sorted(_dedupe(issues), key=lambda i: (i.path, i.message))
         raise ManifestValidationError(f"{label} failed validation against {what}",
-                                      _tag(_dedupe(issues), label))
+                                      _tag(issues, label))
 
 
 def validate_manifests(objs: Iterable[Mapping[str, Any]], *,
@@ -380,8 +381,7 @@ def _structural_validator_class():
         if value is not True or (instance is None and schema.get("nullable") is True):
             return
         if isinstance(instance, bool) or not isinstance(instance, (int, str)):
-            yield ValidationError(f"expected integer or string, got {_json_type(instance)} "
-                                  f"{_short(instance)}")
+            yield ValidationError(f"expected integer or string, got {_got(instance)}")
 
     def list_type(validator, value, instance, schema):
         if not isinstance(instance, list):
@@ -469,11 +469,18 @@ def _explain(err, prefix: list) -> list[SchemaIssue]:
     if kind == "type":
         types = [value] if isinstance(value, str) else list(value)
         shown = [t for t in types if t != "null"] or types
-        return [SchemaIssue(_fmt_path(path), f"expected {' or '.join(shown)}, got "
-                                             f"{_json_type(instance)} {_short(instance)}")]
+        return [SchemaIssue(_fmt_path(path), f"expected {' or '.join(shown)}, got {_got(instance)}")]
     if kind == "oneOf" and "is valid under each of" in err.message:
         return [SchemaIssue(_fmt_path(path),
                             f"{_short(instance)} matches more than one allowed form")]
+    if kind in ("anyOf", "oneOf") and err.context and all(
+        e.validator == "type" and not e.relative_path for e in err.context
+    ):  # e.g. IntOrString / Quantity: oneOf [{type: string}, {type: integer}]
+        types = [t for e in err.context
+                 for t in ([e.validator_value] if isinstance(e.validator_value, str)
+                           else e.validator_value) if t != "null"]
+        return [SchemaIssue(_fmt_path(path), f"expected {' or '.join(dict.fromkeys(types))}, "
+                                             f"got {_got(instance)}")]
     if kind in ("anyOf", "oneOf") and err.context:
         from jsonschema.exceptions import best_match
 
@@ -511,6 +518,10 @@ def _json_type(value: Any) -> str:
     if isinstance(value, Mapping):
         return "object"
     return type(value).__name__
+
+
+def _got(value: Any) -> str:
+    return "null" if value is None else f"{_json_type(value)} {_short(value)}"
 
 
 def _short(value: Any, limit: int = 60) -> str:
