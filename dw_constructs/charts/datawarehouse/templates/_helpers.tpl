@@ -35,7 +35,7 @@ Fully qualified app name, truncated to 52 characters: the StatefulSet controller
 helm.sh/chart: {{ include "datawarehouse.chart" . }}
 app.kubernetes.io/name: {{ include "datawarehouse.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/version: {{ (default .Chart.AppVersion .Values.image.tag) | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/version: {{ (default .Chart.AppVersion .Values.image.tag) | toString | trunc 63 | trimSuffix "-" | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: datawarehouse
 {{- end }}
@@ -117,7 +117,7 @@ headless Service is rendered) the client Service, so the field always names an e
 
 {{/* Server image reference; the tag defaults to the chart's appVersion. */}}
 {{- define "datawarehouse.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%v" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
 {{/* Image of the helm test pod. */}}
@@ -162,7 +162,9 @@ lint, --dry-run) lookup returns nothing and fresh material is generated.
 {{- if not .Values.auth.existingSecret }}
 {{- $key := .Values.auth.secretKeys.password }}
 {{- $old := lookup "v1" "Secret" .Release.Namespace (include "datawarehouse.secretName" .) }}
-{{- if and $old $old.data (hasKey $old.data $key) }}
+{{- if .Values.auth.password }}
+{{- $_ := set $gen "adminPassword" (.Values.auth.password | b64enc) }}
+{{- else if and $old $old.data (hasKey $old.data $key) }}
 {{- $_ := set $gen "adminPassword" (index $old.data $key) }}
 {{- else }}
 {{- $_ := set $gen "adminPassword" (randAlphaNum 32 | b64enc) }}
