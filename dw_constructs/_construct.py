@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from constructs import Construct
@@ -27,3 +28,28 @@ def lifecycle(prevent_destroy: bool):
     from cdktf import TerraformResourceLifecycle
 
     return TerraformResourceLifecycle(prevent_destroy=True) if prevent_destroy else None
+
+
+def tf_name(*parts: str) -> str:
+    """A Terraform identifier from construct ids/names: ``("DataWarehouse", "password")`` →
+    ``data_warehouse_password``. Used for variable and output names that users type."""
+    words = [re.sub(r"[^0-9a-zA-Z]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", p)) for p in parts]
+    return "_".join(w.strip("_") for w in words if w.strip("_")).lower()
+
+
+def sensitive_variable(scope: Construct, id: str, name: str, description: str):
+    """A sensitive, non-nullable string variable with a stable, readable name."""
+    from cdktf import TerraformVariable
+
+    var = TerraformVariable(scope, id, type="string", sensitive=True, nullable=False, description=description)
+    var.override_logical_id(name)
+    return var
+
+
+def output(scope: Construct, id: str, name: str, value, description: str, sensitive: bool = False):
+    """A TerraformOutput with a stable, readable name (derived by the caller from construct ids)."""
+    from cdktf import TerraformOutput
+
+    out = TerraformOutput(scope, id, value=value, description=description, sensitive=sensitive or None)
+    out.override_logical_id(name)
+    return out

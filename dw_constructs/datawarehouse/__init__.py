@@ -16,12 +16,23 @@ from dw_constructs.datawarehouse.enums import (  # noqa: F401  (plain Python, ch
     VdeReplicationMode,
 )
 
+from dw_constructs.datawarehouse.cluster_model import AntiAffinity, ClusterMode, Endpoint  # noqa: F401
+
 _LAZY = {
     "DataWarehouseProvider": "dw_constructs.datawarehouse.provider",
     "DataWarehouseInstance": "dw_constructs.datawarehouse.instance",
+    "DataWarehouseCluster": "dw_constructs.datawarehouse.cluster",
+    "ReplicatedVde": "dw_constructs.datawarehouse.vde",
+    "DataWarehouseUser": "dw_constructs.datawarehouse.user",
+    "DataWarehousePolicy": "dw_constructs.datawarehouse.policy",
+    "DataWarehousePlugin": "dw_constructs.datawarehouse.plugin",
+    "ReplicationTopology": "dw_constructs.datawarehouse.topology",
+    "InstanceStatus": "dw_constructs.datawarehouse.lookups",
+    "Capabilities": "dw_constructs.datawarehouse.lookups",
+    "PluginCatalog": "dw_constructs.datawarehouse.lookups",
 }
 
-__all__ = sorted([*_LAZY, "CascadeStrategy", "CompressionCodec", "NodeRole", "OperationalProfile",
+__all__ = sorted([*_LAZY, "AntiAffinity", "ClusterMode", "Endpoint", "CascadeStrategy", "CompressionCodec", "NodeRole", "OperationalProfile",
                   "PolicyFeature", "TopologyMode", "VdeReplicationMode"])
 
 

@@ -31,6 +31,7 @@ class DataWarehouseInstance(Construct):
         operational_profile: OperationalProfile | str = OperationalProfile.BALANCED,
         prevent_destroy: bool = True,
         provider=None,
+        depends_on: Sequence = (),
     ) -> None:
         props = model.InstanceProps(
             name=name, storage_size_gb=storage_size_gb, replication_factor=replication_factor,
@@ -44,7 +45,7 @@ class DataWarehouseInstance(Construct):
         self.props = props
         self.resource = Instance(
             self, "Resource", **model.instance_config(props),
-            lifecycle=lifecycle(props.prevent_destroy), provider=provider,
+            lifecycle=lifecycle(props.prevent_destroy), provider=provider, depends_on=list(depends_on) or None,
         )
 
     @property

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from cdktf import TerraformVariable
 from constructs import Construct
 
-from dw_constructs._construct import raise_problems
+from dw_constructs._construct import raise_problems, sensitive_variable, tf_name
 from dw_constructs.datawarehouse import model
-
-
-def _snake(id: str) -> str:
-    return re.sub(r"[^0-9a-zA-Z]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", id)).strip("_").lower()
 
 
 class DataWarehouseProvider(Construct):
@@ -50,11 +44,10 @@ class DataWarehouseProvider(Construct):
 
         self.password_variable: TerraformVariable | None = None
         if password is None:
-            self.password_variable = TerraformVariable(
-                self, "Password", type="string", sensitive=True, nullable=False,
-                description=f"Admin password of the DataWarehouse server behind {self.node.path}.",
+            self.password_variable = sensitive_variable(
+                self, "Password", tf_name(id, "password"),
+                f"Admin password of the DataWarehouse server behind {self.node.path}.",
             )
-            self.password_variable.override_logical_id(f"{_snake(id)}_password")
             password = self.password_variable.string_value
         self.props = props
         self.resource = DatawarehouseProvider(self, "Resource", alias=alias, **model.provider_config(props, password))

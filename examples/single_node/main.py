@@ -1,23 +1,27 @@
 #!/usr/bin/env python
-"""Default example (the README's main job): a DataWarehouse instance managed through the
-generated ``datawarehouse`` provider bindings.
+"""Default example (the README's main job): DataWarehouse single-node on Kubernetes with our Helm
+chart, its datawarehouse provider and instance, a user and a policy.
 
-    python examples/single_node/main.py            # writes cdktf.out/stacks/single-node/cdk.tf.json
-    cdktf synth                                    # same, via cdktf.json
+    python examples/single_node/main.py        # writes cdktf.out/stacks/single-node/cdk.tf.json
+    cdktf synth                                # same app, via cdktf.json
 
-The admin password comes from the sensitive variable ``data_warehouse_password``
-(``TF_VAR_data_warehouse_password``); it never appears in the synthesized JSON.
+Passwords come from sensitive variables (TF_VAR_analytics_admin_password,
+TF_VAR_analytics_analyst_password); they never appear in the synthesized JSON.
 """
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
 
-from cdktf import App, LocalBackend, TerraformOutput, TerraformStack
-from constructs import Construct
+if __package__ in (None, ""):  # run as a script: make `examples` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from dw_constructs.datawarehouse import DataWarehouseInstance, DataWarehouseProvider, OperationalProfile
+from cdktf import App, TerraformStack  # noqa: E402
+from constructs import Construct  # noqa: E402
+
+from dw_constructs.datawarehouse import DataWarehouseCluster, OperationalProfile, PolicyFeature  # noqa: E402
+from examples._common import helm_provider, local_backend, run  # noqa: E402
 
 STACK_NAME = "single-node"
 
@@ -25,30 +29,23 @@ STACK_NAME = "single-node"
 class SingleNodeStack(TerraformStack):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        # A relative state path keeps the synthesized JSON identical in every checkout.
-        LocalBackend(self, path=f"terraform.{id}.tfstate")
-        DataWarehouseProvider(self, "DataWarehouse", host="datawarehouse.datawarehouse.svc.cluster.local")
-        warehouse = DataWarehouseInstance(
+        local_backend(self, id)
+        helm = helm_provider(self)
+        self.warehouse = DataWarehouseCluster(
             self, "Warehouse",
             name="analytics",
             storage_size_gb=100,
             operational_profile=OperationalProfile.STANDARD,
+            helm_provider=helm,
         )
-        TerraformOutput(self, "instance_id", value=warehouse.instance_id, description="DataWarehouse instance id")
+        self.warehouse.add_user("Analyst", username="analyst", roles=["reader"])
+        self.warehouse.add_policy("Retention", name="keep-1y", target_path="/finance/*",
+                                  feature=PolicyFeature.RETENTION, intensity_level=7)
 
 
 def build(app: App) -> SingleNodeStack:
     return SingleNodeStack(app, STACK_NAME)
 
 
-def main() -> None:
-    outdir = os.environ.get("CDKTF_OUTDIR", "cdktf.out")
-    app = App(outdir=outdir)
-    build(app)
-    app.synth()
-    path = os.path.join(outdir, "stacks", STACK_NAME, "cdk.tf.json")
-    print(f"Synthesized Terraform JSON: {os.path.abspath(path)}", file=sys.stderr)
-
-
 if __name__ == "__main__":
-    main()
+    run(build, STACK_NAME)

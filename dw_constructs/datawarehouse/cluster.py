@@ -1,0 +1,210 @@
+"""DataWarehouseCluster: DataWarehouse on Kubernetes (our Helm chart via ``helm_release``) plus
+its ``datawarehouse`` provider and instance, with verbs to attach VDEs, users, policies, plugins
+and replication."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping, Sequence
+
+import yaml
+from constructs import Construct
+
+from dw_constructs._construct import lifecycle, output, raise_problems, sensitive_variable, tf_name
+from dw_constructs.datawarehouse import cluster_model as m
+from dw_constructs.datawarehouse.enums import OperationalProfile, TopologyMode
+from dw_constructs.datawarehouse.model import InstanceProps
+
+
+class DataWarehouseCluster(Construct):
+    """DataWarehouse deployed with the packaged chart, single-node or clustered.
+
+    Props and defaults: :class:`cluster_model.ClusterProps` (same names as the keyword arguments).
+    ``helm_provider`` is the ``HelmProvider`` the release uses (Default: - the stack's default
+    helm provider, which the app must declare).
+
+    Children (ids are stable API): ``Chart`` (TerraformAsset of the chart), ``Release``
+    (helm_release), ``AdminPassword`` (sensitive variable ``<name>_admin_password``, unless
+    ``admin_password`` is given), ``Provider`` (the datawarehouse provider, alias ``<name>``),
+    ``Instance`` (datawarehouse_instance), outputs ``<id>_endpoint_host``, ``<id>_endpoint_port``,
+    ``<id>_instance_id``, ``<id>_admin_secret`` (ids in snake case).
+
+    Subclass hooks: :meth:`build_chart_values` and :meth:`build_instance_props`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        mode: m.ClusterMode | str = m.ClusterMode.SINGLE,
+        replicas: int | None = None,
+        storage_size_gb: int = 100,
+        storage_class: str | None = None,
+        operational_profile: OperationalProfile | str = OperationalProfile.BALANCED,
+        plugins: Sequence[str] = ("*",),
+        tls_enabled: bool = True,
+        tls_secret_name: str | None = None,
+        replication_factor: int | None = None,
+        namespace: str = "datawarehouse",
+        create_namespace: bool = True,
+        anti_affinity: m.AntiAffinity | str = m.AntiAffinity.SOFT,
+        admin_username: str = "admin",
+        admin_password: str | None = None,
+        admin_secret_name: str | None = None,
+        chart_values: Mapping[str, Any] | None = None,
+        prevent_destroy: bool = True,
+        release_timeout_seconds: int = 600,
+        helm_provider=None,
+    ) -> None:
+        props = m.ClusterProps(
+            name=name, mode=mode, replicas=replicas, storage_size_gb=storage_size_gb,
+            storage_class=storage_class, operational_profile=operational_profile, plugins=plugins,
+            tls_enabled=tls_enabled, tls_secret_name=tls_secret_name, replication_factor=replication_factor,
+            namespace=namespace, create_namespace=create_namespace, anti_affinity=anti_affinity,
+            admin_username=admin_username, admin_password=admin_password, admin_secret_name=admin_secret_name,
+            chart_values=chart_values if chart_values is not None else {}, prevent_destroy=prevent_destroy,
+            release_timeout_seconds=release_timeout_seconds,
+        )
+        raise_problems(type(self).__name__, scope, id, m.validate_cluster(props))
+        super().__init__(scope, id)
+        self.props = props
+        self._build(id, helm_provider)
+
+    # --- subclass hooks (plain Python; called once, before any child exists) --------------
+
+    def build_chart_values(self, props: m.ClusterProps) -> dict[str, Any]:
+        """Chart values for the release. Override to adjust (call super() and modify)."""
+        return m.chart_values(props)
+
+    def build_instance_props(self, props: m.ClusterProps) -> InstanceProps:
+        """Props of the datawarehouse_instance. Override to adjust (e.g. with dataclasses.replace)."""
+        return props.instance_props()
+
+    # --- construction ---------------------------------------------------------------------
+
+    def _build(self, id: str, helm_provider) -> None:
+        from cdktf import AssetType, TerraformAsset
+        from cdktf_cdktf_provider_helm.release import Release, ReleaseSetSensitive
+
+        from dw_constructs.charts import chart_path
+        from dw_constructs.datawarehouse.instance import DataWarehouseInstance
+        from dw_constructs.datawarehouse.model import validate_instance
+        from dw_constructs.datawarehouse.provider import DataWarehouseProvider
+
+        p = self.props
+        values = self.build_chart_values(p)
+        instance_props = self.build_instance_props(p)
+        raise_problems(type(self).__name__, self.node.scope, id,
+                       [dataclasses.replace(q, prop=f"instance.{q.prop}") for q in validate_instance(instance_props)])
+
+        password = p.admin_password
+        self.admin_password_variable = None
+        if password is None:
+            self.admin_password_variable = sensitive_variable(
+                self, "AdminPassword", tf_name(p.name, "admin_password"),
+                f"Admin password of DataWarehouse {p.name!r} (release and provider).",
+            )
+            password = self.admin_password_variable.string_value
+
+        chart = TerraformAsset(self, "Chart", path=str(chart_path()), type=AssetType.DIRECTORY)
+        self.release = Release(
+            self, "Release", name=p.name, chart=chart.path, namespace=p.namespace,
+            create_namespace=p.create_namespace, values=[yaml.safe_dump(values, sort_keys=True)],
+            # The chart creates <name>-auth from this; an existing Secret already holds it.
+            set_sensitive=None if p.admin_secret_name else [ReleaseSetSensitive(name="auth.password", value=password)],
+            wait=True, timeout=p.release_timeout_seconds, lifecycle=lifecycle(p.prevent_destroy),
+            provider=helm_provider,
+        )
+        # The chart's self-signed certificate (no tls_secret_name) cannot be verified by the provider.
+        self.provider = DataWarehouseProvider(
+            self, "Provider", host=p.host, port=m.DEFAULT_PORT, username=p.admin_username, password=password,
+            tls_enabled=p.tls_enabled, tls_skip_verify=p.tls_enabled and not p.tls_secret_name, alias=p.name,
+        )
+        self.instance = DataWarehouseInstance(
+            self, "Instance", name=instance_props.name, storage_size_gb=instance_props.storage_size_gb,
+            replication_factor=instance_props.replication_factor, plugins=instance_props.plugins,
+            operational_profile=instance_props.operational_profile,
+            prevent_destroy=instance_props.prevent_destroy, provider=self.provider.resource,
+            depends_on=[self.release],
+        )
+        base = tf_name(id)
+        output(self, "EndpointHost", f"{base}_endpoint_host", p.host, f"DataWarehouse {p.name} client host")
+        output(self, "EndpointPort", f"{base}_endpoint_port", m.DEFAULT_PORT, f"DataWarehouse {p.name} client port")
+        output(self, "InstanceId", f"{base}_instance_id", self.instance_id, f"DataWarehouse {p.name} instance id")
+        output(self, "AdminSecret", f"{base}_admin_secret", self.admin_secret_ref,
+               f"Kubernetes Secret holding the admin credentials of {p.name} (a reference, not the value)")
+
+    # --- attributes -----------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> m.Endpoint:
+        """Client endpoint (in-cluster Service DNS name and port)."""
+        return m.Endpoint(host=self.props.host, port=m.DEFAULT_PORT)
+
+    @property
+    def instance_id(self) -> str:
+        return self.instance.instance_id
+
+    @property
+    def admin_secret_ref(self) -> dict[str, str]:
+        """Where the admin credentials live: Secret namespace/name and its keys (no value)."""
+        return {"namespace": self.props.namespace, "name": self.props.admin_secret_name or f"{self.props.name}-auth",
+                "username_key": "username", "password_key": "password"}
+
+    # --- verbs ------------------------------------------------------------------------------
+
+    def add_vde(self, id: str, **props):
+        """A :class:`ReplicatedVde` on this cluster, as a child of the cluster."""
+        from dw_constructs.datawarehouse.vde import ReplicatedVde
+
+        return ReplicatedVde(self, id, cluster=self, **props)
+
+    def add_user(self, id: str, **props):
+        from dw_constructs.datawarehouse.user import DataWarehouseUser
+
+        return DataWarehouseUser(self, id, cluster=self, **props)
+
+    def add_policy(self, id: str, **props):
+        from dw_constructs.datawarehouse.policy import DataWarehousePolicy
+
+        return DataWarehousePolicy(self, id, cluster=self, **props)
+
+    def add_plugin(self, id: str, **props):
+        from dw_constructs.datawarehouse.plugin import DataWarehousePlugin
+
+        return DataWarehousePlugin(self, id, cluster=self, **props)
+
+    def replicate_to(self, id: str, *peers, mode: TopologyMode | str = TopologyMode.ACTIVE_PASSIVE,
+                     sync_interval_seconds: int = 30):
+        """A :class:`ReplicationTopology` with this cluster first and ``peers`` after it."""
+        from dw_constructs.datawarehouse.topology import ReplicationTopology
+
+        return ReplicationTopology(self, id, cluster=self, peers=peers, mode=mode,
+                                   sync_interval_seconds=sync_interval_seconds)
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def status(self, id: str = "Status"):
+        """Live status of this cluster's instance (a data source read at plan time)."""
+        from dw_constructs.datawarehouse.lookups import InstanceStatus
+
+        return InstanceStatus(self, id, instance_id=self.instance_id, provider=self.provider.resource)
+
+    def capabilities(self, id: str = "Capabilities"):
+        from dw_constructs.datawarehouse.lookups import Capabilities
+
+        return Capabilities(self, id, provider=self.provider.resource)
+
+    def plugin_catalog(self, id: str = "PluginCatalog"):
+        from dw_constructs.datawarehouse.lookups import PluginCatalog
+
+        return PluginCatalog(self, id, provider=self.provider.resource)
+
+    @classmethod
+    def lookup_status(cls, scope: Construct, id: str, *, instance_id: str, provider=None):
+        """Status of an instance managed elsewhere (by id), through ``provider``."""
+        from dw_constructs.datawarehouse.lookups import InstanceStatus
+
+        return InstanceStatus(scope, id, instance_id=instance_id, provider=provider)

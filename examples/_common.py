@@ -1,0 +1,30 @@
+"""Shared bits of the example apps: the helm provider they declare and the synth entry point."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable
+
+from cdktf import App, LocalBackend, TerraformStack
+
+
+def helm_provider(stack: TerraformStack):
+    """The stack's helm provider, talking to the cluster of the current kubeconfig context."""
+    from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes
+
+    return HelmProvider(stack, "Helm", kubernetes=HelmProviderKubernetes(config_path="~/.kube/config"))
+
+
+def local_backend(stack: TerraformStack, name: str) -> None:
+    # A relative state path keeps the synthesized JSON identical in every checkout.
+    LocalBackend(stack, path=f"terraform.{name}.tfstate")
+
+
+def run(build: Callable[[App], TerraformStack], stack_name: str) -> None:
+    outdir = os.environ.get("CDKTF_OUTDIR", "cdktf.out")
+    app = App(outdir=outdir)
+    build(app)
+    app.synth()
+    path = os.path.join(outdir, "stacks", stack_name, "cdk.tf.json")
+    print(f"Synthesized Terraform JSON: {os.path.abspath(path)}", file=sys.stderr)

@@ -1,0 +1,54 @@
+#!/usr/bin/env python
+"""Two DataWarehouse clusters replicating active-passive, with a VDE, users and policies."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from cdktf import App, TerraformStack  # noqa: E402
+from constructs import Construct  # noqa: E402
+
+from dw_constructs.datawarehouse import (  # noqa: E402
+    CascadeStrategy,
+    ClusterMode,
+    DataWarehouseCluster,
+    PolicyFeature,
+    TopologyMode,
+    VdeReplicationMode,
+)
+from examples._common import helm_provider, local_backend, run  # noqa: E402
+
+STACK_NAME = "replicated"
+
+
+class ReplicatedStack(TerraformStack):
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        local_backend(self, id)
+        helm = helm_provider(self)
+        self.primary = DataWarehouseCluster(self, "Primary", name="dw-primary", mode=ClusterMode.CLUSTERED,
+                                            namespace="dw-primary", helm_provider=helm)
+        self.standby = DataWarehouseCluster(self, "Standby", name="dw-standby", mode=ClusterMode.CLUSTERED,
+                                            namespace="dw-standby", helm_provider=helm)
+        self.topology = self.primary.replicate_to("Replication", self.standby, mode=TopologyMode.ACTIVE_PASSIVE,
+                                                  sync_interval_seconds=15)
+        self.primary.add_vde("Finance", name="finance", replication_mode=VdeReplicationMode.SYNC)
+        for cluster in (self.primary, self.standby):
+            cluster.add_user("Etl", username="etl", roles=["writer"], mfa_enabled=False)
+        self.primary.add_user("Auditor", username="auditor", roles=["auditor"], mfa_enabled=True)
+        self.primary.add_policy("Masking", name="pii-masking", target_path="/customers/*",
+                                feature=PolicyFeature.MASKING, intensity_level=9,
+                                cascade_strategy=CascadeStrategy.OVERRIDE)
+        self.primary.add_policy("Audit", name="audit-all", target_path="/", feature=PolicyFeature.AUDIT)
+
+
+def build(app: App) -> ReplicatedStack:
+    return ReplicatedStack(app, STACK_NAME)
+
+
+if __name__ == "__main__":
+    run(build, STACK_NAME)
