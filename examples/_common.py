@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Callable
 
 from cdktf import App, LocalBackend, TerraformStack
@@ -27,4 +26,4 @@ def run(build: Callable[[App], TerraformStack], stack_name: str) -> None:
     build(app)
     app.synth()
     path = os.path.join(outdir, "stacks", stack_name, "cdk.tf.json")
-    print(f"Synthesized Terraform JSON: {os.path.abspath(path)}", file=sys.stderr)
+    print(f"Synthesized Terraform JSON: {os.path.abspath(path)}")
