@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the verification tools (OpenTofu, helm, provider binaries) from Go modules into a
-# per-user cache outside the repo, keyed by version. Idempotent: a tool already built (or on
+# Build the verification tools (OpenTofu, helm, schema-serving provider binaries) from Go modules
+# into a per-user cache outside the repo, keyed by version. Idempotent: a tool already built (or on
 # PATH at exactly the pinned version) is reused. Fails loudly when a build fails.
 #
 #   scripts/tools.sh            build what is missing, print a summary
@@ -18,7 +18,6 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 TOFU_BIN="$CACHE/tofu/$TOFU_VERSION/tofu"
 HELM_BIN="$CACHE/helm/$HELM_VERSION/helm"
-DW_PROVIDER_DIR="datawarehouse/datawarehouse/$DW_PROVIDER_VERSION/linux_amd64"
 CLI_CONFIG="$CACHE/tofurc"
 
 print_env() {
@@ -42,14 +41,14 @@ flock 9   # one build at a time per cache (CI and a developer shell may race)
 BUILT=()
 now() { date +%s; }
 
-# build_step NAME TARGET FUNC: run FUNC unless TARGET exists; report the time it took.
+# build_step NAME TARGET FUNC [ARGS...]: run FUNC ARGS unless TARGET exists; report the time.
 build_step() {
-  local name=$1 target=$2 fn=$3 t0
+  local name=$1 target=$2 fn=$3 t0; shift 3
   if [[ -x $target ]]; then echo "tools: $name cached at $target"; return; fi
   t0=$(now)
   echo "tools: building $name (this takes minutes on a cold cache) ..."
   local log="$CACHE/build-$name.log"
-  if ! "$fn" >"$log" 2>&1; then
+  if ! "$fn" "$@" >"$log" 2>&1; then
     echo "tools: FAILED to build $name; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     exit 1
@@ -107,21 +106,46 @@ build_helm() (
   mkdir -p "$(dirname "$HELM_BIN")"; mv "$w/helm" "$HELM_BIN"
 )
 
-# Our datawarehouse provider binary: serves provider-bindings/datawarehouse/schema.json over the
-# plugin protocol so `tofu init/validate` check configurations against the real schema. Keyed by
-# the schema's hash so a schema change rebuilds it.
-SCHEMA="$ROOT/provider-bindings/datawarehouse/schema.json"
-build_dwprovider() {
-  local out="$1" w rc=0; w=$(mktemp -d)
+# Schema-serving provider binaries (tools/dwprovider): each serves one provider schema JSON (the
+# `providers schema -json` format) over plugin protocol 6, so `tofu init/validate` check
+# configurations against the real schema. They cannot plan or apply. See tools/dwprovider/README.md.
+DWP_SRC="$ROOT/tools/dwprovider"
+
+# build_schema_provider SOURCE SCHEMA META OUT: build dwprovider with SCHEMA (and META, or `{}`
+# when META is empty) embedded, check that it serves SOURCE (namespace/type), write OUT.
+build_schema_provider() {
+  local source=$1 schema=$2 meta=$3 out=$4 w rc=0; w=$(mktemp -d)
   # //go:embed cannot reach outside the module, so build a copy with the two JSON files in it.
   # (No RETURN trap: it would outlive this function and fire in the callers, where w is unset.)
-  cp -R "$ROOT/tools/dwprovider/." "$w/" &&
-    cp "$SCHEMA" "$ROOT/provider-bindings/datawarehouse/schema.meta.json" "$w/" &&
+  mkdir -p "$(dirname "$out")" &&
+    cp "$DWP_SRC"/*.go "$DWP_SRC"/go.mod "$DWP_SRC"/go.sum "$w/" &&
+    cp "$schema" "$w/schema.json" &&
+    if [[ -n $meta ]]; then cp "$meta" "$w/schema.meta.json"; else echo '{}' >"$w/schema.meta.json"; fi &&
     (cd "$w" && go build -trimpath -ldflags "-s -w" -o "$out.tmp" .) &&
-    "$out.tmp" -check &&   # the embedded schema and meta load and convert
-    mv "$out.tmp" "$out" || rc=$?
+    "$out.tmp" -check | tee "$w/check.txt" &&   # the embedded schema and meta load and convert
+    grep -q "^ok: [^ ]*/$source (protocol 6)" "$w/check.txt" &&   # ... for the provider we register
+    mv "$out.tmp" "$out" || { rc=$?; rm -f "$out.tmp"; }
   rm -rf "$w"
   return "$rc"
+}
+
+# schema_provider SOURCE VERSION SCHEMA [META]: build (cached by the content hash of the schema,
+# the meta file and the dwprovider sources) and link the binary into the mirror for both hosts.
+schema_provider() {
+  local source=$1 version=$2 schema=$3 meta=${4:-} type=${1#*/} key bin host d f
+  for f in "$schema" ${meta:+"$meta"}; do
+    [[ -f $f ]] || { echo "tools: $f (schema for $source) is missing" >&2; exit 1; }
+  done
+  key=$({ sha256sum "$schema" "$DWP_SRC"/*.go "$DWP_SRC"/go.mod "$DWP_SRC"/go.sum | cut -d' ' -f1
+          if [[ -n $meta ]]; then sha256sum "$meta" | cut -d' ' -f1; else echo "no meta"; fi
+        } | sha256sum | cut -c1-16)
+  bin="$CACHE/dwprovider/$key/terraform-provider-$type"
+  build_step "$type-provider-$key" "$bin" build_schema_provider "$source" "$schema" "$meta" "$bin"
+  for host in registry.opentofu.org registry.terraform.io; do
+    d="$MIRROR/$host/$source/$version/linux_amd64"
+    mkdir -p "$d"
+    ln -sfn "$bin" "$d/terraform-provider-${type}_v$version"
+  done
 }
 
 adopt_from_path tofu "OpenTofu v$TOFU_VERSION" "$TOFU_BIN"
@@ -129,17 +153,14 @@ adopt_from_path helm "$HELM_VERSION" "$HELM_BIN"
 build_step "tofu-$TOFU_VERSION" "$TOFU_BIN" build_tofu
 build_step "helm-$HELM_VERSION" "$HELM_BIN" build_helm
 
-if [[ -f $SCHEMA ]]; then
-  key=$(cat "$SCHEMA" "${SCHEMA%.json}.meta.json" "$ROOT"/tools/dwprovider/*.go "$ROOT"/tools/dwprovider/go.{mod,sum} | sha256sum | cut -c1-16)
-  DW_BIN="$CACHE/dwprovider/$key/terraform-provider-datawarehouse"
-  build_dwprovider_keyed() { mkdir -p "$(dirname "$DW_BIN")"; build_dwprovider "$DW_BIN"; }
-  build_step "datawarehouse-provider-$key" "$DW_BIN" build_dwprovider_keyed
-  for host in registry.opentofu.org registry.terraform.io; do
-    d="$MIRROR/$host/$DW_PROVIDER_DIR"
-    mkdir -p "$d"
-    ln -sfn "$DW_BIN" "$d/terraform-provider-datawarehouse_v$DW_PROVIDER_VERSION"
-  done
-fi
+# One after another: each go build uses all cores, and the later ones reuse the Go build cache.
+schema_provider datawarehouse/datawarehouse "$DW_PROVIDER_VERSION" \
+  "$ROOT/provider-bindings/datawarehouse/schema.json" "$ROOT/provider-bindings/datawarehouse/schema.meta.json"
+# Stand-ins for the real hashicorp providers (tools/provider-schemas/SOURCES.md), for validation.
+schema_provider hashicorp/kubernetes "$K8S_PROVIDER_VERSION" \
+  "$ROOT/tools/provider-schemas/hashicorp-kubernetes-$K8S_PROVIDER_VERSION.json"
+schema_provider hashicorp/helm "$HELM_PROVIDER_VERSION" \
+  "$ROOT/tools/provider-schemas/hashicorp-helm-$HELM_PROVIDER_VERSION.json"
 
 # CLI config: only the filesystem mirror, never the network.
 cat >"$CLI_CONFIG.tmp" <<EOF

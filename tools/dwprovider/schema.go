@@ -1,27 +1,32 @@
 package main
 
-// Loading: schema.json (the `terraform providers schema -json` document) becomes the
-// protocol-v5 schemas, and schema.meta.json becomes the value rules validate.go enforces.
-// Everything is generic: no resource is named in Go.
+// Loading: schema.json (the `terraform providers schema -json` document with one provider)
+// becomes the protocol-6 schemas and functions, and schema.meta.json (optional) becomes the
+// value rules validate.go enforces. Everything is generic: no provider or resource is named in Go.
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov5"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // --- schema.json, as Terraform prints it -------------------------------------------------
 
 type jsonSchemaDoc struct {
-	ProviderSchemas map[string]struct {
-		Provider          jsonSchema            `json:"provider"`
-		ResourceSchemas   map[string]jsonSchema `json:"resource_schemas"`
-		DataSourceSchemas map[string]jsonSchema `json:"data_source_schemas"`
-	} `json:"provider_schemas"`
+	ProviderSchemas map[string]jsonProviderSchema `json:"provider_schemas"`
+}
+
+type jsonProviderSchema struct {
+	Provider                 jsonSchema              `json:"provider"`
+	ResourceSchemas          map[string]jsonSchema   `json:"resource_schemas"`
+	DataSourceSchemas        map[string]jsonSchema   `json:"data_source_schemas"`
+	EphemeralResourceSchemas map[string]jsonSchema   `json:"ephemeral_resource_schemas"`
+	Functions                map[string]jsonFunction `json:"functions"`
 }
 
 type jsonSchema struct {
@@ -39,7 +44,7 @@ type jsonBlock struct {
 
 type jsonAttribute struct {
 	Type            json.RawMessage `json:"type"`
-	NestedType      json.RawMessage `json:"nested_type"`
+	NestedType      *jsonNestedType `json:"nested_type"`
 	Description     string          `json:"description"`
 	DescriptionKind string          `json:"description_kind"`
 	Required        bool            `json:"required"`
@@ -48,6 +53,32 @@ type jsonAttribute struct {
 	Sensitive       bool            `json:"sensitive"`
 	Deprecated      bool            `json:"deprecated"`
 	WriteOnly       bool            `json:"write_only"`
+}
+
+// jsonNestedType is a nested attribute's object type (plugin protocol 6).
+type jsonNestedType struct {
+	Attributes  map[string]jsonAttribute `json:"attributes"`
+	NestingMode string                   `json:"nesting_mode"`
+	MinItems    int64                    `json:"min_items"`
+	MaxItems    int64                    `json:"max_items"`
+}
+
+type jsonFunction struct {
+	Summary            string                  `json:"summary"`
+	Description        string                  `json:"description"`
+	DescriptionKind    string                  `json:"description_kind"`
+	DeprecationMessage string                  `json:"deprecation_message"`
+	ReturnType         json.RawMessage         `json:"return_type"`
+	Parameters         []jsonFunctionParameter `json:"parameters"`
+	VariadicParameter  *jsonFunctionParameter  `json:"variadic_parameter"`
+}
+
+type jsonFunctionParameter struct {
+	Name            string          `json:"name"`
+	Description     string          `json:"description"`
+	DescriptionKind string          `json:"description_kind"`
+	IsNullable      bool            `json:"is_nullable"`
+	Type            json.RawMessage `json:"type"`
 }
 
 type jsonBlockType struct {
@@ -60,7 +91,8 @@ type jsonBlockType struct {
 // --- schema.meta.json: per-attribute facts the schema format cannot hold -----------------
 
 // rule is one attribute's entry. default and force_new are plan-time facts and are not
-// checked here; a nested block's entry holds its attributes' rules under "block".
+// checked here; the entry of a nested block or nested attribute holds the rules of its
+// attributes under "block".
 type rule struct {
 	Allowed []any           `json:"allowed"`
 	Min     *json.Number    `json:"min"`
@@ -69,128 +101,317 @@ type rule struct {
 }
 
 type metaDoc struct {
-	Provider          map[string]rule            `json:"provider"`
-	ResourceSchemas   map[string]map[string]rule `json:"resource_schemas"`
-	DataSourceSchemas map[string]map[string]rule `json:"data_source_schemas"`
+	Provider                 map[string]rule            `json:"provider"`
+	ResourceSchemas          map[string]map[string]rule `json:"resource_schemas"`
+	DataSourceSchemas        map[string]map[string]rule `json:"data_source_schemas"`
+	EphemeralResourceSchemas map[string]map[string]rule `json:"ephemeral_resource_schemas"`
 }
 
 // --- the loaded provider definition ------------------------------------------------------
 
-type definition struct {
-	provider    *tfprotov5.Schema
-	resources   map[string]*tfprotov5.Schema
-	dataSources map[string]*tfprotov5.Schema
-	meta        metaDoc
+// typeDef is one configurable thing (the provider block, a resource, a data source or an
+// ephemeral resource): its protocol schema, its meta rules and its nested-attribute item limits.
+type typeDef struct {
+	schema *tfprotov6.Schema
+	rules  map[string]rule
+	limits map[string]*limits
 }
 
-func load(schemaJSON, metaJSON []byte, address string) (*definition, error) {
+// limits are min_items/max_items of a nested attribute (nested_type), which protocol 6 cannot
+// carry, so validate.go enforces them. nested holds the limits further down (inside nested
+// attributes or nested blocks); a node exists only where some limit is set at or below it.
+type limits struct {
+	min, max int64
+	nested   map[string]*limits
+}
+
+type definition struct {
+	address     string // e.g. registry.terraform.io/hashicorp/helm
+	provider    *typeDef
+	resources   map[string]*typeDef
+	dataSources map[string]*typeDef
+	ephemeral   map[string]*typeDef
+	functions   map[string]*tfprotov6.Function
+	ruleCount   int // meta rules with allowed/min/max, nested ones included
+	limitCount  int // nested attributes with min_items/max_items
+}
+
+// load converts the embedded schema document and its meta sidecar. metaJSON may be empty or
+// `{}`: then only the schema is enforced.
+func load(schemaJSON, metaJSON []byte) (*definition, error) {
 	var doc jsonSchemaDoc
 	if err := json.Unmarshal(schemaJSON, &doc); err != nil {
 		return nil, fmt.Errorf("schema.json: %w", err)
 	}
-	ps, ok := doc.ProviderSchemas[address]
-	if !ok {
-		return nil, fmt.Errorf("schema.json has no provider_schemas[%q]", address)
+	if len(doc.ProviderSchemas) != 1 {
+		return nil, fmt.Errorf("schema.json: provider_schemas must have exactly one entry, has %d: %v",
+			len(doc.ProviderSchemas), sortedKeys(doc.ProviderSchemas))
 	}
-	d := &definition{resources: map[string]*tfprotov5.Schema{}, dataSources: map[string]*tfprotov5.Schema{}}
+	d := &definition{functions: map[string]*tfprotov6.Function{}}
+	var ps jsonProviderSchema
+	for addr, p := range doc.ProviderSchemas {
+		d.address, ps = addr, p
+	}
+	if strings.Count(d.address, "/") != 2 {
+		return nil, fmt.Errorf("schema.json: provider address %q is not host/namespace/type", d.address)
+	}
 	var err error
-	if d.provider, err = convertSchema(ps.Provider); err != nil {
+	if d.provider, err = d.convertSchema(ps.Provider); err != nil {
 		return nil, fmt.Errorf("provider: %w", err)
 	}
-	for name, s := range ps.ResourceSchemas {
-		if d.resources[name], err = convertSchema(s); err != nil {
-			return nil, fmt.Errorf("resource %s: %w", name, err)
+	if d.resources, err = d.convertSchemas("resource", ps.ResourceSchemas); err != nil {
+		return nil, err
+	}
+	if d.dataSources, err = d.convertSchemas("data source", ps.DataSourceSchemas); err != nil {
+		return nil, err
+	}
+	if d.ephemeral, err = d.convertSchemas("ephemeral resource", ps.EphemeralResourceSchemas); err != nil {
+		return nil, err
+	}
+	for name, f := range ps.Functions {
+		if d.functions[name], err = convertFunction(f); err != nil {
+			return nil, fmt.Errorf("function %s: %w", name, err)
 		}
 	}
-	for name, s := range ps.DataSourceSchemas {
-		if d.dataSources[name], err = convertSchema(s); err != nil {
-			return nil, fmt.Errorf("data source %s: %w", name, err)
+
+	var meta metaDoc
+	if len(bytes.TrimSpace(metaJSON)) > 0 {
+		// UseNumber keeps min/max/allowed numbers exact (decoded as json.Number, not float64).
+		dec := json.NewDecoder(bytes.NewReader(metaJSON))
+		dec.UseNumber()
+		if err := dec.Decode(&meta); err != nil {
+			return nil, fmt.Errorf("schema.meta.json: %w", err)
 		}
 	}
-	// UseNumber keeps min/max/allowed numbers exact (decoded as json.Number, not float64).
-	dec := json.NewDecoder(bytes.NewReader(metaJSON))
-	dec.UseNumber()
-	if err := dec.Decode(&d.meta); err != nil {
-		return nil, fmt.Errorf("schema.meta.json: %w", err)
+	d.provider.rules = meta.Provider
+	d.ruleCount = countRules(meta.Provider)
+	for _, part := range []struct {
+		kind  string
+		defs  map[string]*typeDef
+		rules map[string]map[string]rule
+	}{
+		{"resource_schemas", d.resources, meta.ResourceSchemas},
+		{"data_source_schemas", d.dataSources, meta.DataSourceSchemas},
+		{"ephemeral_resource_schemas", d.ephemeral, meta.EphemeralResourceSchemas},
+	} {
+		for name, rules := range part.rules {
+			td, ok := part.defs[name]
+			if !ok {
+				return nil, fmt.Errorf("schema.meta.json: %s.%s is not in schema.json", part.kind, name)
+			}
+			td.rules = rules
+			d.ruleCount += countRules(rules)
+		}
 	}
 	return d, nil
 }
 
-func convertSchema(s jsonSchema) (*tfprotov5.Schema, error) {
-	b, err := convertBlock(s.Block)
+func (d *definition) convertSchemas(kind string, in map[string]jsonSchema) (map[string]*typeDef, error) {
+	out := make(map[string]*typeDef, len(in))
+	for name, s := range in {
+		td, err := d.convertSchema(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", kind, name, err)
+		}
+		out[name] = td
+	}
+	return out, nil
+}
+
+func (d *definition) convertSchema(s jsonSchema) (*typeDef, error) {
+	b, lims, err := d.convertBlock(s.Block)
 	if err != nil {
 		return nil, err
 	}
 	b.Version = s.Version
-	return &tfprotov5.Schema{Version: s.Version, Block: b}, nil
+	return &typeDef{schema: &tfprotov6.Schema{Version: s.Version, Block: b}, limits: lims}, nil
 }
 
-func convertBlock(j jsonBlock) (*tfprotov5.SchemaBlock, error) {
-	b := &tfprotov5.SchemaBlock{
+func (d *definition) convertBlock(j jsonBlock) (*tfprotov6.SchemaBlock, map[string]*limits, error) {
+	b := &tfprotov6.SchemaBlock{
 		Description:     j.Description,
 		DescriptionKind: stringKind(j.DescriptionKind),
 		Deprecated:      j.Deprecated,
 	}
+	var lims map[string]*limits
 	for _, name := range sortedKeys(j.Attributes) {
-		a := j.Attributes[name]
-		if len(a.Type) == 0 {
-			// nested_type (protocol-6 nested attributes) has no protocol-5 form.
-			return nil, fmt.Errorf("attribute %s has no type (nested_type is not supported)", name)
-		}
-		// ParseJSONType reads exactly the type notation Terraform prints ("string",
-		// ["list","string"], ["object",{...}], ...). It is marked for internal use, but it is
-		// the library's own parser of this notation and the version is pinned in go.mod.
-		typ, err := tftypes.ParseJSONType(a.Type) //nolint:staticcheck
+		attr, l, err := d.convertAttribute(name, j.Attributes[name])
 		if err != nil {
-			return nil, fmt.Errorf("attribute %s: type %s: %w", name, a.Type, err)
+			return nil, nil, err
 		}
-		b.Attributes = append(b.Attributes, &tfprotov5.SchemaAttribute{
-			Name:            name,
-			Type:            typ,
-			Description:     a.Description,
-			DescriptionKind: stringKind(a.DescriptionKind),
-			Required:        a.Required,
-			Optional:        a.Optional,
-			Computed:        a.Computed,
-			Sensitive:       a.Sensitive,
-			Deprecated:      a.Deprecated,
-			WriteOnly:       a.WriteOnly,
-		})
+		b.Attributes = append(b.Attributes, attr)
+		lims = addLimits(lims, name, l)
 	}
 	for _, name := range sortedKeys(j.BlockTypes) {
 		bt := j.BlockTypes[name]
-		nested, err := convertBlock(bt.Block)
+		nested, l, err := d.convertBlock(bt.Block)
 		if err != nil {
-			return nil, fmt.Errorf("block %s: %w", name, err)
+			return nil, nil, fmt.Errorf("block %s: %w", name, err)
 		}
 		mode, ok := nestingModes[bt.NestingMode]
 		if !ok {
-			return nil, fmt.Errorf("block %s: unknown nesting_mode %q", name, bt.NestingMode)
+			return nil, nil, fmt.Errorf("block %s: unknown nesting_mode %q", name, bt.NestingMode)
 		}
-		b.BlockTypes = append(b.BlockTypes, &tfprotov5.SchemaNestedBlock{
+		b.BlockTypes = append(b.BlockTypes, &tfprotov6.SchemaNestedBlock{
 			TypeName: name,
 			Block:    nested,
 			Nesting:  mode,
-			MinItems: bt.MinItems,
+			MinItems: bt.MinItems, // block item counts are checked by OpenTofu itself
 			MaxItems: bt.MaxItems,
 		})
+		if l != nil {
+			lims = addLimits(lims, name, &limits{nested: l})
+		}
 	}
-	return b, nil
+	return b, lims, nil
 }
 
-var nestingModes = map[string]tfprotov5.SchemaNestedBlockNestingMode{
-	"single": tfprotov5.SchemaNestedBlockNestingModeSingle,
-	"list":   tfprotov5.SchemaNestedBlockNestingModeList,
-	"set":    tfprotov5.SchemaNestedBlockNestingModeSet,
-	"map":    tfprotov5.SchemaNestedBlockNestingModeMap,
-	"group":  tfprotov5.SchemaNestedBlockNestingModeGroup,
+// convertAttribute converts an attribute with either a type or a nested_type (a nested
+// attribute, whose own attributes may again be nested).
+func (d *definition) convertAttribute(name string, a jsonAttribute) (*tfprotov6.SchemaAttribute, *limits, error) {
+	attr := &tfprotov6.SchemaAttribute{
+		Name:            name,
+		Description:     a.Description,
+		DescriptionKind: stringKind(a.DescriptionKind),
+		Required:        a.Required,
+		Optional:        a.Optional,
+		Computed:        a.Computed,
+		Sensitive:       a.Sensitive,
+		Deprecated:      a.Deprecated,
+		WriteOnly:       a.WriteOnly,
+	}
+	switch {
+	case len(a.Type) > 0 && a.NestedType != nil:
+		return nil, nil, fmt.Errorf("attribute %s has both type and nested_type", name)
+	case a.NestedType != nil:
+		nt := a.NestedType
+		mode, ok := objectNestingModes[nt.NestingMode]
+		if !ok {
+			return nil, nil, fmt.Errorf("attribute %s: unknown nested_type nesting_mode %q", name, nt.NestingMode)
+		}
+		attr.NestedType = &tfprotov6.SchemaObject{Nesting: mode}
+		var children map[string]*limits
+		for _, child := range sortedKeys(nt.Attributes) {
+			c, l, err := d.convertAttribute(child, nt.Attributes[child])
+			if err != nil {
+				return nil, nil, fmt.Errorf("attribute %s: %w", name, err)
+			}
+			attr.NestedType.Attributes = append(attr.NestedType.Attributes, c)
+			children = addLimits(children, child, l)
+		}
+		if nt.MinItems > 0 || nt.MaxItems > 0 {
+			d.limitCount++
+		}
+		if nt.MinItems > 0 || nt.MaxItems > 0 || children != nil {
+			return attr, &limits{min: nt.MinItems, max: nt.MaxItems, nested: children}, nil
+		}
+		return attr, nil, nil
+	case len(a.Type) > 0:
+		// ParseJSONType reads exactly the type notation Terraform prints ("string",
+		// ["list","string"], ["object",{...}], "dynamic", ...). It is marked for internal use,
+		// but it is the library's own parser of this notation and the version is pinned.
+		typ, err := tftypes.ParseJSONType(a.Type) //nolint:staticcheck
+		if err != nil {
+			return nil, nil, fmt.Errorf("attribute %s: type %s: %w", name, a.Type, err)
+		}
+		attr.Type = typ
+		return attr, nil, nil
+	default:
+		return nil, nil, fmt.Errorf("attribute %s has neither type nor nested_type", name)
+	}
 }
 
-func stringKind(s string) tfprotov5.StringKind {
+func addLimits(m map[string]*limits, name string, l *limits) map[string]*limits {
+	if l == nil {
+		return m
+	}
+	if m == nil {
+		m = map[string]*limits{}
+	}
+	m[name] = l
+	return m
+}
+
+func convertFunction(f jsonFunction) (*tfprotov6.Function, error) {
+	ret, err := tftypes.ParseJSONType(f.ReturnType) //nolint:staticcheck
+	if err != nil {
+		return nil, fmt.Errorf("return_type %s: %w", f.ReturnType, err)
+	}
+	out := &tfprotov6.Function{
+		Summary:            f.Summary,
+		Description:        f.Description,
+		DescriptionKind:    stringKind(f.DescriptionKind),
+		DeprecationMessage: f.DeprecationMessage,
+		Return:             &tfprotov6.FunctionReturn{Type: ret},
+		Parameters:         []*tfprotov6.FunctionParameter{},
+	}
+	param := func(p jsonFunctionParameter) (*tfprotov6.FunctionParameter, error) {
+		typ, err := tftypes.ParseJSONType(p.Type) //nolint:staticcheck
+		if err != nil {
+			return nil, fmt.Errorf("parameter %s: type %s: %w", p.Name, p.Type, err)
+		}
+		return &tfprotov6.FunctionParameter{
+			Name:            p.Name,
+			Type:            typ,
+			AllowNullValue:  p.IsNullable,
+			Description:     p.Description,
+			DescriptionKind: stringKind(p.DescriptionKind),
+		}, nil
+	}
+	for _, p := range f.Parameters {
+		fp, err := param(p)
+		if err != nil {
+			return nil, err
+		}
+		out.Parameters = append(out.Parameters, fp)
+	}
+	if f.VariadicParameter != nil {
+		if out.VariadicParameter, err = param(*f.VariadicParameter); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func countRules(rules map[string]rule) int {
+	n := 0
+	for _, r := range rules {
+		if len(r.Allowed) > 0 || r.Min != nil || r.Max != nil {
+			n++
+		}
+		n += countRules(r.Block)
+	}
+	return n
+}
+
+func schemasOf(defs map[string]*typeDef) map[string]*tfprotov6.Schema {
+	out := make(map[string]*tfprotov6.Schema, len(defs))
+	for name, td := range defs {
+		out[name] = td.schema
+	}
+	return out
+}
+
+var nestingModes = map[string]tfprotov6.SchemaNestedBlockNestingMode{
+	"single": tfprotov6.SchemaNestedBlockNestingModeSingle,
+	"list":   tfprotov6.SchemaNestedBlockNestingModeList,
+	"set":    tfprotov6.SchemaNestedBlockNestingModeSet,
+	"map":    tfprotov6.SchemaNestedBlockNestingModeMap,
+	"group":  tfprotov6.SchemaNestedBlockNestingModeGroup,
+}
+
+var objectNestingModes = map[string]tfprotov6.SchemaObjectNestingMode{
+	"single": tfprotov6.SchemaObjectNestingModeSingle,
+	"list":   tfprotov6.SchemaObjectNestingModeList,
+	"set":    tfprotov6.SchemaObjectNestingModeSet,
+	"map":    tfprotov6.SchemaObjectNestingModeMap,
+}
+
+func stringKind(s string) tfprotov6.StringKind {
 	if s == "markdown" {
-		return tfprotov5.StringKindMarkdown
+		return tfprotov6.StringKindMarkdown
 	}
-	return tfprotov5.StringKindPlain
+	return tfprotov6.StringKindPlain
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,9 +1,10 @@
 package main
 
-// Value checks from schema.meta.json: `allowed`, `min` and `max`. Terraform has already
-// checked names, types, required attributes and block counts against the schema before it
-// calls the Validate* RPCs; this adds what the schema format cannot express. Unknown and
-// null values pass: they are checked when (if) they become known.
+// Value checks from schema.meta.json: `allowed`, `min` and `max`, and the min_items/max_items
+// of nested attributes. OpenTofu has already checked names, types, required attributes and
+// block counts against the schema before it calls the Validate* RPCs; this adds what the
+// schema format (or protocol 6) cannot express. Unknown and null values pass: they are
+// checked when (if) they become known.
 
 import (
 	"encoding/json"
@@ -11,36 +12,99 @@ import (
 	"math/big"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov5"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// validateConfig decodes a config against its schema and checks it against rules.
-func validateConfig(schema *tfprotov5.Schema, rules map[string]rule, config *tfprotov5.DynamicValue) []*tfprotov5.Diagnostic {
-	if schema == nil || config == nil || len(rules) == 0 {
+// validateConfig decodes a config against its schema and checks it against the meta rules
+// and the nested-attribute item limits. A panic while decoding becomes a diagnostic.
+func validateConfig(td *typeDef, config *tfprotov6.DynamicValue) (diags []*tfprotov6.Diagnostic) {
+	if td == nil || config == nil || (len(td.rules) == 0 && len(td.limits) == 0) {
 		return nil
 	}
-	v, err := config.Unmarshal(schema.Block.ValueType())
+	defer func() {
+		if r := recover(); r != nil {
+			diags = append(diags, &tfprotov6.Diagnostic{
+				Severity: tfprotov6.DiagnosticSeverityError,
+				Summary:  "Cannot check configuration",
+				Detail:   fmt.Sprintf("dwprovider failed while checking the configuration: %v", r),
+			})
+		}
+	}()
+	v, err := config.Unmarshal(td.schema.Block.ValueType())
 	if err != nil {
-		return []*tfprotov5.Diagnostic{{
-			Severity: tfprotov5.DiagnosticSeverityError,
+		return []*tfprotov6.Diagnostic{{
+			Severity: tfprotov6.DiagnosticSeverityError,
 			Summary:  "Cannot decode configuration",
 			Detail:   err.Error(),
 		}}
 	}
-	return checkBlock(tftypes.NewAttributePath(), v, rules)
+	root := tftypes.NewAttributePath()
+	diags = checkBlock(root, v, td.rules)
+	return append(diags, checkLimits(root, v, td.limits)...)
+}
+
+// checkLimits enforces min_items/max_items of nested attributes, which protocol 6 cannot send
+// to OpenTofu. Unknown and null values pass, as do sets with unknown elements (their final
+// size is not known yet).
+func checkLimits(path *tftypes.AttributePath, obj tftypes.Value, lims map[string]*limits) []*tfprotov6.Diagnostic {
+	if len(lims) == 0 || !obj.IsKnown() || obj.IsNull() {
+		return nil
+	}
+	var attrs map[string]tftypes.Value
+	if err := obj.As(&attrs); err != nil {
+		return []*tfprotov6.Diagnostic{decodeError(path, err)}
+	}
+	var diags []*tfprotov6.Diagnostic
+	for _, name := range sortedKeys(lims) {
+		v, ok := attrs[name]
+		if !ok || !v.IsKnown() || v.IsNull() {
+			continue
+		}
+		l, p := lims[name], path.WithAttributeName(name)
+		elems, paths, err := elements(p, v)
+		if err != nil {
+			diags = append(diags, decodeError(p, err))
+			continue
+		}
+		_, isObject := v.Type().(tftypes.Object)
+		countable := !isObject && (!v.Type().Is(tftypes.Set{}) || v.IsFullyKnown())
+		if countable && l.min > 0 && int64(len(elems)) < l.min {
+			diags = append(diags, itemsError(p, "at least", l.min, len(elems)))
+		}
+		if countable && l.max > 0 && int64(len(elems)) > l.max {
+			diags = append(diags, itemsError(p, "at most", l.max, len(elems)))
+		}
+		for i, e := range elems {
+			diags = append(diags, checkLimits(paths[i], e, l.nested)...)
+		}
+	}
+	return diags
+}
+
+func itemsError(path *tftypes.AttributePath, bound string, limit int64, got int) *tfprotov6.Diagnostic {
+	name, items := pathText(path), "items"
+	if limit == 1 {
+		items = "item"
+	}
+	return &tfprotov6.Diagnostic{
+		Severity:  tfprotov6.DiagnosticSeverityError,
+		Summary:   fmt.Sprintf("Invalid number of items for %s", name),
+		Detail:    fmt.Sprintf("%s must have %s %d %s, has %d.", name, bound, limit, items, got),
+		Attribute: path,
+	}
 }
 
 // checkBlock checks the attributes of one block value (an object) that have rules.
-func checkBlock(path *tftypes.AttributePath, obj tftypes.Value, rules map[string]rule) []*tfprotov5.Diagnostic {
+func checkBlock(path *tftypes.AttributePath, obj tftypes.Value, rules map[string]rule) []*tfprotov6.Diagnostic {
 	if !obj.IsKnown() || obj.IsNull() {
 		return nil
 	}
 	var attrs map[string]tftypes.Value
 	if err := obj.As(&attrs); err != nil {
-		return []*tfprotov5.Diagnostic{decodeError(path, err)}
+		return []*tfprotov6.Diagnostic{decodeError(path, err)}
 	}
-	var diags []*tfprotov5.Diagnostic
+	var diags []*tfprotov6.Diagnostic
 	for _, name := range sortedKeys(rules) {
 		v, ok := attrs[name]
 		if !ok {
@@ -48,7 +112,8 @@ func checkBlock(path *tftypes.AttributePath, obj tftypes.Value, rules map[string
 		}
 		r, p := rules[name], path.WithAttributeName(name)
 		if r.Block != nil {
-			// A nested block: a list/set/map of objects, or one object (single/group).
+			// A nested block or nested attribute: a list/set/map of objects, or one object
+			// (single/group).
 			elems, paths, err := elements(p, v)
 			if err != nil {
 				diags = append(diags, decodeError(p, err))
@@ -64,7 +129,7 @@ func checkBlock(path *tftypes.AttributePath, obj tftypes.Value, rules map[string
 }
 
 // checkValue checks a primitive value, or each element of a collection of primitives.
-func checkValue(path *tftypes.AttributePath, v tftypes.Value, r rule) []*tfprotov5.Diagnostic {
+func checkValue(path *tftypes.AttributePath, v tftypes.Value, r rule) []*tfprotov6.Diagnostic {
 	if !v.IsKnown() || v.IsNull() {
 		return nil
 	}
@@ -72,9 +137,9 @@ func checkValue(path *tftypes.AttributePath, v tftypes.Value, r rule) []*tfproto
 	case tftypes.List, tftypes.Set, tftypes.Map, tftypes.Tuple:
 		elems, paths, err := elements(path, v)
 		if err != nil {
-			return []*tfprotov5.Diagnostic{decodeError(path, err)}
+			return []*tfprotov6.Diagnostic{decodeError(path, err)}
 		}
-		var diags []*tfprotov5.Diagnostic
+		var diags []*tfprotov6.Diagnostic
 		for i, e := range elems {
 			diags = append(diags, checkValue(paths[i], e, r)...)
 		}
@@ -92,7 +157,7 @@ func checkValue(path *tftypes.AttributePath, v tftypes.Value, r rule) []*tfproto
 	if v.Type().Is(tftypes.Number) && (r.Min != nil || r.Max != nil) {
 		var n big.Float
 		if err := v.As(&n); err != nil {
-			return []*tfprotov5.Diagnostic{decodeError(path, err)}
+			return []*tfprotov6.Diagnostic{decodeError(path, err)}
 		}
 		if r.Min != nil && n.Cmp(parseNumber(*r.Min)) < 0 {
 			problem = "is below the minimum " + r.Min.String() + " (allowed: " + rangeText(r) + ")"
@@ -105,8 +170,8 @@ func checkValue(path *tftypes.AttributePath, v tftypes.Value, r rule) []*tfproto
 		return nil
 	}
 	name := pathText(path)
-	return []*tfprotov5.Diagnostic{{
-		Severity:  tfprotov5.DiagnosticSeverityError,
+	return []*tfprotov6.Diagnostic{{
+		Severity:  tfprotov6.DiagnosticSeverityError,
 		Summary:   fmt.Sprintf("Invalid value for %s", name),
 		Detail:    fmt.Sprintf("%s = %s %s.", name, showValue(v), problem),
 		Attribute: path,
@@ -235,9 +300,9 @@ func pathText(p *tftypes.AttributePath) string {
 	return b.String()
 }
 
-func decodeError(path *tftypes.AttributePath, err error) *tfprotov5.Diagnostic {
-	return &tfprotov5.Diagnostic{
-		Severity:  tfprotov5.DiagnosticSeverityError,
+func decodeError(path *tftypes.AttributePath, err error) *tfprotov6.Diagnostic {
+	return &tfprotov6.Diagnostic{
+		Severity:  tfprotov6.DiagnosticSeverityError,
 		Summary:   "Cannot decode configuration value",
 		Detail:    err.Error(),
 		Attribute: path,
