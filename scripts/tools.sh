@@ -18,6 +18,10 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 TOFU_BIN="$CACHE/tofu/$TOFU_VERSION/tofu"
 HELM_BIN="$CACHE/helm/$HELM_VERSION/helm"
+# cdktf CLI (npm), keyed by its lockfile so a pin change installs a new copy.
+CDKTF_KEY=$(cat "$ROOT/tools/cdktf-cli/package.json" "$ROOT/tools/cdktf-cli/package-lock.json" | sha256sum | cut -c1-16)
+CDKTF_DIR="$CACHE/cdktf-cli/$CDKTF_KEY"
+CDKTF_BIN="$CDKTF_DIR/node_modules/.bin/cdktf"
 CLI_CONFIG="$CACHE/tofurc"
 
 print_env() {
@@ -25,6 +29,7 @@ print_env() {
 export DW_TOOLS_CACHE="$CACHE"
 export DW_TOFU="$TOFU_BIN"
 export DW_HELM="$HELM_BIN"
+export DW_CDKTF="$CDKTF_BIN"
 export TERRAFORM_BINARY_NAME="$TOFU_BIN"
 export TF_CLI_CONFIG_FILE="$CLI_CONFIG"
 export TF_PLUGIN_CACHE_DIR="$CACHE/plugin-cache"
@@ -161,6 +166,14 @@ schema_provider hashicorp/kubernetes "$K8S_PROVIDER_VERSION" \
   "$ROOT/tools/provider-schemas/hashicorp-kubernetes-$K8S_PROVIDER_VERSION.json"
 schema_provider hashicorp/helm "$HELM_PROVIDER_VERSION" \
   "$ROOT/tools/provider-schemas/hashicorp-helm-$HELM_PROVIDER_VERSION.json"
+
+build_cdktf_cli() (
+  mkdir -p "$CDKTF_DIR"
+  cp "$ROOT/tools/cdktf-cli/package.json" "$ROOT/tools/cdktf-cli/package-lock.json" "$CDKTF_DIR/"
+  cd "$CDKTF_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  "$CDKTF_BIN" --version
+)
+build_step "cdktf-cli-$CDKTF_KEY" "$CDKTF_BIN" build_cdktf_cli
 
 # CLI config: only the filesystem mirror, never the network.
 cat >"$CLI_CONFIG.tmp" <<EOF

@@ -82,3 +82,33 @@ def test_helm_template_renders_a_tiny_chart(tools, tmp_path):
     assert "name: rel-cm" in out and 'greeting: "hi"' in out
     # built with the client-go ldflags: helm's default kube version is not the 1.20 fallback
     assert f'kube: "v1.{PINS["HELM_KMIN"]}.0"' in out
+
+
+def test_kubernetes_and_helm_stand_ins_validate_against_the_real_schemas(tools):
+    """hashicorp/kubernetes 2.38.0 and hashicorp/helm 3.1.1 schemas (vendored from real builds) are
+    enforced by tofu: a valid stack passes, a namespace without metadata and a release without
+    chart fail with the real providers' diagnostics."""
+    from cdktf import TerraformStack
+    from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes
+    from cdktf_cdktf_provider_helm.release import Release
+    from cdktf_cdktf_provider_kubernetes.namespace import Namespace, NamespaceMetadata
+    from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
+
+    def stack(name):
+        s = TerraformStack(Testing.app(), name)
+        KubernetesProvider(s, "k8s", config_path="~/.kube/config")
+        HelmProvider(s, "helm", kubernetes=HelmProviderKubernetes(config_path="~/.kube/config"))
+        ns = Namespace(s, "ns", metadata=NamespaceMetadata(name="demo"))
+        rel = Release(s, "rel", name="demo", chart="./chart", namespace="demo")
+        return s, ns, rel
+
+    good, _, _ = stack("good")
+    assert Testing.to_be_valid_terraform(Testing.full_synth(good)) is True
+
+    bad, ns, rel = stack("bad")
+    ns.add_override("metadata", None)
+    rel.add_override("chart", None)
+    out = Path(Testing.full_synth(bad)) / "stacks" / "bad"
+    result = tools.tofu_validate(out)
+    summaries = sorted(d["summary"] for d in result["diagnostics"])
+    assert summaries == ["Insufficient metadata blocks", "Missing required argument"], result["diagnostics"]
