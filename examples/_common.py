@@ -20,10 +20,13 @@ def local_backend(stack: TerraformStack, name: str) -> None:
     LocalBackend(stack, path=f"terraform.{name}.tfstate")
 
 
-def run(build: Callable[[App], TerraformStack], stack_name: str) -> None:
+def run(build: Callable[[App], TerraformStack], stack_name: str) -> TerraformStack:
+    """Synthesize into $CDKTF_OUTDIR (default cdktf.out; `cdktf synth` sets it) and say where."""
     outdir = os.environ.get("CDKTF_OUTDIR", "cdktf.out")
+    os.makedirs(outdir, exist_ok=True)  # cdktf creates only the last path component
     app = App(outdir=outdir)
-    build(app)
+    stack = build(app)
     app.synth()
     path = os.path.join(outdir, "stacks", stack_name, "cdk.tf.json")
     print(f"Synthesized Terraform JSON: {os.path.abspath(path)}")
+    return stack

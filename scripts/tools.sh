@@ -18,6 +18,7 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 TOFU_BIN="$CACHE/tofu/$TOFU_VERSION/tofu"
 HELM_BIN="$CACHE/helm/$HELM_VERSION/helm"
+KUSTOMIZE_BIN="$CACHE/kustomize/$KUSTOMIZE_VERSION/kustomize"
 # cdktf CLI (npm), keyed by its lockfile so a pin change installs a new copy.
 CDKTF_KEY=$(cat "$ROOT/tools/cdktf-cli/package.json" "$ROOT/tools/cdktf-cli/package-lock.json" | sha256sum | cut -c1-16)
 CDKTF_DIR="$CACHE/cdktf-cli/$CDKTF_KEY"
@@ -30,6 +31,7 @@ export DW_TOOLS_CACHE="$CACHE"
 export DW_TOFU="$TOFU_BIN"
 export DW_HELM="$HELM_BIN"
 export DW_CDKTF="$CDKTF_BIN"
+export DW_KUSTOMIZE="$KUSTOMIZE_BIN"
 export TERRAFORM_BINARY_NAME="$TOFU_BIN"
 export TF_CLI_CONFIG_FILE="$CLI_CONFIG"
 export TF_PLUGIN_CACHE_DIR="$CACHE/plugin-cache"
@@ -166,6 +168,14 @@ schema_provider hashicorp/kubernetes "$K8S_PROVIDER_VERSION" \
   "$ROOT/tools/provider-schemas/hashicorp-kubernetes-$K8S_PROVIDER_VERSION.json"
 schema_provider hashicorp/helm "$HELM_PROVIDER_VERSION" \
   "$ROOT/tools/provider-schemas/hashicorp-helm-$HELM_PROVIDER_VERSION.json"
+
+build_kustomize() (
+  w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+  GOBIN="$w" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+  "$w/kustomize" version | grep -q "$KUSTOMIZE_VERSION"
+  mkdir -p "$(dirname "$KUSTOMIZE_BIN")"; mv "$w/kustomize" "$KUSTOMIZE_BIN"
+)
+build_step "kustomize-$KUSTOMIZE_VERSION" "$KUSTOMIZE_BIN" build_kustomize
 
 build_cdktf_cli() (
   mkdir -p "$CDKTF_DIR"

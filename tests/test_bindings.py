@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cdktf import App, TerraformStack, TerraformVariable, Testing
+from cdktf import TerraformStack, TerraformVariable, Testing
 
 from dw_cdktf_provider_datawarehouse.data_datawarehouse_capabilities import DataDatawarehouseCapabilities
 from dw_cdktf_provider_datawarehouse.data_datawarehouse_instance_status import DataDatawarehouseInstanceStatus

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import subprocess
 
 import pytest
 import yaml
@@ -255,7 +254,7 @@ def cluster():
 def test_children_reject(cluster, verb, kwargs, expected):
     with pytest.raises(PropsError) as err:
         getattr(cluster, verb)("Child", **kwargs)
-    assert f"at 's/Dw/Child'" in str(err.value)
+    assert "at 's/Dw/Child'" in str(err.value)
     assert expected in str(err.value)
 
 

@@ -33,10 +33,12 @@ def toolchain_env() -> dict[str, str]:
 class Toolchain:
     tofu: Path
     helm: Path
+    kustomize: Path
     env: dict[str, str]
 
     def check(self) -> "Toolchain":
-        missing = [str(p) for p in (self.tofu, self.helm, Path(self.env["TF_CLI_CONFIG_FILE"])) if not p.exists()]
+        needed = (self.tofu, self.helm, self.kustomize, Path(self.env["DW_CDKTF"]), Path(self.env["TF_CLI_CONFIG_FILE"]))
+        missing = [str(p) for p in needed if not p.exists()]
         if missing:
             raise RuntimeError(f"toolchain not built (run `make tools`): missing {missing}")
         return self
@@ -57,4 +59,5 @@ class Toolchain:
 
 def toolchain() -> Toolchain:
     env = toolchain_env()
-    return Toolchain(tofu=Path(env["DW_TOFU"]), helm=Path(env["DW_HELM"]), env=env).check()
+    return Toolchain(tofu=Path(env["DW_TOFU"]), helm=Path(env["DW_HELM"]), kustomize=Path(env["DW_KUSTOMIZE"]),
+                     env=env).check()

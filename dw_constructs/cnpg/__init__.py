@@ -1,0 +1,33 @@
+"""CloudNativePG + PostGIS constructs. ``CnpgPostgisCluster`` loads lazily so
+``import dw_constructs.cnpg`` starts neither the jsii runtime nor the provider bindings; the props
+dataclasses, the model and the version pins are plain Python."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from dw_constructs.cnpg import versions  # noqa: F401  (plain Python, cheap)
+from dw_constructs.cnpg.model import (  # noqa: F401
+    BackupProps,
+    ClusterProps,
+    ClusterResources,
+    EsoProps,
+    Mode,
+    render_tree,
+    sync_policy_contract,
+    write_rendered,
+)
+
+_LAZY = {
+    "CnpgPostgisCluster": "dw_constructs.cnpg.cluster",
+}
+
+__all__ = sorted([*_LAZY, "BackupProps", "ClusterProps", "ClusterResources", "EsoProps", "Mode",
+                  "render_tree", "sync_policy_contract", "versions", "write_rendered"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,372 @@
+"""The plain-Python layer of CnpgPostgisCluster: props validation, builders, render plan,
+contract. Every manifest goes through the shared schema validation (Kubernetes + vendored CRDs)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+import yaml
+
+from dw_constructs import _checks as c
+from dw_constructs.cnpg import model, versions
+from dw_constructs.cnpg.model import BackupProps, ClusterProps, ClusterResources, EsoProps, Mode
+from dw_constructs.validation import validate_manifest, validate_manifests
+from tests.cnpg.support import SENTINELS, literal_secrets
+
+BACKUP = BackupProps(enabled=True, destination_path="s3://backups/wildside-pg", endpoint_url="http://minio.minio:9000")
+ESO = EsoProps(enabled=True, cluster_secret_store_name="vault-backend")
+
+
+def props(**kw) -> ClusterProps:
+    return ClusterProps(**{"mode": Mode.RENDER, "cluster_name": "wildside-pg", **kw})
+
+
+VARIANTS = {
+    "defaults": props(),
+    "backup-managed-secret": props(backup=BACKUP),
+    "backup-eso": props(backup=BACKUP, eso=ESO),
+    "backup-existing-secret": props(backup=dataclasses.replace(BACKUP, existing_credentials_secret="s3-creds",
+                                                               install_plugin=False)),
+    "eso-no-backup": props(eso=ESO),
+    "no-postgis-no-operator": props(postgis_enabled=False, install_operator=False, storage_class="fast-ssd",
+                                    image_name="registry.example/postgis:16", instances=1,
+                                    resources=ClusterResources(cpu_limit="2", memory_limit="4Gi")),
+    "same-namespace": props(operator_namespace="databases"),
+    "split-operator-folder": props(operator_render_dir="platform/operators", backup=BACKUP),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def variant(request):
+    p = VARIANTS[request.param]
+    assert model.validate(p) == []
+    return p
+
+
+def test_every_rendered_manifest_passes_schema_validation(variant):
+    docs = [yaml.safe_load(text) for text in model.render_tree(variant).values()]
+    validate_manifests(docs)  # raises with every problem listed
+
+
+def test_every_apply_manifest_passes_schema_validation(variant):
+    p = dataclasses.replace(variant, mode=Mode.APPLY)
+    items = model.plan(p, s3_values=("${var.x_s3_access_key_id}", "${var.x_s3_secret_access_key}"))
+    for item in items:
+        validate_manifest(item.manifest)
+    for args in (model.operator_release_args(p), model.barman_plugin_release_args(p)):
+        assert args["repository"] == versions.CNPG_CHART_REPOSITORY
+
+
+def test_schema_validation_is_real():
+    """The validator the tests rely on does reject a broken Cluster (so the checks above can fail)."""
+    bad = model.cluster(VARIANTS["backup-eso"])
+    bad["spec"]["instances"] = "three"
+    bad["spec"]["plugins"][0]["isWalArchiver"] = True
+    with pytest.raises(ValueError) as err:
+        validate_manifest(bad)
+    assert "spec.instances" in str(err.value) and "isWalArchiver" in str(err.value)
+
+
+def test_no_null_or_empty_values(variant):
+    def check(obj, path=""):
+        if isinstance(obj, dict):
+            assert obj or not path, f"empty mapping at {path}"
+            for k, val in obj.items():
+                assert val is not None, f"null at {path}.{k}"
+                check(val, f"{path}.{k}")
+        elif isinstance(obj, list):
+            assert obj, f"empty list at {path}"
+            for i, val in enumerate(obj):
+                check(val, f"{path}[{i}]")
+
+    for item in model.render_plan(variant):
+        check(item.manifest)
+
+
+def test_render_paths_defaults():
+    paths = list(model.render_tree(VARIANTS["defaults"]))
+    assert paths == [
+        "platform/sources/cloudnative-pg-repo.yaml",
+        "platform/sources/kustomization.yaml",
+        "platform/databases/namespace-cnpg-system.yaml",
+        "platform/databases/namespace-databases.yaml",
+        "platform/databases/cnpg-operator-helmrelease.yaml",
+        "platform/databases/wildside-pg-cluster.yaml",
+        "platform/databases/wildside-pg-database.yaml",
+        "platform/databases/kustomization.yaml",
+    ]
+
+
+@pytest.mark.parametrize("name,present,absent", [
+    ("backup-managed-secret",
+     {"s3-credentials-secret.yaml", "objectstore.yaml", "scheduled-backup.yaml", "barman-cloud-plugin-helmrelease.yaml"},
+     {"external-secret-backup.yaml", "external-secret-app.yaml"}),
+    ("backup-eso",
+     {"external-secret-superuser.yaml", "external-secret-app.yaml", "external-secret-backup.yaml",
+      "objectstore.yaml", "scheduled-backup.yaml"},
+     {"s3-credentials-secret.yaml"}),
+    ("backup-existing-secret", {"objectstore.yaml", "scheduled-backup.yaml"},
+     {"s3-credentials-secret.yaml", "external-secret-backup.yaml", "barman-cloud-plugin-helmrelease.yaml"}),
+    ("eso-no-backup", {"external-secret-superuser.yaml", "external-secret-app.yaml"},
+     {"objectstore.yaml", "scheduled-backup.yaml", "external-secret-backup.yaml", "s3-credentials-secret.yaml"}),
+    ("no-postgis-no-operator", {"namespace-databases.yaml"},
+     {"wildside-pg-database.yaml", "cnpg-operator-helmrelease.yaml", "namespace-cnpg-system.yaml"}),
+    ("same-namespace", {"namespace-databases.yaml", "cnpg-operator-helmrelease.yaml"}, {"namespace-cnpg-system.yaml"}),
+])
+def test_render_paths_follow_props(name, present, absent):
+    files = {p.rsplit("/", 1)[1] for p in model.render_tree(VARIANTS[name]) if p.startswith("platform/databases/")}
+    assert present <= files
+    assert not absent & files
+    if name == "no-postgis-no-operator":
+        assert not any(p.startswith("platform/sources/") for p in model.render_tree(VARIANTS[name]))
+
+
+def test_operator_files_in_their_own_folder():
+    tree = model.render_tree(VARIANTS["split-operator-folder"])
+    assert [p for p in tree if p.startswith("platform/operators/")] == [
+        "platform/operators/namespace-cnpg-system.yaml",
+        "platform/operators/cnpg-operator-helmrelease.yaml",
+        "platform/operators/barman-cloud-plugin-helmrelease.yaml",
+        "platform/operators/kustomization.yaml",
+    ]
+    assert not any("helmrelease" in p or "cnpg-system" in p for p in tree if p.startswith("platform/databases/"))
+
+
+def test_paths_use_names_from_props():
+    p = props(cluster_name="gis", operator_namespace="cnpg-operator", cluster_namespace="geo")
+    paths = set(model.render_tree(p))
+    assert {"platform/databases/namespace-cnpg-operator.yaml", "platform/databases/namespace-geo.yaml",
+            "platform/databases/gis-cluster.yaml", "platform/databases/gis-database.yaml"} <= paths
+
+
+def test_kustomization_lists_exactly_the_files_of_its_folder(variant):
+    tree = model.render_tree(variant)
+    folders = {p.rsplit("/", 1)[0] for p in tree}
+    for folder in folders:
+        kust = yaml.safe_load(tree[f"{folder}/kustomization.yaml"])
+        files = [p.rsplit("/", 1)[1] for p in tree if p.rsplit("/", 1)[0] == folder and not p.endswith("/kustomization.yaml")]
+        assert kust["resources"] == files
+        assert len(set(files)) == len(files)
+
+
+def test_yaml_is_deterministic_and_keeps_builder_order():
+    a = model.render_tree(VARIANTS["backup-eso"])
+    b = model.render_tree(dataclasses.replace(VARIANTS["backup-eso"]))
+    assert a == b
+    cluster_yaml = a["platform/databases/wildside-pg-cluster.yaml"]
+    assert cluster_yaml.startswith("apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n")
+    assert "&id" not in cluster_yaml and "*id" not in cluster_yaml  # no YAML aliases
+
+
+def test_cluster_postgis_image_initdb_and_plugin():
+    spec = model.cluster(VARIANTS["backup-eso"])["spec"]
+    assert spec["imageName"] == versions.POSTGIS_IMAGES[16]
+    assert re.match(r"^ghcr\.io/cloudnative-pg/postgis:16\.\d+-3\.\d+\.\d+-\d{12}-standard-trixie@sha256:[0-9a-f]{64}$",
+                    spec["imageName"])
+    assert spec["instances"] == 3 and spec["storage"] == {"size": "10Gi"}
+    assert spec["bootstrap"] == {"initdb": {"database": "app", "owner": "app", "secret": {"name": "wildside-pg-app"}}}
+    assert spec["plugins"] == [{"name": "barman-cloud.cloudnative-pg.io", "enabled": True, "isWALArchiver": True,
+                                "parameters": {"barmanObjectName": "wildside-pg-object-store"}}]
+    assert "backup" not in spec, "the in-tree barmanObjectStore is deprecated (removed in CNPG 1.31)"
+    assert "enablePDB" not in spec, "CNPG manages its own PodDisruptionBudgets"
+
+
+def test_no_pdb_anywhere(variant):
+    assert all(item.manifest["kind"] != "PodDisruptionBudget" for item in model.render_plan(variant))
+
+
+def test_database_cr_manages_postgis_extensions_in_dependency_order():
+    db = model.database(VARIANTS["defaults"])
+    assert db["metadata"] == {**db["metadata"], "name": "wildside-pg-app", "namespace": "databases"}
+    spec = db["spec"]
+    assert (spec["name"], spec["owner"], spec["cluster"]) == ("app", "app", {"name": "wildside-pg"})
+    assert [e["name"] for e in spec["extensions"]] == ["postgis", "postgis_topology", "fuzzystrmatch",
+                                                       "postgis_tiger_geocoder"]
+    versions_by_ext = {e["name"]: e.get("version") for e in spec["extensions"]}
+    assert versions_by_ext == {"postgis": versions.POSTGIS_VERSION, "postgis_topology": versions.POSTGIS_VERSION,
+                               "fuzzystrmatch": None, "postgis_tiger_geocoder": versions.POSTGIS_VERSION}
+    assert versions.POSTGIS_VERSION in versions.POSTGIS_IMAGES[16]
+    custom = model.database(props(image_name="registry.example/postgis:16"))
+    assert all("version" not in e for e in custom["spec"]["extensions"]), "unknown image: versions not pinned"
+
+
+def test_eso_secret_names_line_up_with_cluster_and_contract():
+    p = VARIANTS["backup-eso"]
+    spec = model.cluster(p)["spec"]
+    contract = model.sync_policy_contract(p)
+    su, app, s3 = model.external_secret_superuser(p), model.external_secret_app(p), model.external_secret_backup(p)
+    assert spec["enableSuperuserAccess"] is True
+    assert spec["superuserSecret"]["name"] == su["spec"]["target"]["name"] == contract["credentials"]["superuser_secret"]["name"] == "wildside-pg-superuser"
+    assert spec["bootstrap"]["initdb"]["secret"]["name"] == app["spec"]["target"]["name"] == contract["credentials"]["app_secret"]["name"] == "wildside-pg-app"
+    for es in (su, app):
+        tmpl = es["spec"]["target"]["template"]
+        assert tmpl["type"] == "kubernetes.io/basic-auth"
+        assert es["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "vault-backend"}
+    assert su["spec"]["target"]["template"]["data"]["username"] == "postgres"
+    assert app["spec"]["target"]["template"]["data"]["username"] == "app"
+    creds = model.object_store(p)["spec"]["configuration"]["s3Credentials"]
+    assert creds["accessKeyId"]["name"] == creds["secretAccessKey"]["name"] == s3["spec"]["target"]["name"]
+    assert {d["secretKey"] for d in s3["spec"]["data"]} == {creds["accessKeyId"]["key"], creds["secretAccessKey"]["key"]}
+
+
+def test_without_eso_cnpg_generates_the_app_secret():
+    spec = model.cluster(VARIANTS["defaults"])["spec"]
+    assert spec["enableSuperuserAccess"] is False
+    assert "superuserSecret" not in spec and "secret" not in spec["bootstrap"]["initdb"]
+
+
+def test_scheduled_backup_uses_the_plugin():
+    sb = model.scheduled_backup(VARIANTS["backup-managed-secret"])["spec"]
+    assert sb == {"schedule": "0 0 2 * * *", "immediate": True, "backupOwnerReference": "self",
+                  "cluster": {"name": "wildside-pg"}, "method": "plugin",
+                  "pluginConfiguration": {"name": "barman-cloud.cloudnative-pg.io"}}
+
+
+def test_render_mode_secret_holds_flux_variables_only():
+    tree = model.render_tree(VARIANTS["backup-managed-secret"])
+    secret = yaml.safe_load(tree["platform/databases/s3-credentials-secret.yaml"])
+    assert secret["stringData"] == {"ACCESS_KEY_ID": "${CNPG_S3_ACCESS_KEY_ID}",
+                                    "ACCESS_SECRET_KEY": "${CNPG_S3_SECRET_ACCESS_KEY}"}
+    for name, text in tree.items():
+        assert literal_secrets(yaml.safe_load(text)) == [], name
+        assert not any(s in text for s in SENTINELS)
+
+
+def test_sync_policy_contract_shape():
+    contract = model.sync_policy_contract(VARIANTS["backup-eso"])
+    assert contract == {
+        "cluster": {"name": "wildside-pg", "namespace": "databases"},
+        "endpoints": {
+            "primary": {"host": "wildside-pg-rw.databases.svc.cluster.local", "port": 5432},
+            "replica": {"host": "wildside-pg-ro.databases.svc.cluster.local", "port": 5432},
+        },
+        "database": {"name": "app", "owner": "app"},
+        "credentials": {
+            "superuser_secret": {"name": "wildside-pg-superuser", "namespace": "databases"},
+            "app_secret": {"name": "wildside-pg-app", "namespace": "databases"},
+        },
+        "backup": {"destination_path": "s3://backups/wildside-pg", "schedule": "0 0 2 * * *"},
+        "postgis_enabled": True,
+    }
+    assert model.sync_policy_contract(VARIANTS["defaults"])["backup"] is None
+
+
+def test_write_rendered(tmp_path):
+    tree = model.render_tree(VARIANTS["backup-eso"])
+    written = model.write_rendered(tree, tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(tree)
+    for rel, text in tree.items():
+        assert (tmp_path / rel).read_text() == text
+    for bad in ("/etc/passwd", "../escape.yaml", "platform/../../escape.yaml"):
+        with pytest.raises(ValueError):
+            model.write_rendered({bad: "x"}, tmp_path)
+
+
+def test_derive_cluster_name():
+    assert model.derive_cluster_name("WildsidePg") == "wildside-pg"
+    assert model.derive_cluster_name("my_db2") == "my-db2"
+
+
+# -- validation: table-driven, every message names the prop ----------------------------------------
+
+INVALID = [
+    ({"instances": 0}, "instances", "an integer 1..16"),
+    ({"instances": True}, "instances", "an integer 1..16"),
+    ({"storage_size": "10GB"}, "storage_size", "a Kubernetes quantity"),
+    ({"storage_size": "0"}, "storage_size", "greater than zero"),
+    ({"mode": "plan"}, "mode", "'apply', 'render'"),
+    ({"cluster_name": "1db"}, "cluster_name", "DNS-1035 label"),
+    ({"cluster_name": "a" * 51}, "cluster_name", "1..50 chars"),
+    ({"cluster_namespace": "Data_Bases"}, "cluster_namespace", "DNS-1123 label"),
+    ({"postgres_major": 12}, "postgres_major", "one of 14, 15, 16, 17, 18"),
+    ({"database_name": "postgres"}, "database_name", "a name other than 'postgres'"),
+    ({"database_owner": "App-User"}, "database_owner", "a PostgreSQL identifier"),
+    ({"resources": ClusterResources(memory_limit="1GB")}, "resources.memory_limit", "a Kubernetes quantity"),
+    ({"operator_chart_version": "latest"}, "operator_chart_version", "a chart version"),
+    ({"backup": BackupProps(enabled=True)}, "backup.destination_path", "required when backup.enabled"),
+    ({"backup": BackupProps(enabled=True, destination_path="https://bucket/x")}, "backup.destination_path", "'s3://'"),
+    ({"backup": dataclasses.replace(BACKUP, schedule="0 2 * * *")}, "backup.schedule", "6-field cron"),
+    ({"backup": dataclasses.replace(BACKUP, schedule="0 0 25 * * *")}, "backup.schedule", "bad hour field"),
+    ({"backup": dataclasses.replace(BACKUP, retention_policy="30 days")}, "backup.retention_policy", "'<n>d'"),
+    ({"backup": dataclasses.replace(BACKUP, compression="zip")}, "backup.compression", "'gzip'"),
+    ({"backup": dataclasses.replace(BACKUP, endpoint_url="minio:9000")}, "backup.endpoint_url", "'https://'"),
+    ({"eso": EsoProps(enabled=True)}, "eso.cluster_secret_store_name", "required when eso.enabled"),
+    ({"eso": dataclasses.replace(ESO, refresh_interval="hourly")}, "eso.refresh_interval", "a duration"),
+    ({"eso": ESO, "enable_superuser_access": False}, "enable_superuser_access", "True or None when eso.enabled"),
+    ({"cluster_name": "namespace", "cluster_namespace": "cluster"}, "cluster_name", "render path does not collide"),
+    ({"operator_render_dir": "../operators"}, "operator_render_dir", "a relative folder"),
+    ({"operator_render_dir": "/platform"}, "operator_render_dir", "a relative folder"),
+]
+
+
+@pytest.mark.parametrize("kw,prop,allowed", INVALID, ids=[f"{p}-{i}" for i, (_, p, _a) in enumerate(INVALID)])
+def test_validate_names_the_prop(kw, prop, allowed):
+    problems = model.validate(props(**kw))
+    assert [p.prop for p in problems] == [prop], problems
+    assert allowed in problems[0].allowed, problems[0].allowed
+
+
+def test_collision_names_the_path():
+    (problem,) = model.validate(props(cluster_name="namespace", cluster_namespace="cluster"))
+    assert "'platform/databases/namespace-cluster.yaml'" in problem.allowed
+    assert "Namespace 'cluster'" in problem.allowed and "Cluster 'namespace'" in problem.allowed
+    # apply mode writes no files: the same names are fine there
+    assert model.validate(props(mode=Mode.APPLY, cluster_name="namespace", cluster_namespace="cluster")) == []
+
+
+def test_all_problems_at_once():
+    problems = model.validate(props(instances=0, storage_size="10GB", backup=BackupProps(enabled=True, schedule="x"),
+                                    eso=EsoProps(enabled=True)))
+    assert [p.prop for p in problems] == ["instances", "storage_size", "eso.cluster_secret_store_name",
+                                          "backup.destination_path", "backup.schedule"]
+
+
+def test_literal_s3_credentials_are_rejected_without_echo():
+    problems = model.validate(props(mode=Mode.APPLY, backup=dataclasses.replace(BACKUP, secret_access_key="hunter2")))
+    assert [p.prop for p in problems] == ["backup.secret_access_key"]
+    assert "hunter2" not in problems[0].line()
+
+
+def test_references_are_refused_in_render_mode_and_with_eso():
+    ref = "${TfToken[TOKEN.1]}"
+    render = model.validate(props(backup=dataclasses.replace(BACKUP, access_key_id=ref)))
+    assert [p.prop for p in render] == ["backup.access_key_id"] and "render mode" in render[0].allowed
+    eso = model.validate(props(mode=Mode.APPLY, eso=ESO, backup=dataclasses.replace(BACKUP, access_key_id=ref)))
+    assert [p.prop for p in eso] == ["backup.access_key_id"] and "ESO" in eso[0].allowed
+
+
+def test_coerce_accepts_dicts_and_names_unknown_keys():
+    value, problems = model.coerce(BackupProps, {"enabled": True, "destination_path": "s3://b"}, "backup")
+    assert value == BackupProps(enabled=True, destination_path="s3://b") and problems == []
+    _, problems = model.coerce(BackupProps, {"destination": "s3://b"}, "backup")
+    assert problems[0].prop == "backup" and problems[0].value == ["destination"]
+
+
+# -- the generic checks added for this construct ------------------------------------------------------
+
+@pytest.mark.parametrize("value,ok", [
+    ("10Gi", True), ("500m", True), ("1.5", True), ("1e3", True), ("2T", True),
+    ("10GB", False), ("10gi", False), ("Gi", False), ("", False), (10, False), ("-1Gi", False),
+])
+def test_k8s_quantity(value, ok):
+    assert (c.k8s_quantity("q", value) == []) is ok
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("0 0 2 * * *", True), ("*/30 * * * * *", True), ("0 15 3 ? JAN-MAR MON,FRI", True), ("@daily", True),
+    ("0 2 * * *", False), ("0 0 0 0 * * *", False), ("60 0 0 * * *", False), ("0 0 0 32 * *", False),
+    ("0 0 0 * * 7", False), ("0 0 0 * * */0", False), ("0 0 5-1 * * *", False), (None, False),
+])
+def test_cron_with_seconds(value, ok):
+    assert (c.cron_with_seconds("s", value) == []) is ok
+
+
+def test_secret_literal_detector_is_real():
+    assert literal_secrets({"stringData": {"ACCESS_KEY_ID": "AKIAEXAMPLEKEY"}}) == [
+        "stringData.ACCESS_KEY_ID='AKIAEXAMPLEKEY'"]
+    assert literal_secrets({"data": {"password": "hunter2"}}) != []
+    assert literal_secrets({"data": {"password": "${var.db_password}", "ACCESS_KEY_ID": "${CNPG_S3_ACCESS_KEY_ID}"},
+                            "template": {"password": "{{ .password }}"},
+                            "remoteRef": {"property": "password"}}) == []
