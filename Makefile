@@ -8,7 +8,7 @@ export DISABLE_VERSION_CHECK := 1
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: synth test tools bootstrap bindings clean
+.PHONY: synth test tools bootstrap bindings bench clean
 
 ## Main job: synthesize the default example into cdktf.out/ and print where the JSON is.
 synth: bootstrap
@@ -28,6 +28,10 @@ bindings:
 ## OpenTofu, helm and provider binaries into ~/.cache/dw-constructs/tools (no-op when cached).
 tools:
 	bash scripts/tools.sh
+
+## Performance ratios against same-run baselines (benchmarks/); exits non-zero on a missed target.
+bench: bootstrap
+	$(PY) benchmarks/bench_constructs.py
 
 clean:
 	rm -rf cdktf.out .pytest_cache provider-bindings/datawarehouse/{src,lib,dist,.jsii,tsconfig.json}
