@@ -1,0 +1,100 @@
+"""Command line of the policy pack, for CI (like ``conftest test``):
+
+    python -m dw_constructs.governance check cdktf.out [gitops/] [--constraints FILE --tenant NAME]
+    python -m dw_constructs.governance validate constraints.yaml
+    python -m dw_constructs.governance policies
+    python -m dw_constructs.governance schema
+
+``check`` exits 0 when nothing is violated (or in warn-only mode), 1 when something is, 2 on a
+usage error (bad arguments, unreadable or invalid constraints document, missing path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Iterable, Sequence
+
+from dw_constructs.governance.constraints import ConstraintsDocument, PolicyOptions, load_constraints, schema
+from dw_constructs.governance.report import GovernanceError, Report
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+
+
+def check_paths(paths: Iterable[str | os.PathLike], constraints: ConstraintsDocument | str | os.PathLike | None = None,
+                tenant: str | None = None, *, only: Iterable[str] | None = None) -> Report:
+    """The policy pack's report on files/directories (a ``cdktf.out``, a rendered tree)."""
+    from dw_constructs.governance.inputs import read_paths
+    from dw_constructs.governance.policies import run_policies
+
+    options, name = PolicyOptions(), None
+    if constraints is not None:
+        doc = constraints if isinstance(constraints, ConstraintsDocument) else load_constraints(constraints)
+        if tenant is None:
+            raise GovernanceError("--tenant is required with --constraints")
+        t = doc.tenant(tenant)
+        options, name = t.policies, t.name
+    elif tenant is not None:
+        raise GovernanceError("--tenant needs --constraints")
+    return Report.of(run_policies(read_paths(paths), options, name, only=only), name)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from dw_constructs.governance.policies import POLICY_IDS
+
+    parser = argparse.ArgumentParser(
+        prog="python -m dw_constructs.governance",
+        description="Governance for dw-constructs apps: policy pack over synthesized Terraform JSON and "
+                    "rendered Kubernetes manifests; tenant constraints documents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="run the policy pack on a cdktf.out directory, manifest directories or files",
+                           description="Exit 0: no violations (or --warn-only); 1: violations; 2: usage error.")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="cdktf.out directory, manifests directory or file")
+    check.add_argument("--constraints", metavar="FILE", help="tenant constraints document (YAML or JSON)")
+    check.add_argument("--tenant", metavar="NAME", help="tenant whose policy settings apply (needs --constraints)")
+    check.add_argument("--policy", action="append", choices=POLICY_IDS, metavar="ID",
+                       help="run only this policy (repeatable); see the 'policies' command")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+    check.add_argument("--warn-only", action="store_true",
+                       help="print the report but exit 0 (also the default when the tenant's mode is 'warn')")
+    val = sub.add_parser("validate", help="validate a constraints document against the published schema")
+    val.add_argument("file", metavar="FILE")
+    sub.add_parser("policies", help="list the policies with their ids")
+    sub.add_parser("schema", help="print the JSON schema of constraints documents")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "schema":
+            print(json.dumps(schema(), indent=2))
+            return EXIT_OK
+        if args.command == "policies":
+            from dw_constructs.governance.policies import POLICIES
+
+            for pid, fn in POLICIES.items():
+                summary = " ".join((fn.__doc__ or "").split())
+                print(f"{pid}\n    {summary}")
+            return EXIT_OK
+        if args.command == "validate":
+            doc = load_constraints(args.file)
+            print(f"{args.file}: valid constraints document; tenants: {', '.join(sorted(doc.tenants))}")
+            return EXIT_OK
+        doc = load_constraints(args.constraints) if args.constraints else None
+        report = check_paths(args.paths, doc, args.tenant, only=args.policy)
+        warn = args.warn_only or (doc is not None and doc.tenant(args.tenant).mode == "warn")
+    except GovernanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(report.to_json() if args.format == "json" else report.text())
+    if not report.ok and warn:
+        print("warn-only: violations reported, exit 0", file=sys.stderr)
+        return EXIT_OK
+    return EXIT_OK if report.ok else EXIT_VIOLATIONS
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

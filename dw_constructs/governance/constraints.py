@@ -1,0 +1,415 @@
+"""Per-tenant constraints on the constructs of an app: load a constraints document (YAML or JSON,
+validated against ``constraints.schema.json``) and evaluate it over construct records.
+
+Plain Python, dicts and dataclasses in, :class:`~dw_constructs.governance.report.Violation` out;
+the cdktf Aspect (:mod:`dw_constructs.governance.aspect`) is a thin layer that turns a construct tree
+into records. Nothing here imports cdktf or jsii.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import fnmatch
+import importlib
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from dw_constructs.governance.report import GovernanceError, Violation
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "constraints.schema.json"
+
+#: Construct types constraints may name: class name -> its props dataclass ("module:Class"; None:
+#: the construct has no props, so only ``allowed`` and ``max_instances`` apply).
+CONSTRUCT_TYPES: dict[str, str | None] = {
+    "DataWarehouseCluster": "dw_constructs.datawarehouse.cluster_model:ClusterProps",
+    "ReplicatedVde": "dw_constructs.datawarehouse.cluster_model:VdeProps",
+    "DataWarehouseUser": "dw_constructs.datawarehouse.cluster_model:UserProps",
+    "DataWarehousePolicy": "dw_constructs.datawarehouse.cluster_model:PolicyProps",
+    "DataWarehousePlugin": "dw_constructs.datawarehouse.cluster_model:PluginProps",
+    "ReplicationTopology": "dw_constructs.datawarehouse.cluster_model:TopologyProps",
+    "DataWarehouseInstance": "dw_constructs.datawarehouse.model:InstanceProps",
+    "DataWarehouseProvider": "dw_constructs.datawarehouse.model:ProviderProps",
+    "CnpgPostgisCluster": "dw_constructs.cnpg.model:ClusterProps",
+    "InstanceStatus": None,
+    "Capabilities": None,
+    "PluginCatalog": None,
+}
+
+#: The parameter constraint kinds, in the order they are checked and reported.
+PARAMETER_KINDS = ("required", "equals", "allowed", "min", "max")
+
+
+# ------------------------------------------------------------------------------------------------
+# The document
+
+
+@dataclass(frozen=True)
+class ParameterConstraint:
+    """Limits on one prop (dotted for nested props, e.g. ``backup.enabled``)."""
+
+    parameter: str
+    min: Any = None
+    max: Any = None
+    allowed: tuple | None = None
+    equals: Any = None
+    has_equals: bool = False
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TypeConstraints:
+    """What a tenant may do with one construct type."""
+
+    construct_type: str
+    allowed: bool = True
+    max_instances: int | None = None
+    parameters: tuple[ParameterConstraint, ...] = ()
+
+
+@dataclass(frozen=True)
+class HelmRepositoryRef:
+    name: str
+    namespace: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyOptions:
+    """Tenant settings of the policy pack (``policies:`` in the constraints document).
+
+    Attributes:
+        require_backup: CNPG Clusters must archive WAL to a backup store. Default: False.
+        require_storage_class: CNPG Clusters must name a StorageClass. Default: False.
+        helm_repositories: HelmRepositories Flux HelmReleases may use.
+            Default: - the HelmRepositories found in the checked manifests.
+        allow_destroy: globs of construct paths / ``<stack>/<type>.<name>`` whose stateful resources
+            may go without ``prevent_destroy``. Default: ().
+        honor_resource_opt_outs: accept opt-outs recorded with ``governance.allow_destroy()``.
+            Default: True.
+        skip: policy ids not to run. Default: ().
+    """
+
+    require_backup: bool = False
+    require_storage_class: bool = False
+    helm_repositories: tuple[HelmRepositoryRef, ...] = ()
+    allow_destroy: tuple[str, ...] = ()
+    honor_resource_opt_outs: bool = True
+    skip: tuple[str, ...] = ()
+
+    def destroy_allowed(self, *names: str) -> bool:
+        return any(fnmatch.fnmatchcase(n, g) for n in names if n for g in self.allow_destroy)
+
+
+@dataclass(frozen=True)
+class TenantConstraints:
+    """One tenant of a constraints document."""
+
+    name: str
+    mode: str = "enforce"
+    unlisted_constructs: str = "allow"
+    constructs: Mapping[str, TypeConstraints] = field(default_factory=dict)
+    policies: PolicyOptions = field(default_factory=PolicyOptions)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ConstraintsDocument:
+    tenants: Mapping[str, TenantConstraints]
+    source: str = "<constraints>"
+
+    def tenant(self, name: str) -> TenantConstraints:
+        try:
+            return self.tenants[name]
+        except KeyError:
+            raise GovernanceError(f"{self.source}: no tenant {name!r}; tenants: {', '.join(sorted(self.tenants))}") from None
+
+
+def schema() -> dict:
+    """The published JSON schema of constraints documents."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _schema_errors(doc: Any) -> list[str]:
+    try:
+        import jsonschema
+    except ImportError as exc:  # pragma: no cover - jsonschema is a declared dependency
+        raise GovernanceError("validating a constraints document needs jsonschema "
+                              "(pip install 'dw-constructs[governance]')") from exc
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
+
+
+def _props_class(construct_type: str):
+    target = CONSTRUCT_TYPES[construct_type]
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _parameter_problems(construct_type: str, parameter: str) -> list[str]:
+    """The first segment must be a field or property of the type's props (nested ones are checked
+    at evaluation time, where a missing one is a violation)."""
+    cls = _props_class(construct_type)
+    where = f"constructs/{construct_type}/parameters/{parameter}"
+    if cls is None:
+        return [f"{where}: {construct_type} has no props; only 'allowed' and 'max_instances' apply"]
+    head = parameter.split(".")[0]
+    names = {f.name for f in dataclasses.fields(cls)} | {
+        n for n, v in vars(cls).items() if isinstance(v, property)}
+    if head not in names:
+        return [f"{where}: {head!r} is not a prop of {construct_type} ({cls.__module__}.{cls.__name__}); "
+                f"props: {', '.join(sorted(names))}"]
+    return []
+
+
+def _tenant(name: str, raw: Mapping[str, Any]) -> tuple[TenantConstraints, list[str]]:
+    from dw_constructs.governance.policies import POLICY_IDS
+
+    problems: list[str] = []
+    types = {}
+    for ctype, c in (raw.get("constructs") or {}).items():
+        if ctype not in CONSTRUCT_TYPES:
+            problems.append(f"tenants/{name}/constructs/{ctype}: unknown construct type; known: "
+                            + ", ".join(sorted(CONSTRUCT_TYPES)))
+            continue
+        params = []
+        for pname, pc in (c.get("parameters") or {}).items():
+            problems += [f"tenants/{name}/{p}" for p in _parameter_problems(ctype, pname)]
+            params.append(ParameterConstraint(
+                parameter=pname, min=pc.get("min"), max=pc.get("max"),
+                allowed=tuple(pc["allowed"]) if "allowed" in pc else None,
+                equals=pc.get("equals"), has_equals="equals" in pc, required=bool(pc.get("required", False)),
+            ))
+            for bound in ("min", "max"):
+                if isinstance(pc.get(bound), str) and _quantity(pc[bound]) is None:
+                    problems.append(f"tenants/{name}/constructs/{ctype}/parameters/{pname}/{bound}: "
+                                    f"{pc[bound]!r} is not a Kubernetes quantity")
+        types[ctype] = TypeConstraints(ctype, allowed=c.get("allowed", True), max_instances=c.get("max_instances"),
+                                       parameters=tuple(params))
+    pol = raw.get("policies") or {}
+    unknown = sorted(set(pol.get("skip", ())) - set(POLICY_IDS))
+    if unknown:
+        problems.append(f"tenants/{name}/policies/skip: unknown policy id(s) {', '.join(unknown)}; "
+                        f"known: {', '.join(POLICY_IDS)}")
+    options = PolicyOptions(
+        require_backup=pol.get("require_backup", False),
+        require_storage_class=pol.get("require_storage_class", False),
+        helm_repositories=tuple(HelmRepositoryRef(**r) for r in pol.get("helm_repositories", ())),
+        allow_destroy=tuple(pol.get("allow_destroy", ())),
+        honor_resource_opt_outs=pol.get("honor_resource_opt_outs", True),
+        skip=tuple(pol.get("skip", ())),
+    )
+    tenant = TenantConstraints(name=name, mode=raw.get("mode", "enforce"),
+                               unlisted_constructs=raw.get("unlisted_constructs", "allow"),
+                               constructs=types, policies=options, description=raw.get("description", ""))
+    return tenant, problems
+
+
+def parse_constraints(doc: Any, source: str = "<constraints>") -> ConstraintsDocument:
+    """A constraints document from parsed YAML/JSON; raises :class:`GovernanceError` listing every
+    problem (schema errors, unknown construct types, parameters that are not props)."""
+    problems = _schema_errors(doc)
+    if problems:
+        raise GovernanceError(f"{source}: not a valid constraints document:\n" + "\n".join(f"  - {p}" for p in problems))
+    tenants = {}
+    for name, raw in doc["tenants"].items():
+        tenants[name], more = _tenant(name, raw)
+        problems += more
+    if problems:
+        raise GovernanceError(f"{source}: not a valid constraints document:\n" + "\n".join(f"  - {p}" for p in problems))
+    return ConstraintsDocument(tenants, source)
+
+
+def load_constraints(path: str | Path) -> ConstraintsDocument:
+    """Read and validate a constraints document (``.yaml``/``.yml`` or ``.json``)."""
+    import yaml
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GovernanceError(f"cannot read constraints document {p}: {exc.strerror}") from exc
+    try:
+        doc = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise GovernanceError(f"{p}: not valid {'JSON' if p.suffix == '.json' else 'YAML'}: {exc}") from exc
+    return parse_constraints(doc, str(path))
+
+
+# ------------------------------------------------------------------------------------------------
+# Evaluation
+
+
+@dataclass(frozen=True)
+class ConstructRecord:
+    """One construct of the app as the rules see it.
+
+    Attributes:
+        path: the construct path (``stack/Warehouse``).
+        construct_type: the library class it is (or subclasses), e.g. ``DataWarehouseCluster``.
+        props: its validated props (a dataclass or a mapping); None when it has none.
+    """
+
+    path: str
+    construct_type: str
+    props: Any = None
+
+
+def library_type(obj: Any) -> str | None:
+    """The first class in ``type(obj).__mro__`` defined in a ``dw_constructs.`` module (so a user
+    subclass is checked as the library type it extends); None for other constructs."""
+    for cls in type(obj).__mro__:
+        if cls.__module__.startswith("dw_constructs.") and not cls.__name__.startswith("_"):
+            return cls.__name__
+    return None
+
+
+_MISSING = object()
+
+
+def normalize(value: Any) -> Any:
+    """Enum members become their value; tuples become lists; mappings and lists recursively."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [normalize(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): normalize(v) for k, v in value.items()}
+    return value
+
+
+def read_parameter(props: Any, parameter: str) -> Any:
+    """The value of a dotted prop; a None field falls back to the props' ``effective_<name>``
+    property when there is one (``replicas`` -> ``effective_replicas``). ``_MISSING`` if absent."""
+    obj = props
+    for part in parameter.split("."):
+        if isinstance(obj, Mapping):
+            value = obj.get(part, _MISSING)
+        else:
+            value = getattr(obj, part, _MISSING)
+        if value is None and not isinstance(obj, Mapping):
+            value = getattr(obj, f"effective_{part}", None)
+        if value is _MISSING:
+            return _MISSING
+        obj = value
+    return normalize(obj)
+
+
+_QUANTITY_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([KMGTPE]i|[numkMGTPE])?$")
+_SUFFIX = {
+    None: Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
+    "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9, "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15, "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60,
+}
+
+
+def _quantity(text: Any) -> Decimal | None:
+    m = _QUANTITY_RE.match(text) if isinstance(text, str) else None
+    return Decimal(m[1]) * _SUFFIX[m[2]] if m else None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _comparable(value: Any, bound: Any) -> tuple[Any, Any] | None:
+    if _number(bound):
+        return (value, bound) if _number(value) else None
+    qv, qb = _quantity(value), _quantity(bound)
+    return (qv, qb) if qv is not None and qb is not None else None
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+def check_parameter(record: ConstructRecord, pc: ParameterConstraint, tenant: str | None) -> list[Violation]:
+    """Every violation of one parameter constraint by one construct."""
+    rule = f"{record.construct_type}.parameters.{pc.parameter}"
+    value = read_parameter(record.props, pc.parameter) if record.props is not None else _MISSING
+
+    def v(kind: str, constraint: str, message: str, shown: Any = None) -> Violation:
+        return Violation(record.path, pc.parameter, value if shown is None else shown, constraint, message,
+                         f"{rule}.{kind}", tenant)
+
+    if value is _MISSING:
+        return [Violation(record.path, pc.parameter, None, "a readable prop",
+                          f"{record.construct_type} has no prop {pc.parameter!r} to check", f"{rule}.read", tenant)]
+    out = []
+    if pc.required and (value is None or value == "" or value == [] or value == {}):
+        out.append(v("required", "required", "not set"))
+    if pc.has_equals and not _same(value, pc.equals):
+        out.append(v("equals", f"equals {_show(pc.equals)}", "not the required value"))
+    if pc.allowed is not None:
+        allowed = list(pc.allowed)
+        items = value if isinstance(value, list) else [value]
+        bad = [x for x in items if not any(_same(x, a) for a in allowed)]
+        if bad:
+            listing = ", ".join(_show(a) for a in allowed)
+            what = (f"items {', '.join(_show(b) for b in bad)} are not allowed values" if isinstance(value, list)
+                    else "not an allowed value")
+            out.append(v("allowed", f"allowed {listing}", what))
+    for kind, bound in (("min", pc.min), ("max", pc.max)):
+        if bound is None:
+            continue
+        pair = _comparable(value, bound)
+        if pair is None:
+            want = "a number" if _number(bound) else "a Kubernetes quantity"
+            out.append(v(kind, f"{kind} {_show(bound)}", f"not {want}, cannot compare"))
+        elif (pair[0] < pair[1]) if kind == "min" else (pair[0] > pair[1]):
+            out.append(v(kind, f"{kind} {_show(bound)}", "below the minimum" if kind == "min" else "above the maximum"))
+    return out
+
+
+def evaluate(records: Sequence[ConstructRecord], tenant: TenantConstraints) -> list[Violation]:
+    """Every violation of ``tenant``'s constraints by the constructs of one app.
+
+    ``records`` are in construct-tree order (preorder); ``max_instances`` reports each construct
+    beyond the limit, counted in that order. The caller sorts (see ``report.ordered``).
+    """
+    out: list[Violation] = []
+    seen: dict[str, int] = {}
+    for rec in records:
+        tc = tenant.constructs.get(rec.construct_type)
+        seen[rec.construct_type] = n = seen.get(rec.construct_type, 0) + 1
+        if tc is None:
+            if tenant.unlisted_constructs == "deny":
+                out.append(Violation(rec.path, "construct_type", rec.construct_type, "unlisted_constructs: deny",
+                                     f"{rec.construct_type} is not listed for this tenant",
+                                     f"{rec.construct_type}.allowed", tenant.name))
+            continue
+        if not tc.allowed:
+            out.append(Violation(rec.path, "construct_type", rec.construct_type, "allowed: false",
+                                 f"{rec.construct_type} is denied for this tenant",
+                                 f"{rec.construct_type}.allowed", tenant.name))
+            continue
+        if tc.max_instances is not None and n > tc.max_instances:
+            out.append(Violation(rec.path, "max_instances", n, f"max_instances {tc.max_instances}",
+                                 f"{rec.construct_type} number {n} in this app",
+                                 f"{rec.construct_type}.max_instances", tenant.name))
+        for pc in tc.parameters:
+            out += check_parameter(rec, pc, tenant.name)
+    return out
+
+
+def records_from(items: Iterable[tuple[str, Any]]) -> list[ConstructRecord]:
+    """Records of the library constructs among ``(path, construct)`` pairs (tree order kept)."""
+    out = []
+    for path, obj in items:
+        ctype = library_type(obj)
+        if ctype is not None:
+            out.append(ConstructRecord(path, ctype, getattr(obj, "props", None)))
+    return out

@@ -1,0 +1,664 @@
+"""The policy pack: rules over what an app produces, the synthesized Terraform JSON
+(``cdktf.out/stacks/*/cdk.tf.json``) and rendered Kubernetes manifests.
+
+Plain Python: :class:`PolicyInput` (parsed documents) in, :class:`Violation` out. Reading files is
+:mod:`dw_constructs.governance.inputs`; the command line is :mod:`dw_constructs.governance.cli`.
+
+Every policy has an id (``POLICIES``), skippable per tenant (``policies.skip``). Paths in the
+violations: the construct path of a Terraform resource (from cdktf's ``//`` metadata) or
+``<stack>/<type>.<name>``; ``<stack>/provider.<type>[.<alias>]``, ``<stack>/variable.<name>``,
+``<stack>/output.<name>``; a manifest file ``<relative path>:<Kind>/<name>``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+import yaml
+
+from dw_constructs.governance.constraints import PolicyOptions
+from dw_constructs.governance.report import HIDDEN, Violation
+
+#: Key under a resource's ``//`` comment where :func:`~dw_constructs.governance.allow_destroy`
+#: records an explicit opt-out of ``prevent_destroy`` (Terraform ignores ``//`` keys).
+OPT_OUT_KEY = "dw_governance"
+
+#: Name of the DataWarehouse chart (dw_constructs/charts/datawarehouse/Chart.yaml).
+DW_CHART_NAME = "datawarehouse"
+#: Terraform resource types that hold data: destroying them loses it.
+STATEFUL_RESOURCE_TYPES = ("datawarehouse_instance", "datawarehouse_vde",
+                           "kubernetes_persistent_volume_claim", "kubernetes_persistent_volume_claim_v1")
+
+_EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+_ASSET_CHART = re.compile(r"^assets/[^/]+/[0-9A-Fa-f]{16,}$")
+
+
+# ------------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True)
+class TerraformDoc:
+    """One synthesized stack: ``stack`` name, the parsed ``cdk.tf.json``, and the directory its
+    relative asset paths resolve against (None when not on disk)."""
+
+    stack: str
+    doc: Mapping[str, Any]
+    base_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class ManifestDoc:
+    """One Kubernetes object: ``path`` names it in violations, ``prefix`` is prepended to the
+    attribute paths (``manifest.`` for a ``kubernetes_manifest``)."""
+
+    path: str
+    manifest: Mapping[str, Any]
+    prefix: str = ""
+
+
+@dataclass
+class PolicyInput:
+    """What the policies look at. ``problems`` are inputs that could not be read (reported as
+    violations of the ``readable-input`` policy)."""
+
+    terraform: list[TerraformDoc] = field(default_factory=list)
+    manifests: list[ManifestDoc] = field(default_factory=list)
+    problems: list[Violation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Resource:
+    stack: str
+    type: str
+    name: str
+    body: Mapping[str, Any]
+    base_dir: Path | None
+
+    @property
+    def path(self) -> str:
+        meta = (self.body.get("//") or {}).get("metadata") or {}
+        return meta.get("path") or f"{self.stack}/{self.type}.{self.name}"
+
+    @property
+    def address(self) -> str:
+        return f"{self.stack}/{self.type}.{self.name}"
+
+
+def _v(path: str, parameter: str, value: Any, constraint: str, message: str, rule: str) -> Violation:
+    return Violation(path, parameter, value, constraint, message, rule)
+
+
+def _get(obj: Any, dotted: str, default: Any = None) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(obj, Mapping) or part not in obj:
+            return default
+        obj = obj[part]
+    return obj
+
+
+class Context:
+    """The documents of one check, with the views the policies share."""
+
+    def __init__(self, inputs: PolicyInput, options: PolicyOptions):
+        self.inputs = inputs
+        self.options = options
+        self._manifests: list[ManifestDoc] | None = None
+
+    def resources(self, *types: str) -> Iterator[Resource]:
+        for tf in self.inputs.terraform:
+            blocks = tf.doc.get("resource") or {}
+            for rtype in sorted(blocks):
+                if types and rtype not in types:
+                    continue
+                for name in sorted(blocks[rtype] or {}):
+                    yield Resource(tf.stack, rtype, name, blocks[rtype][name], tf.base_dir)
+
+    def providers(self, ptype: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for tf in self.inputs.terraform:
+            yield from providers_of(tf, ptype)
+
+    def manifests(self) -> list[ManifestDoc]:
+        """Manifest files, ``kubernetes_manifest`` resources and rendered trees in stack outputs."""
+        if self._manifests is None:
+            self._manifests = self._collect_manifests()
+        return self._manifests
+
+    def _collect_manifests(self) -> list[ManifestDoc]:
+        out = list(self.inputs.manifests)
+        for res in self.resources("kubernetes_manifest"):
+            if isinstance(res.body.get("manifest"), Mapping):
+                out.append(ManifestDoc(res.path, res.body["manifest"], "manifest."))
+        for tf in self.inputs.terraform:
+            for oname, o in sorted((tf.doc.get("output") or {}).items()):
+                out += rendered_output_manifests(f"{tf.stack}/output.{oname}", (o or {}).get("value"))
+        return out
+
+    def dw_releases(self) -> Iterator[tuple[Resource, dict]]:
+        """``helm_release`` resources of the DataWarehouse chart, with their merged values."""
+        for res in self.resources("helm_release"):
+            if is_dw_release(res):
+                yield res, release_values(res.body)
+
+
+def providers_of(tf: TerraformDoc, ptype: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(path, config)`` of every configuration of provider ``ptype`` in one stack."""
+    configs = (tf.doc.get("provider") or {}).get(ptype) or []
+    for cfg in configs if isinstance(configs, list) else [configs]:
+        if isinstance(cfg, Mapping):
+            alias = cfg.get("alias")
+            yield f"{tf.stack}/provider.{ptype}" + (f".{alias}" if alias else ""), cfg
+
+
+def rendered_output_manifests(path: str, value: Any) -> list[ManifestDoc]:
+    """A stack output holding a rendered tree (relative ``*.yaml`` path -> YAML text), as
+    ``CnpgPostgisCluster`` render mode writes: its objects as manifests."""
+    if not isinstance(value, Mapping) or not value:
+        return []
+    if not all(isinstance(k, str) and k.endswith((".yaml", ".yml")) and isinstance(t, str) for k, t in value.items()):
+        return []
+    out = []
+    for rel in sorted(value):
+        text = value[rel].replace("$${", "${").replace("%%{", "%{")  # Terraform template escapes
+        try:
+            docs = [d for d in yaml.safe_load_all(text) if isinstance(d, Mapping)]
+        except yaml.YAMLError:
+            continue
+        out += manifest_docs(f"{path}/{rel}", docs)
+    return out
+
+
+def manifest_docs(label: str, docs: list[Mapping[str, Any]]) -> list[ManifestDoc]:
+    """Kubernetes objects of one file (documents without ``kind`` are not objects)."""
+    objs = [d for d in docs if isinstance(d, Mapping) and d.get("kind")]
+    out = []
+    for i, d in enumerate(objs):
+        where = f"{label}[{i}]" if len(objs) > 1 else label
+        name = _get(d, "metadata.name")
+        out.append(ManifestDoc(f"{where}:{d.get('kind')}" + (f"/{name}" if name else ""), d))
+    return out
+
+
+def _set_path(values: dict, dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    obj = values
+    for part in parts[:-1]:
+        if not isinstance(obj.get(part), dict):
+            obj[part] = {}
+        obj = obj[part]
+    obj[parts[-1]] = value
+
+
+def _merge(base: dict, over: Mapping) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+def release_values(body: Mapping[str, Any]) -> dict:
+    """A ``helm_release``'s values as helm merges them: ``values`` documents in order, then ``set``."""
+    merged: dict = {}
+    for text in body.get("values") or []:
+        try:
+            doc = yaml.safe_load(text) if isinstance(text, str) else None
+        except yaml.YAMLError:
+            doc = None
+        if isinstance(doc, Mapping):
+            merged = _merge(merged, doc)
+    for s in body.get("set") or []:
+        if isinstance(s, Mapping) and isinstance(s.get("name"), str):
+            raw = s.get("value")
+            value = raw
+            if s.get("type", "auto") == "auto" and isinstance(raw, str):
+                try:
+                    value = yaml.safe_load(raw)
+                except yaml.YAMLError:
+                    value = raw
+            _set_path(merged, s["name"], value)
+    return merged
+
+
+def _chart_name(res: Resource) -> str:
+    chart = res.body.get("chart")
+    if not isinstance(chart, str):
+        return ""
+    if res.base_dir is not None and not res.body.get("repository"):
+        meta = res.base_dir / chart / "Chart.yaml"
+        if meta.is_file():
+            try:
+                return str((yaml.safe_load(meta.read_text(encoding="utf-8")) or {}).get("name", ""))
+            except (OSError, yaml.YAMLError):
+                return ""
+    return PurePosixPath(chart.rstrip("/")).name
+
+
+def is_dw_release(res: Resource) -> bool:
+    """Our DataWarehouse chart: by its Chart.yaml (a local chart on disk), its chart name, or (a
+    cdktf asset path not on disk) by the values only our chart has (``clustering`` and ``tls``)."""
+    name = _chart_name(res)
+    if name == DW_CHART_NAME:
+        return True
+    chart = res.body.get("chart")
+    if isinstance(chart, str) and _ASSET_CHART.match(chart) and (res.base_dir is None or not (res.base_dir / chart).is_dir()):
+        values = release_values(res.body)
+        return "clustering" in values and "tls" in values
+    return False
+
+
+# ------------------------------------------------------------------------------------------------
+# Policies
+
+
+def helm_release_version_pinned(ctx: Context) -> Iterator[Violation]:
+    """helm_release: a chart from a repository (or an OCI/registry reference) has an exact
+    ``version``; a local chart must be a cdktf asset (``assets/<id>/<hash>``, pinned by content)."""
+    rule = "helm-release-version-pinned"
+    for res in ctx.resources("helm_release"):
+        chart, version, repo = res.body.get("chart"), res.body.get("version"), res.body.get("repository")
+        if not repo and isinstance(chart, str) and _ASSET_CHART.match(chart):
+            continue  # packaged with TerraformAsset: the directory name is the content hash
+        if not repo and isinstance(chart, str) and chart.startswith(("./", "../", "/")):
+            yield _v(res.path, "chart", chart, "a repository chart with an exact version, or a cdktf asset",
+                     "local chart path outside the cdktf assets is not pinned (package it with TerraformAsset "
+                     "so its path carries the content hash)", rule)
+            continue
+        if version is None or version == "":
+            yield _v(res.path, "version", None, "exact chart version",
+                     f"chart {chart!r} from {repo or 'a registry'} has no version (helm would install the latest)", rule)
+        elif not isinstance(version, str) or not _EXACT_VERSION.match(version):
+            yield _v(res.path, "version", version, "exact chart version",
+                     "must be an exact version such as '1.2.3', not a range", rule)
+
+
+def _helm_releases(ctx: Context) -> Iterator[ManifestDoc]:
+    for m in ctx.manifests():
+        if str(m.manifest.get("apiVersion", "")).startswith("helm.toolkit.fluxcd.io/") and m.manifest.get("kind") == "HelmRelease":
+            yield m
+
+
+def flux_chart_version_pinned(ctx: Context) -> Iterator[Violation]:
+    """Flux HelmRelease: ``spec.chart.spec.version`` is an exact version."""
+    rule = "flux-chart-version-pinned"
+    for m in _helm_releases(ctx):
+        spec = _get(m.manifest, "spec.chart.spec")
+        if not isinstance(spec, Mapping):
+            yield _v(m.path, f"{m.prefix}spec.chart.spec", None, "exact chart version",
+                     "must use spec.chart.spec with an exact version (spec.chartRef is not checked)", rule)
+            continue
+        version = spec.get("version")
+        if version is None or version == "":
+            yield _v(m.path, f"{m.prefix}spec.chart.spec.version", None, "exact chart version",
+                     "not set: Flux would install the latest chart version", rule)
+        elif not isinstance(version, str) or not _EXACT_VERSION.match(version):
+            yield _v(m.path, f"{m.prefix}spec.chart.spec.version", version, "exact chart version",
+                     "must be an exact version such as '1.2.3', not a range", rule)
+
+
+def flux_chart_source(ctx: Context) -> Iterator[Violation]:
+    """Flux HelmRelease: ``spec.chart.spec.sourceRef`` is a HelmRepository the tenant expects (its
+    ``policies.helm_repositories``, else one of the HelmRepositories in the checked manifests);
+    an expected repository with a ``url`` found in the manifests has that ``spec.url``."""
+    rule = "flux-chart-source"
+    manifests = ctx.manifests()
+    found = {(_get(m.manifest, "metadata.name"), _get(m.manifest, "metadata.namespace")): m for m in manifests
+             if m.manifest.get("kind") == "HelmRepository"
+             and str(m.manifest.get("apiVersion", "")).startswith("source.toolkit.fluxcd.io/")}
+    expected = ctx.options.helm_repositories
+    for m in _helm_releases(ctx):
+        ref = _get(m.manifest, "spec.chart.spec.sourceRef")
+        if not isinstance(ref, Mapping):
+            continue  # flux-chart-version-pinned reports the missing chart spec
+        param = f"{m.prefix}spec.chart.spec.sourceRef"
+        if ref.get("kind") != "HelmRepository":
+            yield _v(m.path, f"{param}.kind", ref.get("kind"), "kind HelmRepository",
+                     "must point at a HelmRepository", rule)
+            continue
+        ns = ref.get("namespace") or _get(m.manifest, "metadata.namespace")
+        target = f"{ns}/{ref.get('name')}"
+        if expected:
+            names = [f"{r.namespace or ns}/{r.name}" for r in expected]
+            if target not in names:
+                yield _v(m.path, param, target, "one of " + ", ".join(names),
+                         f"HelmRepository {target} is not one of the expected repositories ({', '.join(names)})", rule)
+        elif (ref.get("name"), ns) not in found:
+            have = ", ".join(sorted(f"{k[1]}/{k[0]}" for k in found)) or "none"
+            yield _v(m.path, param, target, "a HelmRepository in the checked manifests",
+                     f"HelmRepository {target} is not among the checked manifests ({have}); "
+                     "check the whole tree or list the repository in policies.helm_repositories", rule)
+    for r in expected:
+        if r.url is None:
+            continue
+        for (name, ns), m in sorted(found.items(), key=lambda kv: (str(kv[0][1]), str(kv[0][0]))):
+            if name == r.name and (r.namespace is None or r.namespace == ns) and _get(m.manifest, "spec.url") != r.url:
+                yield _v(m.path, f"{m.prefix}spec.url", _get(m.manifest, "spec.url"), f"url {r.url}",
+                         f"HelmRepository {ns}/{name} must have url {r.url}", rule)
+
+
+def _cnpg_clusters(ctx: Context) -> Iterator[ManifestDoc]:
+    for m in ctx.manifests():
+        if str(m.manifest.get("apiVersion", "")).startswith("postgresql.cnpg.io/") and m.manifest.get("kind") == "Cluster":
+            yield m
+
+
+def _instances(m: ManifestDoc) -> Any:
+    return _get(m.manifest, "spec.instances")
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def cnpg_instances(ctx: Context) -> Iterator[Violation]:
+    """CNPG Cluster: ``spec.instances`` is set and > 0."""
+    for m in _cnpg_clusters(ctx):
+        n = _instances(m)
+        if not _int(n) or n < 1:
+            yield _v(m.path, f"{m.prefix}spec.instances", n, "instances > 0",
+                     "must be an integer greater than 0" if n is not None else "not set: must be at least 1",
+                     "cnpg-instances")
+
+
+def cnpg_storage(ctx: Context) -> Iterator[Violation]:
+    """CNPG Cluster: a storage size (``spec.storage.size`` or its ``pvcTemplate``); a StorageClass
+    too when the tenant requires one (``policies.require_storage_class``)."""
+    for m in _cnpg_clusters(ctx):
+        storage = _get(m.manifest, "spec.storage") or {}
+        size = storage.get("size") or _get(storage, "pvcTemplate.resources.requests.storage")
+        if not size:
+            yield _v(m.path, f"{m.prefix}spec.storage.size", None, "storage size set",
+                     "not set: the Cluster needs a storage size", "cnpg-storage")
+        cls = storage.get("storageClass") or _get(storage, "pvcTemplate.storageClassName")
+        if ctx.options.require_storage_class and not cls:
+            yield _v(m.path, f"{m.prefix}spec.storage.storageClass", None, "storage class set (tenant)",
+                     "not set: this tenant requires a StorageClass", "cnpg-storage")
+
+
+def cnpg_bootstrap(ctx: Context) -> Iterator[Violation]:
+    """CNPG Cluster: ``spec.bootstrap`` with initdb, recovery or pg_basebackup."""
+    for m in _cnpg_clusters(ctx):
+        boot = _get(m.manifest, "spec.bootstrap")
+        if not isinstance(boot, Mapping) or not any(k in boot for k in ("initdb", "recovery", "pg_basebackup")):
+            yield _v(m.path, f"{m.prefix}spec.bootstrap", boot, "initdb, recovery or pg_basebackup",
+                     "must say how the cluster is bootstrapped (initdb, recovery or pg_basebackup)", "cnpg-bootstrap")
+
+
+def _wal_archived(manifest: Mapping[str, Any]) -> bool:
+    plugins = _get(manifest, "spec.plugins") or []
+    if any(isinstance(p, Mapping) and p.get("isWALArchiver") is True and p.get("enabled", True) is not False
+           for p in plugins):
+        return True
+    return isinstance(_get(manifest, "spec.backup.barmanObjectStore"), Mapping)
+
+
+def cnpg_backup(ctx: Context) -> Iterator[Violation]:
+    """CNPG Cluster, when the tenant requires backups (``policies.require_backup``): WAL archived by
+    a plugin (``spec.plugins[].isWALArchiver``, e.g. Barman Cloud) or ``spec.backup.barmanObjectStore``."""
+    if not ctx.options.require_backup:
+        return
+    for m in _cnpg_clusters(ctx):
+        if not _wal_archived(m.manifest):
+            yield _v(m.path, f"{m.prefix}spec.plugins", _get(m.manifest, "spec.plugins"), "backup configured (tenant)",
+                     "no WAL archiving configured: this tenant requires backups (Barman Cloud plugin with "
+                     "isWALArchiver, or spec.backup.barmanObjectStore)", "cnpg-backup")
+
+
+def cnpg_pdb(ctx: Context) -> Iterator[Violation]:
+    """CNPG Cluster with instances >= 2 (HA) keeps the operator's PodDisruptionBudgets
+    (``spec.enablePDB`` not false)."""
+    for m in _cnpg_clusters(ctx):
+        n = _instances(m)
+        if _int(n) and n >= 2 and _get(m.manifest, "spec.enablePDB") is False:
+            yield _v(m.path, f"{m.prefix}spec.enablePDB", False, "enablePDB not false when instances >= 2",
+                     f"an HA cluster ({n} instances) must keep the operator's PodDisruptionBudgets", "cnpg-pdb")
+
+
+def dw_clustered_replicas(ctx: Context) -> Iterator[Violation]:
+    """DataWarehouse chart: clustered mode (``clustering.enabled``) runs >= 3 replicas (Raft)."""
+    for res, values in ctx.dw_releases():
+        if _get(values, "clustering.enabled") is True:
+            n = values.get("replicaCount", 1)
+            if not _int(n) or n < 3:
+                yield _v(res.path, "values.replicaCount", n, "replicaCount >= 3 when clustering.enabled",
+                         "a clustered DataWarehouse needs at least 3 replicas", "dw-clustered-replicas")
+
+
+def dw_tls(ctx: Context) -> Iterator[Violation]:
+    """DataWarehouse: TLS not disabled, in the chart values (``tls.enabled``) and in the
+    ``datawarehouse`` provider (``tls_enabled``)."""
+    for res, values in ctx.dw_releases():
+        if _get(values, "tls.enabled") is False:
+            yield _v(res.path, "values.tls.enabled", False, "tls.enabled true",
+                     "TLS must not be disabled", "dw-tls")
+    for path, cfg in ctx.providers("datawarehouse"):
+        if cfg.get("tls_enabled") is False:
+            yield _v(path, "tls_enabled", False, "tls_enabled true", "TLS must not be disabled", "dw-tls")
+
+
+def _stateful(ctx: Context) -> Iterator[Resource]:
+    for res in ctx.resources():
+        if res.type in STATEFUL_RESOURCE_TYPES:
+            yield res
+        elif res.type == "helm_release" and is_dw_release(res):
+            yield res
+        elif res.type == "kubernetes_manifest" and isinstance(res.body.get("manifest"), Mapping):
+            m = res.body["manifest"]
+            if str(m.get("apiVersion", "")).startswith("postgresql.cnpg.io/") and m.get("kind") == "Cluster":
+                yield res
+
+
+def opt_out_reason(body: Mapping[str, Any]) -> str | None:
+    """The reason recorded by ``governance.allow_destroy()`` on a resource, if any."""
+    reason = _get(body.get("//") or {}, f"{OPT_OUT_KEY}.allow_destroy")
+    return reason if isinstance(reason, str) and reason.strip() else None
+
+
+def prevent_destroy(ctx: Context) -> Iterator[Violation]:
+    """Stateful resources (DataWarehouse release, instance and VDEs; CNPG Cluster; PVCs) keep
+    ``lifecycle.prevent_destroy`` unless opted out: a tenant ``policies.allow_destroy`` glob
+    matching the construct path or ``<stack>/<type>.<name>``, or a reason recorded on the resource
+    with ``governance.allow_destroy()`` (when the tenant honours those)."""
+    for res in _stateful(ctx):
+        if _get(res.body, "lifecycle.prevent_destroy") is True:
+            continue
+        if ctx.options.destroy_allowed(res.path, res.address):
+            continue
+        if ctx.options.honor_resource_opt_outs and opt_out_reason(res.body):
+            continue
+        yield _v(res.path, "lifecycle.prevent_destroy", _get(res.body, "lifecycle.prevent_destroy"),
+                 "prevent_destroy unless opted out",
+                 f"stateful {res.type} must keep prevent_destroy (opt out explicitly with "
+                 "governance.allow_destroy(construct, reason) or the tenant's policies.allow_destroy)",
+                 "prevent-destroy")
+
+
+# --- secrets --------------------------------------------------------------------------------------
+
+_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "accesskey",
+                 "privatekey", "clientkey", "sshkey", "signingkey", "encryptionkey", "masterkey")
+#: Names ending like these name or point at a secret rather than hold one.
+_REFERENCE_SUFFIXES = ("name", "names", "ref", "refs", "reference", "path", "file", "property", "type", "kind",
+                       "ttl", "length", "policy", "store", "version", "description", "enabled", "selector", "mode",
+                       "existingsecret", "key", "keys")
+#: ...except these, which are credentials themselves.
+_CREDENTIAL_KEYS = ("apikey", "accesskey", "privatekey", "clientkey", "sshkey", "signingkey", "encryptionkey",
+                    "masterkey", "secretkey", "secretaccesskey")
+_PEM_PRIVATE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+
+
+def secret_like(name: str) -> bool:
+    """True for an attribute name that holds a secret (``password``, ``api_key``, ``clientSecret``,
+    ``auth.password``), False for names that point at one (``secretName``, ``existingSecret``,
+    ``password_key``, ``tokenRef``)."""
+    norm = re.sub(r"[^a-z0-9]", "", name.rsplit(".", 1)[-1].lower())
+    if not any(w in norm for w in _SECRET_WORDS):
+        return False
+    if norm.endswith(_CREDENTIAL_KEYS):
+        return True
+    return not norm.endswith(_REFERENCE_SUFFIXES)
+
+
+def is_reference(value: str) -> bool:
+    """A value that is not a literal: a Terraform reference or Flux substitution (``${...}``), a Go
+    template (``{{ ... }}``), a Kubernetes ``$(VAR)`` expansion, or empty."""
+    return not value.strip() or "${" in value or "{{" in value or bool(re.search(r"\$\([A-Za-z_][A-Za-z0-9_]*\)", value))
+
+
+def _literal(value: Any) -> bool:
+    return isinstance(value, str) and not is_reference(value)
+
+
+def _scan(obj: Any, param: str, path: str, rule: str) -> Iterator[Violation]:
+    """Secret literals in a nested structure, by attribute name (and PEM private keys anywhere)."""
+    if isinstance(obj, Mapping):
+        if "remoteRef" in obj:  # an ExternalSecret data entry: names and keys of a remote secret
+            return
+        if isinstance(obj.get("name"), str) and "value" in obj and secret_like(obj["name"]) and _literal(obj["value"]):
+            # name/value pairs: env vars, helm `set`
+            yield _v(path, f"{param}.value" if param else "value", HIDDEN, "a reference, never a literal",
+                     f"{obj['name']!r} is a secret literal; use a reference (variable, secret lookup)", rule)
+        for k in sorted(obj, key=str):
+            if k == "//":
+                continue
+            sub = f"{param}.{k}" if param else str(k)
+            val = obj[k]
+            if isinstance(val, str):
+                if (secret_like(str(k)) and _literal(val)) or _PEM_PRIVATE.search(val):
+                    yield _v(path, sub, HIDDEN, "a reference, never a literal",
+                             "secret literal; use a reference (a sensitive variable, a secret store)", rule)
+            else:
+                yield from _scan(val, sub, path, rule)
+    elif isinstance(obj, list):
+        for i, val in enumerate(obj):
+            sub = f"{param}[{i}]"
+            if isinstance(val, str):
+                if _PEM_PRIVATE.search(val):
+                    yield _v(path, sub, HIDDEN, "a reference, never a literal", "private key literal", rule)
+            else:
+                yield from _scan(val, sub, path, rule)
+
+
+def _all_literal(values: Any, param: str, path: str, rule: str, what: str) -> Iterator[Violation]:
+    """Every value of a Secret's data (a mapping) or of helm ``set_sensitive`` (a list of
+    ``{name, value}``) must be a reference."""
+    if isinstance(values, Mapping):
+        items = [(f"{param}.{k}", values[k]) for k in sorted(values, key=str)]
+    elif isinstance(values, list):
+        items = [(f"{param}[{i}].value", e.get("value")) for i, e in enumerate(values) if isinstance(e, Mapping)]
+    else:
+        items = []
+    for sub, val in items:
+        if _literal(val):
+            yield _v(path, sub, HIDDEN, "a reference, never a literal", f"{what} holds a literal; use a reference", rule)
+
+
+def _without(body: Mapping[str, Any], *keys: str) -> dict:
+    return {k: v for k, v in body.items() if k not in keys}
+
+
+def _is_secret_manifest(m: Mapping[str, Any]) -> bool:
+    return m.get("kind") == "Secret" and m.get("apiVersion") == "v1"
+
+
+def no_secret_literals(ctx: Context) -> Iterator[Violation]:
+    """No secret literal anywhere: provider, resource and data-source attributes with secret-like
+    names (and name/value pairs such as env vars and helm ``set`` with a secret-like name); helm
+    ``values`` documents and every ``set_sensitive`` value; sensitive or secret-named variable
+    defaults; locals and outputs; every value of a Secret's ``data``/``stringData`` (manifests) and
+    of ``kubernetes_secret(_v1)`` ``data``/``binary_data``; PEM private keys anywhere. A value is a
+    reference when it contains ``${...}`` (Terraform reference, Flux substitution), ``{{ ... }}``
+    (template) or ``$(VAR)``, or is empty."""
+    rule = "no-secret-literals"
+    for tf in ctx.inputs.terraform:
+        doc = tf.doc
+        for ptype in sorted(doc.get("provider") or {}):
+            for path, cfg in providers_of(tf, ptype):
+                yield from _scan(cfg, "", path, rule)
+        for block in ("resource", "data"):
+            for rtype in sorted(doc.get(block) or {}):
+                for name in sorted(doc[block][rtype] or {}):
+                    body = doc[block][rtype][name]
+                    res = Resource(tf.stack, rtype if block == "resource" else f"data.{rtype}", name, body, tf.base_dir)
+                    if block == "resource" and rtype == "helm_release":
+                        yield from _scan(_without(body, "values", "set_sensitive"), "", res.path, rule)
+                        for i, text in enumerate(body.get("values") or []):
+                            try:
+                                values = yaml.safe_load(text) if isinstance(text, str) else None
+                            except yaml.YAMLError:
+                                values = None
+                            yield from _scan(values, f"values[{i}]", res.path, rule)
+                        yield from _all_literal(body.get("set_sensitive"), "set_sensitive", res.path, rule,
+                                                "set_sensitive")
+                    elif block == "resource" and rtype in ("kubernetes_secret", "kubernetes_secret_v1"):
+                        yield from _scan(_without(body, "data", "binary_data"), "", res.path, rule)
+                        for attr in ("data", "binary_data"):
+                            yield from _all_literal(body.get(attr), attr, res.path, rule, f"Secret {attr}")
+                    elif block == "resource" and rtype == "kubernetes_manifest":
+                        yield from _scan(_without(body, "manifest"), "", res.path, rule)  # manifest: below
+                    else:
+                        yield from _scan(body, "", res.path, rule)
+        for vname, var in sorted((doc.get("variable") or {}).items()):
+            var = var or {}
+            if (var.get("sensitive") is True or secret_like(vname)) and _literal(var.get("default")):
+                yield _v(f"{tf.stack}/variable.{vname}", "default", HIDDEN, "no literal default for a secret",
+                         "a sensitive or secret-named variable must not have a literal default", rule)
+        yield from _scan(doc.get("locals") or {}, "", f"{tf.stack}/locals", rule)
+        for oname, out in sorted((doc.get("output") or {}).items()):
+            value = (out or {}).get("value")
+            path = f"{tf.stack}/output.{oname}"
+            if rendered_output_manifests(path, value):
+                continue  # its objects are scanned as manifests below
+            if isinstance(value, str):
+                if (secret_like(oname) and _literal(value)) or _PEM_PRIVATE.search(value):
+                    yield _v(path, "value", HIDDEN, "a reference, never a literal", "secret literal in an output", rule)
+            else:
+                yield from _scan(value, "value", path, rule)
+    for m in ctx.manifests():
+        prefix = m.prefix.rstrip(".")
+        if _is_secret_manifest(m.manifest):
+            for attr in ("data", "stringData"):
+                yield from _all_literal(m.manifest.get(attr), f"{m.prefix}{attr}", m.path, rule, f"Secret {attr}")
+            yield from _scan(_without(m.manifest, "data", "stringData"), prefix, m.path, rule)
+        else:
+            yield from _scan(m.manifest, prefix, m.path, rule)
+
+
+def readable_input(ctx: Context) -> Iterator[Violation]:
+    """Every input file could be read and parsed."""
+    yield from ctx.inputs.problems
+
+
+#: Policy id -> rule function, in report order of ids (the report itself is sorted by path).
+POLICIES: dict[str, Callable[[Context], Iterable[Violation]]] = {
+    "readable-input": readable_input,
+    "helm-release-version-pinned": helm_release_version_pinned,
+    "flux-chart-version-pinned": flux_chart_version_pinned,
+    "flux-chart-source": flux_chart_source,
+    "cnpg-instances": cnpg_instances,
+    "cnpg-storage": cnpg_storage,
+    "cnpg-bootstrap": cnpg_bootstrap,
+    "cnpg-backup": cnpg_backup,
+    "cnpg-pdb": cnpg_pdb,
+    "dw-clustered-replicas": dw_clustered_replicas,
+    "dw-tls": dw_tls,
+    "prevent-destroy": prevent_destroy,
+    "no-secret-literals": no_secret_literals,
+}
+POLICY_IDS = tuple(POLICIES)
+
+
+def run_policies(inputs: PolicyInput, options: PolicyOptions | None = None, tenant: str | None = None,
+                 only: Iterable[str] | None = None) -> list[Violation]:
+    """Every violation of the policy pack (unsorted; see ``report.ordered``)."""
+    options = options or PolicyOptions()
+    ctx = Context(inputs, options)
+    chosen = [p for p in POLICY_IDS if p not in options.skip and (only is None or p in set(only))]
+    out = []
+    for pid in chosen:
+        out += [dataclasses.replace(v, tenant=tenant) for v in POLICIES[pid](ctx)]
+    return out
