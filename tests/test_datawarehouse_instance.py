@@ -6,10 +6,11 @@ import json
 import re
 
 import pytest
-from cdktf import App, LocalBackend, TerraformStack, TerraformVariable, Testing
+from cdktf import LocalBackend, TerraformStack, TerraformVariable, Testing
 
 from dw_constructs import PropsError
 from dw_constructs.datawarehouse import DataWarehouseInstance, DataWarehouseProvider, OperationalProfile
+from tests.support.synth import assert_deterministic, synth_to
 
 
 class InstanceStack(TerraformStack):
@@ -62,22 +63,12 @@ def test_valid_terraform(example_stack, tools):
 
 def test_direct_tofu_validate(tools, tmp_path):
     """The same check without cdktf's matcher: synth to a directory, `tofu init && tofu validate`."""
-    app = App(outdir=str(tmp_path))
-    InstanceStack(app)
-    app.synth()
-    result = tools.tofu_validate(tmp_path / "stacks" / "instance-only")
+    result = tools.tofu_validate(synth_to(tmp_path, InstanceStack))
     assert result["valid"] is True, result["diagnostics"]
 
 
 def test_synth_is_deterministic(tmp_path):
-    outputs = []
-    for i in range(2):
-        app = App(outdir=str(tmp_path / str(i)))
-        InstanceStack(app)
-        app.synth()
-        outputs.append((tmp_path / str(i) / "stacks" / "instance-only" / "cdk.tf.json").read_bytes())
-    assert outputs[0] == outputs[1]
-    assert str(tmp_path).encode() not in outputs[0], "absolute checkout paths make output machine-specific"
+    assert_deterministic(tmp_path, InstanceStack)
 
 
 def _stack():

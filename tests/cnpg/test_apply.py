@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import App, TerraformStack, TerraformVariable, Testing
+from cdktf import TerraformStack, TerraformVariable, Testing
 
 from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, Mode, versions
 from dw_constructs.validation import validate_manifest
-from examples.cnpg_apply.main import STACK_NAME, build
+from examples.cnpg_apply.main import build
 from tests.cnpg.support import SENTINELS, literal_secrets
+from tests.support.synth import assert_deterministic, synth_to
 
 
 @pytest.fixture(scope="module")
@@ -223,14 +224,7 @@ def test_explicit_providers_are_wired(doc):
 
 
 def test_synth_is_deterministic(tmp_path):
-    outputs = []
-    for i in range(2):
-        app = App(outdir=str(tmp_path / str(i)))
-        build(app)
-        app.synth()
-        outputs.append((tmp_path / str(i) / "stacks" / STACK_NAME / "cdk.tf.json").read_bytes())
-    assert outputs[0] == outputs[1]
-    assert str(tmp_path).encode() not in outputs[0]
+    assert_deterministic(tmp_path, build)
 
 
 def test_apply_example_valid_terraform(example_stack, tools):
@@ -239,8 +233,5 @@ def test_apply_example_valid_terraform(example_stack, tools):
 
 def test_apply_example_direct_tofu_validate(tools, tmp_path):
     """The same check without cdktf's matcher: `tofu init && tofu validate` on the synthesized stack."""
-    app = App(outdir=str(tmp_path))
-    build(app)
-    app.synth()
-    result = tools.tofu_validate(tmp_path / "stacks" / STACK_NAME)
+    result = tools.tofu_validate(synth_to(tmp_path, build))
     assert result["valid"] is True, result["diagnostics"]

@@ -8,7 +8,7 @@ import re
 
 import pytest
 import yaml
-from cdktf import App, TerraformStack, Testing
+from cdktf import TerraformStack, Testing
 
 from dw_constructs import PropsError
 from dw_constructs.datawarehouse import (
@@ -21,6 +21,7 @@ from dw_constructs.datawarehouse import (
 )
 from dw_constructs.validation import validate_manifest
 from examples.clustered.main import build as build_clustered
+from tests.support.synth import assert_deterministic, synth_to
 from examples.replicated.main import build as build_replicated
 from examples.single_node.main import build as build_single
 
@@ -161,22 +162,13 @@ def test_no_secret_literals(doc_name, request):
 
 @pytest.mark.parametrize("build", [build_single, build_clustered, build_replicated])
 def test_deterministic(build, tmp_path):
-    outs = []
-    for i in range(2):
-        app = App(outdir=str(tmp_path / str(i)))
-        stack = build(app)
-        app.synth()
-        outs.append((tmp_path / str(i) / "stacks" / stack.node.id / "cdk.tf.json").read_bytes())
-    assert outs[0] == outs[1]
+    assert_deterministic(tmp_path, build)
 
 
 @pytest.mark.parametrize("build,mode", [(build_single, "single"), (build_clustered, "clustered")])
 def test_release_renders_with_real_helm(build, mode, tools, tmp_path):
     """The chart the release points at, with the values it passes, renders valid manifests."""
-    app = App(outdir=str(tmp_path))
-    stack = build(app)
-    app.synth()
-    stack_dir = tmp_path / "stacks" / stack.node.id
+    stack_dir = synth_to(tmp_path, build)
     doc = json.loads((stack_dir / "cdk.tf.json").read_text())
     rel = _one(doc, "helm_release")
     (stack_dir / "values.yaml").write_text(rel["values"][0])
