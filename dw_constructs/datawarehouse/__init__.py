@@ -7,7 +7,9 @@ import importlib
 from typing import Any
 
 from dw_constructs.datawarehouse.enums import (  # noqa: F401  (plain Python, cheap)
+    AntiAffinity,
     CascadeStrategy,
+    ClusterMode,
     CompressionCodec,
     NodeRole,
     OperationalProfile,
@@ -16,7 +18,7 @@ from dw_constructs.datawarehouse.enums import (  # noqa: F401  (plain Python, ch
     VdeReplicationMode,
 )
 
-from dw_constructs.datawarehouse.cluster_model import AntiAffinity, ClusterMode, Endpoint  # noqa: F401
+from dw_constructs.datawarehouse.cluster_model import Endpoint  # noqa: F401
 
 _LAZY = {
     "DataWarehouseProvider": "dw_constructs.datawarehouse.provider",

@@ -5,14 +5,15 @@ each, and builders producing chart values and Terraform resource arguments. No c
 from __future__ import annotations
 
 import copy
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from dw_constructs import _checks as c
 from dw_constructs.datawarehouse.enums import (
+    AntiAffinity,
     CascadeStrategy,
+    ClusterMode,
     CompressionCodec,
     NodeRole,
     OperationalProfile,
@@ -26,18 +27,6 @@ from dw_constructs.errors import Problem
 
 #: Port of the DataWarehouse PostgreSQL-wire endpoint (chart value service.port).
 DEFAULT_PORT = 5432
-
-
-class ClusterMode(str, enum.Enum):
-    """Deployment shape. SINGLE: one pod. CLUSTERED: a raft cluster of >= 3 pods."""
-
-    SINGLE = "single"
-    CLUSTERED = "clustered"
-
-
-class AntiAffinity(str, enum.Enum):
-    SOFT = "soft"
-    HARD = "hard"
 
 
 #: Chart values the construct manages from its props; overriding them through ``chart_values``

@@ -1,5 +1,6 @@
-"""Closed sets of the datawarehouse provider (values must match schema.meta.json `allowed`;
-tests/test_schema.py checks that they do)."""
+"""Closed sets of the DataWarehouse constructs. Those of the provider must match
+schema.meta.json `allowed` (tests/test_schema.py checks that they do); ClusterMode and
+AntiAffinity are the chart's."""
 
 from __future__ import annotations
 
@@ -14,6 +15,20 @@ class OperationalProfile(str, enum.Enum):
     STANDARD = "Standard"
     STRICT = "Strict"
     PARANOID = "Paranoid"
+
+
+class ClusterMode(str, enum.Enum):
+    """Deployment shape. SINGLE: one pod. CLUSTERED: a raft cluster of >= 3 pods."""
+
+    SINGLE = "single"
+    CLUSTERED = "clustered"
+
+
+class AntiAffinity(str, enum.Enum):
+    """Pod anti-affinity of a clustered deployment (chart value clustering.antiAffinity)."""
+
+    SOFT = "soft"
+    HARD = "hard"
 
 
 class CompressionCodec(str, enum.Enum):
