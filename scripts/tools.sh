@@ -153,6 +153,10 @@ schema_provider() {
     mkdir -p "$d"
     ln -sfn "$bin" "$d/terraform-provider-${type}_v$version"
   done
+  # Older builds of the same provider (previous schema or source) are no longer linked: drop them.
+  for f in "$CACHE"/dwprovider/*/"terraform-provider-$type"; do
+    [[ $f == "$bin" || ! -e $f ]] || rm -rf "$(dirname "$f")"
+  done
 }
 
 adopt_from_path tofu "OpenTofu v$TOFU_VERSION" "$TOFU_BIN"
