@@ -23,6 +23,16 @@ def raise_problems(construct_type: str, scope: Construct, id: str, problems: Ite
         raise PropsError(construct_type, child_path(scope, id), problems)
 
 
+def provider_problems(prop: str, provider, expected: str) -> list[Problem]:
+    """An optional provider argument must be a cdktf provider construct (checked here, in Python,
+    instead of failing later inside jsii with an opaque type error)."""
+    from cdktf import TerraformProvider
+
+    if provider is None or isinstance(provider, TerraformProvider):
+        return []
+    return [Problem(prop, type(provider).__name__, f"a {expected} construct or None")]
+
+
 def lifecycle(prevent_destroy: bool):
     """Lifecycle for stateful resources: prevent_destroy unless explicitly opted out."""
     from cdktf import TerraformResourceLifecycle

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 from constructs import Construct
 
-from dw_constructs._construct import lifecycle, output, raise_problems, sensitive_variable, tf_name
+from dw_constructs._construct import lifecycle, output, provider_problems, raise_problems, sensitive_variable, tf_name
 from dw_constructs.datawarehouse import cluster_model as m
 from dw_constructs.datawarehouse.enums import OperationalProfile, TopologyMode
 from dw_constructs.datawarehouse.model import InstanceProps
@@ -67,7 +67,8 @@ class DataWarehouseCluster(Construct):
             chart_values=chart_values if chart_values is not None else {}, prevent_destroy=prevent_destroy,
             release_timeout_seconds=release_timeout_seconds,
         )
-        raise_problems(type(self).__name__, scope, id, m.validate_cluster(props))
+        raise_problems(type(self).__name__, scope, id, m.validate_cluster(props)
+                       + provider_problems("helm_provider", helm_provider, "HelmProvider"))
         super().__init__(scope, id)
         self.props = props
         self._build(id, helm_provider)

@@ -6,7 +6,7 @@ from typing import Sequence
 
 from constructs import Construct
 
-from dw_constructs._construct import lifecycle, raise_problems
+from dw_constructs._construct import lifecycle, provider_problems, raise_problems
 from dw_constructs.datawarehouse import model
 from dw_constructs.datawarehouse.enums import OperationalProfile
 
@@ -38,7 +38,8 @@ class DataWarehouseInstance(Construct):
             plugins=plugins,
             operational_profile=operational_profile, prevent_destroy=prevent_destroy,
         )
-        raise_problems(type(self).__name__, scope, id, model.validate_instance(props))
+        raise_problems(type(self).__name__, scope, id, model.validate_instance(props)
+                       + provider_problems("provider", provider, "DatawarehouseProvider"))
         super().__init__(scope, id)
         from dw_cdktf_provider_datawarehouse.instance import Instance
 

@@ -211,6 +211,7 @@ def _stack():
         ({"namespace": "Data_WH"}, "namespace: got 'Data_WH'; allowed: a DNS-1123 label"),
         ({"anti_affinity": "strict"}, "anti_affinity: got 'strict'; allowed: one of 'soft', 'hard'"),
         ({"release_timeout_seconds": 5}, "release_timeout_seconds: got 5; allowed: an integer 60..3600"),
+        ({"helm_provider": "helm"}, "helm_provider: got 'str'; allowed: a HelmProvider construct or None"),
     ],
 )
 def test_cluster_rejects(kwargs, expected):
