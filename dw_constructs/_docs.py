@@ -31,7 +31,15 @@ PAGES = [
      "dw_constructs.datawarehouse.model:InstanceProps", None),
     ("DataWarehouseProvider", "dw_constructs.datawarehouse.provider:DataWarehouseProvider",
      "dw_constructs.datawarehouse.model:ProviderProps", None),
+    ("CnpgPostgisCluster", "dw_constructs.cnpg.cluster:CnpgPostgisCluster",
+     "dw_constructs.cnpg.model:ClusterProps", "examples/cnpg_apply/main.py"),
 ]
+
+#: Nested props types documented on their construct's page (page -> props dataclass paths).
+NESTED = {
+    "CnpgPostgisCluster": ["dw_constructs.cnpg.model:BackupProps", "dw_constructs.cnpg.model:EsoProps",
+                           "dw_constructs.cnpg.model:ClusterResources"],
+}
 
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +97,11 @@ def render_page(title: str, construct_path: str, props_path: str, example: str |
     parts = [f"# {title}", "", f"`from {module.rsplit('.', 1)[0]} import {title}`", ""]
     parts += ["\n\n".join(summary), "", "## Props", ""]
     parts += props_table(props)
+    for nested in NESTED.get(title, []):
+        cls = _load(nested)
+        parts += ["", f"### `{cls.__name__}`", "", inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0], ""]
+        parts += props_table(cls)
+    parts += [""] + ([f"Guide: [docs/cnpg.md](../cnpg.md)."] if title == "CnpgPostgisCluster" else [])
     if example:
         stack_class = re.search(r"^class .*?(?=\n\n\n)", _ROOT.joinpath(example).read_text(), re.S | re.M).group(0)
         parts += ["", "## Example", "", f"From [`{example}`](../../{example}) (synthesized and validated by the tests):",

@@ -17,9 +17,12 @@ def test_pages_are_up_to_date(name, text):
     assert (DOCS / name).read_text() == text, "run: python -m dw_constructs._docs docs/constructs"
 
 
-@pytest.mark.parametrize("page", _docs.PAGES, ids=[p[0] for p in _docs.PAGES])
-def test_every_prop_documented_with_its_default(page):
-    props = _docs._load(page[2])
+PROPS = [p[2] for p in _docs.PAGES] + [n for nested in _docs.NESTED.values() for n in nested]
+
+
+@pytest.mark.parametrize("props_path", PROPS)
+def test_every_prop_documented_with_its_default(props_path):
+    props = _docs._load(props_path)
     documented = _docs.parse_attributes(props.__doc__)
     for f in dataclasses.fields(props):
         assert f.name in documented, f"{props.__name__}.{f.name} is not documented"

@@ -97,7 +97,7 @@ class BackupProps:
 
     Attributes:
         enabled: turn backups (WAL archiving + scheduled base backups) on. Default: False.
-        destination_path: ``s3://bucket/path``. Required when enabled.
+        destination_path: ``s3://bucket/path``; required when enabled. Default: None.
         endpoint_url: S3 endpoint for non-AWS stores (MinIO, Ceph, ...). Default: None (AWS S3).
         retention_policy: recovery window, ``<n>d|w|m``. Default: "30d".
         schedule: 6-field cron, seconds first. Default: "0 0 2 * * *" (daily at 02:00:00).
@@ -135,7 +135,8 @@ class EsoProps:
     Attributes:
         enabled: create ``ExternalSecret`` objects for the superuser, app and (with backups) S3
             credentials. Default: False (CNPG generates the app password itself).
-        cluster_secret_store_name: the ``ClusterSecretStore`` to read from. Required when enabled.
+        cluster_secret_store_name: the ``ClusterSecretStore`` to read from; required when enabled.
+            Default: None.
         superuser_remote_key: remote key of the superuser password. Default: "<cluster>-superuser".
         app_remote_key: remote key of the app owner's password. Default: "<cluster>-app".
         backup_remote_key: remote key of the S3 credentials. Default: "<cluster>-s3-credentials".
