@@ -209,3 +209,17 @@ class DataWarehouseCluster(Construct):
         from dw_constructs.datawarehouse.lookups import InstanceStatus
 
         return InstanceStatus(scope, id, instance_id=instance_id, provider=provider)
+
+    @classmethod
+    def lookup_capabilities(cls, scope: Construct, id: str, *, provider=None):
+        """Capabilities of a server managed elsewhere, through ``provider``."""
+        from dw_constructs.datawarehouse.lookups import Capabilities
+
+        return Capabilities(scope, id, provider=provider)
+
+    @classmethod
+    def lookup_plugin_catalog(cls, scope: Construct, id: str, *, provider=None):
+        """Plugin catalog of a server managed elsewhere, through ``provider``."""
+        from dw_constructs.datawarehouse.lookups import PluginCatalog
+
+        return PluginCatalog(scope, id, provider=provider)

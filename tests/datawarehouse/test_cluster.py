@@ -334,3 +334,27 @@ def test_lookups():
     assert st["instance_id"].startswith("${datawarehouse_instance.Dw_Instance_")
     assert st["provider"] == "datawarehouse.dw"
     assert set(data) == {"datawarehouse_instance_status", "datawarehouse_capabilities", "datawarehouse_plugin_catalog"}
+
+
+def test_lookups_of_servers_managed_elsewhere(tools, tmp_path):
+    """The classmethod lookups need only a provider; the result is valid for real tofu."""
+    from dw_constructs.datawarehouse import DataWarehouseProvider
+
+    def build(app):
+        stack = TerraformStack(app, "lookups")
+        provider = DataWarehouseProvider(stack, "Remote", host="dw.example.internal", alias="remote")
+        status = DataWarehouseCluster.lookup_status(stack, "Status", instance_id="wh-123", provider=provider.resource)
+        caps = DataWarehouseCluster.lookup_capabilities(stack, "Caps", provider=provider.resource)
+        catalog = DataWarehouseCluster.lookup_plugin_catalog(stack, "Catalog", provider=provider.resource)
+        from cdktf import TerraformOutput
+        TerraformOutput(stack, "health", value=status.health)
+        TerraformOutput(stack, "formats", value=caps.formats)
+        TerraformOutput(stack, "first_plugin", value=catalog.plugin(0).version)
+        return stack
+
+    stack_dir = synth_to(tmp_path, build)
+    doc = json.loads((stack_dir / "cdk.tf.json").read_text())
+    assert doc["data"]["datawarehouse_instance_status"]["Status"]["instance_id"] == "wh-123"
+    assert doc["output"]["health"]["value"] == "${data.datawarehouse_instance_status.Status.health}"
+    assert doc["output"]["first_plugin"]["value"] == "${data.datawarehouse_plugin_catalog.Catalog.plugins[0].version}"
+    assert tools.tofu_validate(stack_dir)["valid"] is True
