@@ -19,6 +19,8 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 TOFU_BIN="$CACHE/tofu/$TOFU_VERSION/tofu"
 HELM_BIN="$CACHE/helm/$HELM_VERSION/helm"
 KUSTOMIZE_BIN="$CACHE/kustomize/$KUSTOMIZE_VERSION/kustomize"
+APISERVER_BIN="$CACHE/kube-apiserver/$KUBE_VERSION/kube-apiserver"
+ETCD_BIN="$CACHE/etcd/$ETCD_VERSION/etcd"
 # cdktf CLI (npm), keyed by its lockfile so a pin change installs a new copy.
 CDKTF_KEY=$(cat "$ROOT/tools/cdktf-cli/package.json" "$ROOT/tools/cdktf-cli/package-lock.json" | sha256sum | cut -c1-16)
 CDKTF_DIR="$CACHE/cdktf-cli/$CDKTF_KEY"
@@ -32,6 +34,8 @@ export DW_TOFU="$TOFU_BIN"
 export DW_HELM="$HELM_BIN"
 export DW_CDKTF="$CDKTF_BIN"
 export DW_KUSTOMIZE="$KUSTOMIZE_BIN"
+export DW_KUBE_APISERVER="$APISERVER_BIN"
+export DW_ETCD="$ETCD_BIN"
 export TERRAFORM_BINARY_NAME="$TOFU_BIN"
 export TF_CLI_CONFIG_FILE="$CLI_CONFIG"
 export TF_PLUGIN_CACHE_DIR="$CACHE/plugin-cache"
@@ -55,7 +59,10 @@ build_step() {
   t0=$(now)
   echo "tools: building $name (this takes minutes on a cold cache) ..."
   local log="$CACHE/build-$name.log"
-  if ! "$fn" "$@" >"$log" 2>&1; then
+  # Run in the background and wait: a function called as `if ! fn` runs with errexit disabled
+  # inside (bash), so a failing step would not stop it; an asynchronous command keeps set -e.
+  "$fn" "$@" >"$log" 2>&1 &
+  if ! wait $!; then
     echo "tools: FAILED to build $name; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     exit 1
@@ -180,6 +187,54 @@ build_kustomize() (
   mkdir -p "$(dirname "$KUSTOMIZE_BIN")"; mv "$w/kustomize" "$KUSTOMIZE_BIN"
 )
 build_step "kustomize-$KUSTOMIZE_VERSION" "$KUSTOMIZE_BIN" build_kustomize
+
+# k8s.io/kubernetes has replace directives, so `go install` is impossible: a wrapper module copies
+# upstream's go/godebug lines and points each staging module at its published v0.X.Y version.
+build_kube_apiserver() (
+  w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+  cd "$w"
+  local staging=v0.${KUBE_VERSION#v1.} m p ldf="-s -w"
+  {
+    printf 'module example.invalid/build-kube-apiserver\n\ngo %s\n\n' "$KUBE_GO"
+    printf 'godebug default=%s\n\nreplace (\n' "$KUBE_GODEBUG"
+    for m in api apiextensions-apiserver apimachinery apiserver cli-runtime client-go cloud-provider \
+             cluster-bootstrap code-generator component-base component-helpers controller-manager cri-api \
+             cri-client csi-translation-lib dynamic-resource-allocation endpointslice externaljwt kms \
+             kube-aggregator kube-controller-manager kube-proxy kube-scheduler kubectl kubelet metrics \
+             mount-utils pod-security-admission sample-apiserver sample-cli-plugin sample-controller; do
+      printf '\tk8s.io/%s => k8s.io/%s %s\n' "$m" "$m" "$staging"
+    done
+    printf ')\n'
+  } >go.mod
+  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION"
+  # Version stamps as hack/lib/version.sh sets them (else /version says v0.0.0-master).
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldf="$ldf -X $p.gitVersion=$KUBE_VERSION -X $p.gitCommit=$KUBE_GIT_COMMIT -X $p.gitTreeState=clean"
+    ldf="$ldf -X $p.buildDate=$KUBE_BUILD_DATE -X $p.gitMajor=1 -X $p.gitMinor=$(cut -d. -f2 <<<"$KUBE_VERSION")"
+  done
+  mkdir -p "$(dirname "$APISERVER_BIN")"
+  # -pgo=off: the default.pgo profile makes the build much slower; irrelevant for tests.
+  go build -trimpath -pgo=off -ldflags "$ldf" -o "$APISERVER_BIN.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+  "$APISERVER_BIN.tmp" --version | grep -qx "Kubernetes $KUBE_VERSION"
+  mv "$APISERVER_BIN.tmp" "$APISERVER_BIN"
+)
+
+# go.etcd.io/etcd/server/v3 has replaces too, but they only point at sibling modules it already
+# requires at the same version (and two guards), so the wrapper needs none.
+build_etcd() (
+  w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+  cd "$w"
+  printf 'module example.invalid/build-etcd\n\ngo %s\n' "$ETCD_GO" >go.mod
+  go get -tool "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+  mkdir -p "$(dirname "$ETCD_BIN")"
+  go build -trimpath -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_GIT_SHA" \
+    -o "$ETCD_BIN.tmp" go.etcd.io/etcd/server/v3
+  "$ETCD_BIN.tmp" --version | grep -qx "etcd Version: ${ETCD_VERSION#v}"
+  mv "$ETCD_BIN.tmp" "$ETCD_BIN"
+)
+
+build_step "etcd-$ETCD_VERSION" "$ETCD_BIN" build_etcd
+build_step "kube-apiserver-$KUBE_VERSION" "$APISERVER_BIN" build_kube_apiserver
 
 build_cdktf_cli() (
   mkdir -p "$CDKTF_DIR"

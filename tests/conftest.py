@@ -10,6 +10,7 @@ import tempfile
 
 import pytest
 
+from tests.support.apiserver import kube_api  # noqa: F401  (session fixture: a real kube-apiserver)
 from tests.support.toolchain import toolchain, toolchain_env
 
 os.environ.update(
