@@ -473,13 +473,6 @@ def test_admin_password_is_generated_never_fixed(renders):
     assert first not in (CHART / "values.yaml").read_text()
 
 
-def test_existing_passwords_are_reused_via_lookup():
-    helpers = (CHART / "templates" / "_helpers.tpl").read_text()
-    assert 'lookup "v1" "Secret" .Release.Namespace (include "datawarehouse.secretName" .)' in helpers
-    assert 'lookup "v1" "Secret" .Release.Namespace (include "datawarehouse.tlsSecretName" .)' in helpers
-    assert "randAlphaNum 32" in helpers
-
-
 def test_generated_tls_secret(renders):
     import base64
 
