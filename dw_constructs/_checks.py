@@ -91,9 +91,9 @@ def power_of_two(prop: str, value: Any, lo: int, hi: int) -> list[Problem]:
     return []
 
 
-def optional(check, prop: str, value: Any, *args) -> list[Problem]:
+def optional(check, prop: str, value: Any, *args, **kwargs) -> list[Problem]:
     """Apply ``check`` unless the value is None (an optional prop left at its default)."""
-    return [] if value is None else check(prop, value, *args)
+    return [] if value is None else check(prop, value, *args, **kwargs)
 
 
 def str_mapping(prop: str, value: Any) -> list[Problem]:

@@ -303,10 +303,6 @@ def s3_secret_name(p: ClusterProps) -> str:
 # Validation
 
 
-def _optional(check, prop: str, value: Any, **kw) -> list[Problem]:
-    return [] if value is None else check(prop, value, **kw)
-
-
 def _subdomain(prop: str, value: Any) -> list[Problem]:
     if not isinstance(value, str) or len(value) > 253 or not _SUBDOMAIN_RE.match(value):
         return [Problem(prop, value, "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', 1..253 chars")]
@@ -330,7 +326,7 @@ def _no_space_str(prop: str, value: Any) -> list[Problem]:
 
 def _validate_resources(r: ClusterResources) -> list[Problem]:
     return c.collect(*(
-        _optional(c.k8s_quantity, f"resources.{f.name}", getattr(r, f.name)) for f in dataclasses.fields(r)
+        c.optional(c.k8s_quantity, f"resources.{f.name}", getattr(r, f.name)) for f in dataclasses.fields(r)
     ))
 
 
@@ -344,7 +340,7 @@ def _validate_backup(p: ClusterProps, mode: Mode | None) -> list[Problem]:
                                 "an s3:// URL such as 's3://my-bucket/wildside-pg' (required when backup.enabled)"))
     else:
         problems += c.url("backup.destination_path", b.destination_path, schemes=("s3",))
-    problems += _optional(c.url, "backup.endpoint_url", b.endpoint_url)
+    problems += c.optional(c.url, "backup.endpoint_url", b.endpoint_url)
     if not isinstance(b.retention_policy, str) or not _RETENTION_RE.match(b.retention_policy):
         problems.append(Problem("backup.retention_policy", b.retention_policy,
                                 "'<n>d', '<n>w' or '<n>m' with n >= 1 (days, weeks, months), e.g. '30d'"))
@@ -352,7 +348,7 @@ def _validate_backup(p: ClusterProps, mode: Mode | None) -> list[Problem]:
     if b.compression not in _BACKUP_COMPRESSIONS:
         problems.append(Problem("backup.compression", b.compression,
                                 f"one of {', '.join(repr(x) for x in _BACKUP_COMPRESSIONS)}"))
-    problems += _optional(_subdomain, "backup.existing_credentials_secret", b.existing_credentials_secret)
+    problems += c.optional(_subdomain, "backup.existing_credentials_secret", b.existing_credentials_secret)
     for name in ("access_key_id", "secret_access_key"):
         value = getattr(b, name)
         problems += c.secret_reference(f"backup.{name}", value)
@@ -378,7 +374,7 @@ def _validate_eso(p: ClusterProps) -> list[Problem]:
         problems += _subdomain("eso.cluster_secret_store_name", e.cluster_secret_store_name)
     for name in ("superuser_remote_key", "app_remote_key", "backup_remote_key",
                  "password_property", "access_key_id_property", "secret_access_key_property"):
-        problems += _optional(c.non_empty_str, f"eso.{name}", getattr(e, name))
+        problems += c.optional(c.non_empty_str, f"eso.{name}", getattr(e, name))
     if not isinstance(e.refresh_interval, str) or not _DURATION_RE.match(e.refresh_interval):
         problems.append(Problem("eso.refresh_interval", e.refresh_interval, "a duration such as '1h', '15m' or '1h30m'"))
     if p.enable_superuser_access is False:
@@ -398,11 +394,11 @@ def validate(p: ClusterProps) -> list[Problem]:
         c.dns_label("cluster_namespace", p.cluster_namespace),
         c.int_range("instances", p.instances, 1, 16),
         c.k8s_quantity("storage_size", p.storage_size),
-        _optional(_subdomain, "storage_class", p.storage_class),
+        c.optional(_subdomain, "storage_class", p.storage_class),
         [] if c.is_int(p.postgres_major) and p.postgres_major in v.POSTGIS_IMAGES else [
             Problem("postgres_major", p.postgres_major,
                     f"one of {', '.join(str(k) for k in sorted(v.POSTGIS_IMAGES))} (pinned PostGIS images)")],
-        _optional(_no_space_str, "image_name", p.image_name),
+        c.optional(_no_space_str, "image_name", p.image_name),
         c.boolean("postgis_enabled", p.postgis_enabled),
         _pg_identifier("database_name", p.database_name, _RESERVED_DATABASES),
         _pg_identifier("database_owner", p.database_owner, (SUPERUSER,)),
@@ -410,7 +406,7 @@ def validate(p: ClusterProps) -> list[Problem]:
         c.boolean("install_operator", p.install_operator),
         [] if isinstance(p.operator_chart_version, str) and _SEMVER_RE.match(p.operator_chart_version) else [
             Problem("operator_chart_version", p.operator_chart_version, "a chart version such as '0.29.0'")],
-        _optional(c.boolean, "enable_superuser_access", p.enable_superuser_access),
+        c.optional(c.boolean, "enable_superuser_access", p.enable_superuser_access),
         c.dns_label("flux_namespace", p.flux_namespace),
         [] if isinstance(p.operator_render_dir, str) and _REL_DIR_RE.match(p.operator_render_dir)
         and ".." not in p.operator_render_dir.split("/") else [
