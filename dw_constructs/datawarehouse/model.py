@@ -11,10 +11,6 @@ from dw_constructs import _checks as c
 from dw_constructs.datawarehouse.enums import OperationalProfile, value_of
 from dw_constructs.errors import Problem
 
-#: Provider address and version constraint the generated bindings write into required_providers.
-PROVIDER_SOURCE = "datawarehouse/datawarehouse"
-PROVIDER_VERSION_CONSTRAINT = "~> 1.0"
-
 
 @dataclass(frozen=True)
 class ProviderProps:
