@@ -33,7 +33,8 @@ Usage::
         --from cnpg=~/src/cloudnative-pg --from barman-cloud=~/src/plugin-barman-cloud \\
         --from external-secrets=~/src/external-secrets --from helm-controller=~/src/helm-controller \\
         --from source-controller=~/src/source-controller \\
-        --from kustomize-controller=~/src/kustomize-controller --from schemastore=~/src/schemastore
+        --from kustomize-controller=~/src/kustomize-controller --from schemastore=~/src/schemastore \\
+        --from cert-manager=~/src/cert-manager
 
     # bump one upstream, leave the other vendored files untouched
     python scripts/refresh_crds.py --only cnpg --ref cnpg=v1.30.1
@@ -179,6 +180,18 @@ UPSTREAMS: list[Upstream] = [
                 dialect="json-schema-draft-07",
                 requires_name=False,  # a kustomization.yaml has no (required) metadata
             )
+        ],
+    ),
+    Upstream(
+        # The CloudNativePG Barman Cloud plugin chart creates an Issuer and Certificates.
+        name="cert-manager",
+        repo="cert-manager/cert-manager",
+        ref="v1.21.1",
+        license="Apache-2.0",
+        dirname="cert-manager-{version}",
+        files=[
+            CrdFile("deploy/crds/cert-manager.io_issuers.yaml"),
+            CrdFile("deploy/crds/cert-manager.io_certificates.yaml"),
         ],
     ),
 ]

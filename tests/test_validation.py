@@ -463,6 +463,39 @@ def test_kustomization_yaml_unknown_field_rejected():
 
 
 # ---------------------------------------------------------------------------------------------
+# cert-manager (the Barman Cloud plugin chart creates an Issuer and Certificates)
+
+
+def cert_manager_certificate():
+    return {
+        "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+        "metadata": {"name": "barman-cloud-server", "namespace": "cnpg-system"},
+        "spec": {
+            "commonName": "barman-cloud", "dnsNames": ["barman-cloud"], "duration": "2160h",
+            "isCA": False, "usages": ["server auth"], "secretName": "barman-cloud-server-tls",
+            "issuerRef": {"group": "cert-manager.io", "kind": "Issuer",
+                          "name": "barman-cloud-selfsigned-issuer"},
+        },
+    }
+
+
+def test_valid_cert_manager_issuer_and_certificate_pass():
+    validate_manifest({
+        "apiVersion": "cert-manager.io/v1", "kind": "Issuer",
+        "metadata": {"name": "barman-cloud-selfsigned-issuer", "namespace": "cnpg-system"},
+        "spec": {"selfSigned": {}},
+    })
+    validate_manifest(cert_manager_certificate())
+
+
+def test_cert_manager_certificate_without_secret_name_rejected():
+    cert = cert_manager_certificate()
+    del cert["spec"]["secretName"]  # upstream: spec.required = [issuerRef, secretName]
+    err = raises(cert)
+    assert err.errors == ["spec.secretName: required field is missing"]
+
+
+# ---------------------------------------------------------------------------------------------
 # Many manifests at once
 
 
@@ -502,6 +535,8 @@ def test_vendored_index_lists_every_required_kind_with_provenance():
         ("source.toolkit.fluxcd.io/v1", "HelmRepository"),
         ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
         ("kustomize.config.k8s.io/v1beta1", "Kustomization"),
+        ("cert-manager.io/v1", "Issuer"),
+        ("cert-manager.io/v1", "Certificate"),
     } <= kinds
     index = json.loads((validation.CRD_DIR / "sources.json").read_text())
     for entry in index["schemas"]:
