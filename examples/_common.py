@@ -1,4 +1,5 @@
-"""Shared bits of the example apps: the helm provider they declare and the synth entry point."""
+"""Shared bits of the example apps: the helm and kubernetes providers they declare and the synth
+entry point."""
 
 from __future__ import annotations
 
@@ -8,11 +9,30 @@ from typing import Callable
 from cdktf import App, LocalBackend, TerraformStack
 
 
+def kubeconfig_path(stack: TerraformStack):
+    """The stack's ``kubeconfig_path`` variable (default ``~/.kube/config``; the live tests point it
+    at their throwaway API server): the file both providers read."""
+    from cdktf import TerraformVariable
+
+    for node in stack.node.children:
+        if isinstance(node, TerraformVariable) and node.node.id == "kubeconfig_path":
+            return node.string_value
+    return TerraformVariable(stack, "kubeconfig_path", type="string", default="~/.kube/config",
+                             description="kubeconfig the kubernetes and helm providers use.").string_value
+
+
 def helm_provider(stack: TerraformStack):
-    """The stack's helm provider, talking to the cluster of the current kubeconfig context."""
+    """The stack's helm provider, talking to the cluster of the current context of the kubeconfig."""
     from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes
 
-    return HelmProvider(stack, "Helm", kubernetes=HelmProviderKubernetes(config_path="~/.kube/config"))
+    return HelmProvider(stack, "Helm", kubernetes=HelmProviderKubernetes(config_path=kubeconfig_path(stack)))
+
+
+def kubernetes_provider(stack: TerraformStack):
+    """The stack's kubernetes provider, on the same kubeconfig as :func:`helm_provider`."""
+    from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
+
+    return KubernetesProvider(stack, "Kubernetes", config_path=kubeconfig_path(stack))
 
 
 def local_backend(stack: TerraformStack, name: str) -> None:

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# A real, throwaway Kubernetes API server (kube-apiserver + etcd, no nodes, no controllers) for
-# server-side dry-run tests: it checks what JSON-schema validation cannot (CRD CEL rules,
-# defaulting, admission). scripts/tools.sh builds both binaries from Go modules into the tools
+# A real, throwaway Kubernetes control plane (etcd + kube-apiserver + kube-controller-manager; no
+# nodes, no scheduler) for server-side dry-run tests, which check what JSON-schema validation cannot
+# (CRD CEL rules, defaulting, admission), and for live `tofu apply`/`destroy` of what we synthesize.
+# The controller manager runs the namespace and garbage-collector controllers (so deleting a
+# namespace completes and owned objects are collected), the Deployment/StatefulSet/ReplicaSet
+# controllers (their Pods stay Pending: there is no node), and the rest of its default set. scripts/tools.sh builds both binaries from Go modules into the tools
 # cache (recipes: ../shared/TOOLCHAIN.md §6); this script only starts and stops them.
 #
 #   scripts/apiserver.sh build       = scripts/tools.sh, which builds kube-apiserver and etcd (pins
 #                                    in tools/versions.env) with the other tools
 #   scripts/apiserver.sh start DIR   start etcd + kube-apiserver on free loopback ports, data and
-#                                    certs under DIR; waits for /readyz; writes DIR/kubeconfig,
+#                                    certs under DIR, then kube-controller-manager (unless
+#                                    DW_KUBE_CONTROLLERS=0); waits for /readyz; writes DIR/kubeconfig,
 #                                    DIR/server, DIR/token, DIR/pids (logs: DIR/*.log)
 #   scripts/apiserver.sh stop DIR    stop what `start DIR` started
 #   scripts/apiserver.sh --env       print `export DW_KUBE_APISERVER=... DW_ETCD=...`
@@ -20,6 +24,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 eval "$(bash "$ROOT/scripts/tools.sh" --env)"
 APISERVER_BIN=$DW_KUBE_APISERVER
 ETCD_BIN=$DW_ETCD
+KCM_BIN=$DW_KUBE_CONTROLLER_MANAGER
 
 die() { echo "apiserver: $*" >&2; exit 1; }
 now() { date +%s; }
@@ -101,8 +106,35 @@ current-context: dw-test
 EOF
   chmod 600 "$dir/kubeconfig"
   echo "https://127.0.0.1:$api_port" >"$dir/server"
+
+  if [[ ${DW_KUBE_CONTROLLERS:-1} != 0 ]]; then
+    [[ -x $KCM_BIN ]] || { cmd_stop "$dir"; die "kube-controller-manager not built: run 'scripts/tools.sh'"; }
+    # No serving port (--secure-port=0): nothing scrapes it. Service-account tokens are signed with
+    # the key the API server verifies; the admin token from the kubeconfig authenticates it.
+    setsid "$KCM_BIN" --kubeconfig "$dir/kubeconfig" --leader-elect=false --secure-port=0 \
+      --service-account-private-key-file "$dir/certs/sa.key" --root-ca-file "$dir/certs/apiserver.crt" \
+      --use-service-account-credentials=false --cluster-name dw-test \
+      --concurrent-gc-syncs 5 --concurrent-namespace-syncs 5 \
+      </dev/null >"$dir/kube-controller-manager.log" 2>&1 &
+    local kcm_pid=$!
+    echo "kube-controller-manager=$kcm_pid" >>"$dir/pids"
+    # Ready when its informers run: the namespace controller deletes a namespace we delete.
+    wait_for 60 "$kcm_pid" "$dir/kube-controller-manager.log" kcm_ready "$dir" "$api_port" "$token" \
+      || { cmd_stop "$dir"; exit 1; }
+  fi
   local secs; secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   echo "apiserver: ready at https://127.0.0.1:$api_port in ${secs}s (kubeconfig: $dir/kubeconfig)"
+}
+
+# kcm_ready DIR PORT TOKEN: the controller manager has started its controllers (it reports healthy
+# leases only with leader election, so probe behaviour: a probe namespace is finalized and gone).
+kcm_ready() {
+  local base="https://127.0.0.1:$2/api/v1/namespaces" auth="Authorization: Bearer $3" code
+  curl -fsS -k -H "$auth" -H 'Content-Type: application/json' -X POST "$base" \
+    -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"dw-kcm-probe"}}' >/dev/null 2>&1 || true
+  curl -fsS -k -H "$auth" -X DELETE "$base/dw-kcm-probe" >/dev/null 2>&1 || true
+  code=$(curl -sS -k -o /dev/null -w '%{http_code}' -H "$auth" "$base/dw-kcm-probe")
+  [[ $code == 404 ]]
 }
 
 # ------------------------------------------------------------------------------------------ stop
@@ -121,7 +153,7 @@ cmd_stop() {
   local dir=${1:?usage: apiserver.sh stop DIR} line
   [[ -f $dir/pids ]] || { echo "apiserver: nothing to stop in $dir"; return 0; }
   dir=$(cd "$dir" && pwd)
-  # kube-apiserver first, then etcd (reverse start order).
+  # controller manager, kube-apiserver, then etcd (reverse start order).
   for line in $(tac "$dir/pids"); do stop_pid "${line#*=}" "$dir"; done
   rm -f "$dir/pids"
   echo "apiserver: stopped ($dir)"
@@ -131,6 +163,7 @@ case ${1:-} in
   build) bash "$ROOT/scripts/tools.sh" ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
-  --env) printf 'export DW_KUBE_APISERVER="%s"\nexport DW_ETCD="%s"\n' "$APISERVER_BIN" "$ETCD_BIN" ;;
+  --env) printf 'export DW_KUBE_APISERVER="%s"\nexport DW_ETCD="%s"\nexport DW_KUBE_CONTROLLER_MANAGER="%s"\n' \
+           "$APISERVER_BIN" "$ETCD_BIN" "$KCM_BIN" ;;
   *) echo "usage: $0 build | start DIR | stop DIR | --env" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the verification tools (OpenTofu, helm, schema-serving provider binaries) from Go modules
+# Build the verification tools (OpenTofu, helm, kustomize, the real provider binaries, a throwaway
+# Kubernetes control plane) from Go modules
 # into a per-user cache outside the repo, keyed by version. Idempotent: a tool already built (or on
 # PATH at exactly the pinned version) is reused. Fails loudly when a build fails.
 #
@@ -20,6 +21,7 @@ TOFU_BIN="$CACHE/tofu/$TOFU_VERSION/tofu"
 HELM_BIN="$CACHE/helm/$HELM_VERSION/helm"
 KUSTOMIZE_BIN="$CACHE/kustomize/$KUSTOMIZE_VERSION/kustomize"
 APISERVER_BIN="$CACHE/kube-apiserver/$KUBE_VERSION/kube-apiserver"
+KCM_BIN="$CACHE/kube-controller-manager/$KUBE_VERSION/kube-controller-manager"
 ETCD_BIN="$CACHE/etcd/$ETCD_VERSION/etcd"
 # cdktf CLI (npm), keyed by its lockfile so a pin change installs a new copy.
 CDKTF_KEY=$(cat "$ROOT/tools/cdktf-cli/package.json" "$ROOT/tools/cdktf-cli/package-lock.json" | sha256sum | cut -c1-16)
@@ -35,6 +37,7 @@ export DW_HELM="$HELM_BIN"
 export DW_CDKTF="$CDKTF_BIN"
 export DW_KUSTOMIZE="$KUSTOMIZE_BIN"
 export DW_KUBE_APISERVER="$APISERVER_BIN"
+export DW_KUBE_CONTROLLER_MANAGER="$KCM_BIN"
 export DW_ETCD="$ETCD_BIN"
 export TERRAFORM_BINARY_NAME="$TOFU_BIN"
 export TF_CLI_CONFIG_FILE="$CLI_CONFIG"
@@ -174,11 +177,73 @@ build_step "helm-$HELM_VERSION" "$HELM_BIN" build_helm
 # One after another: each go build uses all cores, and the later ones reuse the Go build cache.
 schema_provider datawarehouse/datawarehouse "$DW_PROVIDER_VERSION" \
   "$ROOT/provider-bindings/datawarehouse/schema.json" "$ROOT/provider-bindings/datawarehouse/schema.meta.json"
-# Stand-ins for the real hashicorp providers (tools/provider-schemas/SOURCES.md), for validation.
-schema_provider hashicorp/kubernetes "$K8S_PROVIDER_VERSION" \
-  "$ROOT/tools/provider-schemas/hashicorp-kubernetes-$K8S_PROVIDER_VERSION.json"
-schema_provider hashicorp/helm "$HELM_PROVIDER_VERSION" \
-  "$ROOT/tools/provider-schemas/hashicorp-helm-$HELM_PROVIDER_VERSION.json"
+# --- The real hashicorp/kubernetes, hashicorp/helm and deltastreaminc/deltastream providers -------
+# The Go module proxy refuses these modules (HTTP 403), so they are built from source archives of the
+# upstream tags (sha256-pinned in tools/versions.env). Where the archives come from:
+#   $DW_PROVIDER_SOURCES   a directory holding the *-src.tar.xz archives named in versions.env;
+#                          default: ../shared/upstream/providers beside the repository, if present.
+# Where the public registry is reachable, fill the mirror with `tofu providers mirror` instead
+# (README, "Provider mirror"); this script then finds the providers there and builds nothing.
+PROVIDER_SOURCES=${DW_PROVIDER_SOURCES:-$ROOT/../shared/upstream/providers}
+
+# verified_archive NAME SHA256: path of the archive, after checking its checksum.
+verified_archive() {
+  local f="$PROVIDER_SOURCES/$1" got
+  [[ -f $f ]] || { echo "tools: provider source archive $f not found. Set DW_PROVIDER_SOURCES to the" \
+    "directory holding it, or fill the mirror $MIRROR from the public registry (README, 'Provider mirror')." >&2
+    return 1; }
+  got=$(sha256sum "$f" | cut -d' ' -f1)
+  [[ $got == "$2" ]] || { echo "tools: $f: sha256 $got, expected $2 (tools/versions.env)" >&2; return 1; }
+  echo "$f"
+}
+
+# build_real_provider OUT ARCHIVE SHA256 VERSION_VAR VERSION [REPLACE_MODULE ARCHIVE SHA256]: unpack
+# the upstream module, optionally point a dependency at a second verified archive, build OUT.
+build_real_provider() (
+  local out=$1 archive=$2 sha=$3 vvar=$4 version=$5 w src
+  w=$(mktemp -d); trap 'chmod -R u+w "$w"; rm -rf "$w"' EXIT
+  src=$(verified_archive "$archive" "$sha")
+  mkdir "$w/src" && tar -xJf "$src" -C "$w/src"
+  if [[ $# -ge 8 ]]; then
+    local dep; dep=$(verified_archive "$7" "$8")
+    mkdir "$w/dep" && tar -xJf "$dep" -C "$w/dep"
+    (cd "$w/src" && go mod edit -replace "$6=../dep")
+  fi
+  mkdir -p "$(dirname "$out")"
+  (cd "$w/src" && go build -trimpath -ldflags "-s -w -X main.$vvar=$version" -o "$out.tmp" .)
+  mv "$out.tmp" "$out"
+)
+
+# real_provider SOURCE VERSION ARCHIVE SHA256 VERSION_VAR [REPLACE_MODULE ARCHIVE SHA256]: build (cached
+# by version and archive checksums) and link into the mirror for both registry hosts.
+real_provider() {
+  local source=$1 version=$2 type=${1#*/} host d key bin f
+  key=$(echo "${@:3}" | sha256sum | cut -c1-12)
+  bin="$CACHE/provider-builds/$source/$version-$key/terraform-provider-${type}_v$version"
+  # Filled from the public registry (`tofu providers mirror`, packed or unpacked): nothing to build.
+  if [[ ! -x $bin ]] && compgen -G "$MIRROR/registry.*/$source/terraform-provider-${type}_${version}_linux_amd64.zip" >/dev/null; then
+    echo "tools: $source $version found in the mirror (registry package)"; return 0
+  fi
+  build_step "$type-provider-$version" "$bin" build_real_provider "$bin" "${@:3}"
+  for host in registry.opentofu.org registry.terraform.io; do
+    d="$MIRROR/$host/$source/$version/linux_amd64"
+    mkdir -p "$d"
+    ln -sfn "$bin" "$d/terraform-provider-${type}_v$version"
+  done
+  for f in "$CACHE"/provider-builds/"$source"/*/; do   # other builds of this provider: unused now
+    [[ ${f%/} == "$(dirname "$bin")" ]] || rm -rf "$f"
+  done
+  rm -rf "$CACHE"/dwprovider/*/"terraform-provider-$type"   # the retired schema-serving stand-ins
+}
+
+real_provider hashicorp/kubernetes "$K8S_PROVIDER_VERSION" \
+  "terraform-provider-kubernetes-$K8S_PROVIDER_VERSION-src.tar.xz" "$K8S_PROVIDER_SRC_SHA256" Version "$K8S_PROVIDER_VERSION"
+real_provider hashicorp/helm "$HELM_PROVIDER_VERSION" \
+  "terraform-provider-helm-$HELM_PROVIDER_VERSION-src.tar.xz" "$HELM_PROVIDER_SRC_SHA256" Version "$HELM_PROVIDER_VERSION"
+real_provider deltastreaminc/deltastream "$DELTASTREAM_PROVIDER_VERSION" \
+  "terraform-provider-deltastream-$DELTASTREAM_PROVIDER_VERSION-src.tar.xz" "$DELTASTREAM_PROVIDER_SRC_SHA256" \
+  version "$DELTASTREAM_PROVIDER_VERSION" \
+  github.com/deltastreaminc/go-deltastream "go-deltastream-$GO_DELTASTREAM_REV-src.tar.xz" "$GO_DELTASTREAM_SRC_SHA256"
 
 build_kustomize() (
   w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
@@ -188,14 +253,17 @@ build_kustomize() (
 )
 build_step "kustomize-$KUSTOMIZE_VERSION" "$KUSTOMIZE_BIN" build_kustomize
 
+# kube-apiserver and kube-controller-manager (same module, same wrapper; the controller manager runs
+# the namespace and garbage-collector controllers, so namespace deletion and cascades complete).
 # k8s.io/kubernetes has replace directives, so `go install` is impossible: a wrapper module copies
 # upstream's go/godebug lines and points each staging module at its published v0.X.Y version.
-build_kube_apiserver() (
+build_kube_component() (
+  local cmd=$1 bin=$2
   w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
   cd "$w"
   local staging=v0.${KUBE_VERSION#v1.} m p ldf="-s -w"
   {
-    printf 'module example.invalid/build-kube-apiserver\n\ngo %s\n\n' "$KUBE_GO"
+    printf 'module example.invalid/build-%s\n\ngo %s\n\n' "$cmd" "$KUBE_GO"
     printf 'godebug default=%s\n\nreplace (\n' "$KUBE_GODEBUG"
     for m in api apiextensions-apiserver apimachinery apiserver cli-runtime client-go cloud-provider \
              cluster-bootstrap code-generator component-base component-helpers controller-manager cri-api \
@@ -206,17 +274,17 @@ build_kube_apiserver() (
     done
     printf ')\n'
   } >go.mod
-  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION"
+  go get -tool "k8s.io/kubernetes/cmd/$cmd@$KUBE_VERSION"
   # Version stamps as hack/lib/version.sh sets them (else /version says v0.0.0-master).
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldf="$ldf -X $p.gitVersion=$KUBE_VERSION -X $p.gitCommit=$KUBE_GIT_COMMIT -X $p.gitTreeState=clean"
     ldf="$ldf -X $p.buildDate=$KUBE_BUILD_DATE -X $p.gitMajor=1 -X $p.gitMinor=$(cut -d. -f2 <<<"$KUBE_VERSION")"
   done
-  mkdir -p "$(dirname "$APISERVER_BIN")"
+  mkdir -p "$(dirname "$bin")"
   # -pgo=off: the default.pgo profile makes the build much slower; irrelevant for tests.
-  go build -trimpath -pgo=off -ldflags "$ldf" -o "$APISERVER_BIN.tmp" k8s.io/kubernetes/cmd/kube-apiserver
-  "$APISERVER_BIN.tmp" --version | grep -qx "Kubernetes $KUBE_VERSION"
-  mv "$APISERVER_BIN.tmp" "$APISERVER_BIN"
+  go build -trimpath -pgo=off -ldflags "$ldf" -o "$bin.tmp" "k8s.io/kubernetes/cmd/$cmd"
+  "$bin.tmp" --version | grep -qx "Kubernetes $KUBE_VERSION"
+  mv "$bin.tmp" "$bin"
 )
 
 # go.etcd.io/etcd/server/v3 has replaces too, but they only point at sibling modules it already
@@ -234,7 +302,8 @@ build_etcd() (
 )
 
 build_step "etcd-$ETCD_VERSION" "$ETCD_BIN" build_etcd
-build_step "kube-apiserver-$KUBE_VERSION" "$APISERVER_BIN" build_kube_apiserver
+build_step "kube-apiserver-$KUBE_VERSION" "$APISERVER_BIN" build_kube_component kube-apiserver "$APISERVER_BIN"
+build_step "kube-controller-manager-$KUBE_VERSION" "$KCM_BIN" build_kube_component kube-controller-manager "$KCM_BIN"
 
 build_cdktf_cli() (
   mkdir -p "$CDKTF_DIR"

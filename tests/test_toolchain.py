@@ -84,10 +84,9 @@ def test_helm_template_renders_a_tiny_chart(tools, tmp_path):
     assert f'kube: "v1.{PINS["HELM_KMIN"]}.0"' in out
 
 
-def test_kubernetes_and_helm_stand_ins_validate_against_the_real_schemas(tools):
-    """hashicorp/kubernetes 2.38.0 and hashicorp/helm 3.1.1 schemas (vendored from real builds) are
-    enforced by tofu: a valid stack passes, a namespace without metadata and a release without
-    chart fail with the real providers' diagnostics."""
+def test_kubernetes_and_helm_providers_validate_against_their_schemas(tools):
+    """hashicorp/kubernetes 2.38.0 and hashicorp/helm 3.1.1 (real builds) enforce their schemas in
+    tofu: a valid stack passes, a namespace without metadata and a release without chart fail."""
     from cdktf import TerraformStack
     from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes
     from cdktf_cdktf_provider_helm.release import Release
@@ -112,3 +111,64 @@ def test_kubernetes_and_helm_stand_ins_validate_against_the_real_schemas(tools):
     result = tools.tofu_validate(out)
     summaries = sorted(d["summary"] for d in result["diagnostics"])
     assert summaries == ["Insufficient metadata blocks", "Missing required argument"], result["diagnostics"]
+
+
+def _validate_hcl(tools, tmp_path, body: str) -> dict:
+    (tmp_path / "main.tf").write_text(body)
+    return tools.tofu_validate(tmp_path)
+
+
+def test_mirror_holds_the_real_kubernetes_provider(tools, tmp_path):
+    """Only the real provider runs its own validators: a schema-serving stand-in accepted any
+    string, the real one rejects a namespace name that is not a DNS-1123 label at validate."""
+    result = _validate_hcl(tools, tmp_path, """
+terraform {
+  required_providers {
+    kubernetes = { source = "hashicorp/kubernetes", version = "2.38.0" }
+  }
+}
+resource "kubernetes_namespace_v1" "bad" {
+  metadata { name = "Bad_Name" }
+}
+""")
+    assert result["valid"] is False
+    (diag,) = result["diagnostics"]
+    assert "Bad_Name" in diag["summary"] + diag.get("detail", "") and "RFC 1123" in diag["summary"] + diag.get("detail", "")
+
+
+def test_mirror_holds_the_real_helm_provider(tools, tmp_path):
+    """The real helm provider limits release names to 53 characters (helm's own limit) at validate."""
+    body = """
+terraform {
+  required_providers {
+    helm = { source = "hashicorp/helm", version = "3.1.1" }
+  }
+}
+resource "helm_release" "r" {
+  name  = "%s"
+  chart = "./chart"
+}
+"""
+    ok = _validate_hcl(tools, tmp_path / "ok", body % ("a" * 53))
+    assert ok["valid"] is True, ok
+    bad = _validate_hcl(tools, tmp_path / "bad", body % ("a" * 54))
+    assert bad["valid"] is False
+    assert any("53" in d["summary"] + d.get("detail", "") for d in bad["diagnostics"]), bad["diagnostics"]
+
+
+def test_mirror_holds_the_real_deltastream_provider(tools, tmp_path):
+    """deltastreaminc/deltastream 1.0.3 (built from source): its schema is served (8 resources,
+    14 data sources) and a resource missing a required argument fails validation."""
+    (tmp_path / "main.tf").write_text("""
+terraform {
+  required_providers {
+    deltastream = { source = "deltastreaminc/deltastream", version = "1.0.3" }
+  }
+}
+""")
+    init = tools.run(tools.tofu, "init", "-backend=false", "-input=false", "-no-color", cwd=tmp_path, check=False)
+    assert init.returncode == 0, init.stdout + init.stderr
+    schema = json.loads(tools.run(tools.tofu, "providers", "schema", "-json", cwd=tmp_path).stdout)
+    (ds,) = schema["provider_schemas"].values()
+    assert len(ds["resource_schemas"]) == 8 and len(ds["data_source_schemas"]) == 14
+    assert "deltastream_query" in ds["resource_schemas"]

@@ -20,14 +20,22 @@ class DataWarehouseCluster(Construct):
     """DataWarehouse deployed with the packaged chart, single-node or clustered.
 
     Props and defaults: :class:`cluster_model.ClusterProps` (same names as the keyword arguments).
-    ``helm_provider`` is the ``HelmProvider`` the release uses (Default: - the stack's default
-    helm provider, which the app must declare).
+    ``helm_provider`` is the ``HelmProvider`` the release uses and ``kubernetes_provider`` the
+    ``KubernetesProvider`` of the namespace and the admin Secret (Default: - the stack's default
+    provider of that type, which the app declares).
 
-    Children (ids are stable API): ``Chart`` (TerraformAsset of the chart), ``Release``
-    (helm_release), ``AdminPassword`` (sensitive variable ``<name>_admin_password``, unless
-    ``admin_password`` is given), ``Provider`` (the datawarehouse provider, alias ``<name>``),
-    ``Instance`` (datawarehouse_instance), outputs ``<id>_endpoint_host``, ``<id>_endpoint_port``,
-    ``<id>_instance_id``, ``<id>_admin_secret`` (ids in snake case).
+    Children (ids are stable API): ``Chart`` (TerraformAsset of the chart), ``Namespace``
+    (kubernetes_namespace_v1, when ``create_namespace``; protected like the release),
+    ``AdminPassword`` (sensitive variable ``<name>_admin_password``, unless ``admin_password`` is
+    given), ``AuthSecret`` (kubernetes_secret_v1 ``<name>-admin`` with keys ``username`` and
+    ``password``, unless ``admin_secret_name`` is given; the chart reads it through
+    ``auth.existingSecret``), ``Release`` (helm_release), ``Provider`` (the datawarehouse provider,
+    alias ``<name>``), ``Instance`` (datawarehouse_instance), outputs ``<id>_endpoint_host``,
+    ``<id>_endpoint_port``, ``<id>_instance_id``, ``<id>_admin_secret`` (ids in snake case).
+
+    The admin password travels as a Terraform string into a Kubernetes Secret: never through
+    helm's ``--set`` parser (which splits on ``,``, reads ``\\`` and ``=``, and turns ``true`` or
+    ``12345678`` into a bool or a number), never into helm's release record or a pod annotation.
 
     Subclass hooks: :meth:`build_chart_values` and :meth:`build_instance_props`.
     """
@@ -56,7 +64,9 @@ class DataWarehouseCluster(Construct):
         chart_values: Mapping[str, Any] | None = None,
         prevent_destroy: bool = True,
         release_timeout_seconds: int = 600,
+        release_wait: bool = True,
         helm_provider=None,
+        kubernetes_provider=None,
     ) -> None:
         props = m.ClusterProps(
             name=name, mode=mode, replicas=replicas, storage_size_gb=storage_size_gb,
@@ -65,13 +75,14 @@ class DataWarehouseCluster(Construct):
             namespace=namespace, create_namespace=create_namespace, anti_affinity=anti_affinity,
             admin_username=admin_username, admin_password=admin_password, admin_secret_name=admin_secret_name,
             chart_values=chart_values if chart_values is not None else {}, prevent_destroy=prevent_destroy,
-            release_timeout_seconds=release_timeout_seconds,
+            release_timeout_seconds=release_timeout_seconds, release_wait=release_wait,
         )
         raise_problems(type(self).__name__, scope, id, m.validate_cluster(props)
-                       + provider_problems("helm_provider", helm_provider, "HelmProvider"))
+                       + provider_problems("helm_provider", helm_provider, "HelmProvider")
+                       + provider_problems("kubernetes_provider", kubernetes_provider, "KubernetesProvider"))
         super().__init__(scope, id)
         self.props = props
-        self._build(id, helm_provider)
+        self._build(id, helm_provider, kubernetes_provider)
 
     # --- subclass hooks (plain Python; called once, before any child exists) --------------
 
@@ -85,9 +96,11 @@ class DataWarehouseCluster(Construct):
 
     # --- construction ---------------------------------------------------------------------
 
-    def _build(self, id: str, helm_provider) -> None:
+    def _build(self, id: str, helm_provider, kubernetes_provider) -> None:
         from cdktf import AssetType, TerraformAsset
-        from cdktf_cdktf_provider_helm.release import Release, ReleaseSetSensitive
+        from cdktf_cdktf_provider_helm.release import Release
+        from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
+        from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
 
         from dw_constructs.charts import chart_path
         from dw_constructs.datawarehouse.instance import DataWarehouseInstance
@@ -110,12 +123,25 @@ class DataWarehouseCluster(Construct):
             password = self.admin_password_variable.string_value
 
         chart = TerraformAsset(self, "Chart", path=str(chart_path()), type=AssetType.DIRECTORY)
+        before: list = []
+        self.namespace_resource = None
+        if p.create_namespace:
+            # Ours, not helm's create_namespace: helm never deletes a namespace it created.
+            self.namespace_resource = NamespaceV1(
+                self, "Namespace", metadata=m.namespace_metadata(p), lifecycle=lifecycle(p.prevent_destroy),
+                provider=kubernetes_provider)
+            before.append(self.namespace_resource)
+        self.auth_secret = None
+        if not p.admin_secret_name:
+            self.auth_secret = SecretV1(
+                self, "AuthSecret", metadata=m.auth_secret_metadata(p), type="Opaque",
+                data={m.SECRET_USERNAME_KEY: p.admin_username, m.SECRET_PASSWORD_KEY: password},
+                depends_on=list(before) or None, provider=kubernetes_provider)
+            before.append(self.auth_secret)
         self.release = Release(
-            self, "Release", name=p.name, chart=chart.path, namespace=p.namespace,
-            create_namespace=p.create_namespace, values=[yaml.safe_dump(values, sort_keys=True)],
-            # The chart creates <name>-auth from this; an existing Secret already holds it.
-            set_sensitive=None if p.admin_secret_name else [ReleaseSetSensitive(name="auth.password", value=password)],
-            wait=True, timeout=p.release_timeout_seconds, lifecycle=lifecycle(p.prevent_destroy),
+            self, "Release", name=p.name, chart=chart.path, namespace=p.namespace, create_namespace=False,
+            values=[yaml.safe_dump(values, sort_keys=True)], depends_on=before or None,
+            wait=p.release_wait, timeout=p.release_timeout_seconds, lifecycle=lifecycle(p.prevent_destroy),
             provider=helm_provider,
         )
         # The chart's self-signed certificate (no tls_secret_name) cannot be verified by the provider.
@@ -151,8 +177,8 @@ class DataWarehouseCluster(Construct):
     @property
     def admin_secret_ref(self) -> dict[str, str]:
         """Where the admin credentials live: Secret namespace/name and its keys (no value)."""
-        return {"namespace": self.props.namespace, "name": self.props.admin_secret_name or f"{self.props.name}-auth",
-                "username_key": "username", "password_key": "password"}
+        return {"namespace": self.props.namespace, "name": m.auth_secret_name(self.props),
+                "username_key": m.SECRET_USERNAME_KEY, "password_key": m.SECRET_PASSWORD_KEY}
 
     # --- verbs ------------------------------------------------------------------------------
 

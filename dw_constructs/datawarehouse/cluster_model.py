@@ -27,6 +27,9 @@ from dw_constructs.errors import Problem
 
 #: Port of the DataWarehouse PostgreSQL-wire endpoint (chart value service.port).
 DEFAULT_PORT = 5432
+#: Keys of the admin credentials Secret (the chart's ``auth.secretKeys`` defaults).
+SECRET_USERNAME_KEY = "username"
+SECRET_PASSWORD_KEY = "password"
 
 
 #: Chart values the construct manages from its props; overriding them through ``chart_values``
@@ -57,18 +60,24 @@ class ClusterProps:
         replication_factor: copies of each block, at most ``replicas``.
             Default: - 1 when single, min(3, replicas) when clustered.
         namespace: Kubernetes namespace of the release. Default: "datawarehouse".
-        create_namespace: let helm create the namespace. Default: True.
+        create_namespace: create the namespace (a ``kubernetes_namespace_v1``, protected like the
+            release, deleted on destroy with everything left in it, e.g. the data volumes' claims);
+            False when it exists. Default: True.
         anti_affinity: pod anti-affinity when clustered. Default: AntiAffinity.SOFT.
         admin_username: admin user. Default: "admin".
         admin_password: admin password as a reference (never a literal).
             Default: - a sensitive variable ``<name>_admin_password`` (dashes become underscores).
         admin_secret_name: existing Secret with keys ``username``/``password`` the chart uses
-            instead of creating one (then ``admin_password`` must reference the same password).
-            Default: - the chart creates ``<name>-auth`` from ``admin_password``.
+            instead of ours (then ``admin_password`` must reference the same password).
+            Default: - a ``kubernetes_secret_v1`` ``<name>-admin`` written from ``admin_username``
+            and ``admin_password``, byte for byte, passed to the chart as ``auth.existingSecret``.
         chart_values: extra chart values, deep-merged over the generated ones; keys the
             construct manages (see MANAGED_VALUES) are rejected. Default: {}.
         prevent_destroy: protect the release (its volumes) and the instance. Default: True.
         release_timeout_seconds: helm install/upgrade timeout, 60..3600. Default: 600.
+        release_wait: helm waits until the pods are ready (and fails the apply after
+            ``release_timeout_seconds`` otherwise). False only where pods cannot start, e.g. a
+            test API server without nodes. Default: True.
     """
 
     name: str
@@ -90,6 +99,7 @@ class ClusterProps:
     chart_values: Mapping[str, Any] = field(default_factory=dict)
     prevent_destroy: bool = True
     release_timeout_seconds: int = 600
+    release_wait: bool = True
 
     @property
     def clustered(self) -> bool:
@@ -121,6 +131,26 @@ class ClusterProps:
         )
 
 
+def _labels(p: ClusterProps) -> dict[str, str]:
+    return {"app.kubernetes.io/name": "datawarehouse", "app.kubernetes.io/instance": p.name,
+            "app.kubernetes.io/managed-by": "dw-constructs"}
+
+
+def namespace_metadata(p: ClusterProps) -> dict[str, Any]:
+    """Metadata of the namespace the construct creates (``create_namespace``)."""
+    return {"name": p.namespace, "labels": {"app.kubernetes.io/managed-by": "dw-constructs"}}
+
+
+def auth_secret_name(p: ClusterProps) -> str:
+    """The Secret holding the admin credentials: ``admin_secret_name`` or ours, ``<name>-admin``."""
+    return p.admin_secret_name or f"{p.name}-admin"
+
+
+def auth_secret_metadata(p: ClusterProps) -> dict[str, Any]:
+    """Metadata of the admin credentials Secret the construct writes (no ``admin_secret_name``)."""
+    return {"name": auth_secret_name(p), "namespace": p.namespace, "labels": _labels(p)}
+
+
 def _paths(values: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     """Every (dotted path, value) in a nested mapping, parents before children."""
     out = []
@@ -147,6 +177,7 @@ def validate_cluster(p: ClusterProps) -> list[Problem]:
         c.optional(c.dns_label, "admin_secret_name", p.admin_secret_name),
         c.str_mapping("chart_values", p.chart_values),
         c.int_range("release_timeout_seconds", p.release_timeout_seconds, 60, 3600),
+        c.boolean("release_wait", p.release_wait),
     )
     lo, hi = (3, 15) if p.clustered else (1, 1)
     if p.replicas is not None and not (c.is_int(p.replicas) and lo <= p.replicas <= hi):
@@ -188,7 +219,7 @@ def chart_values(p: ClusterProps) -> dict[str, Any]:
         "plugins": {"enabled": list(p.plugins)},
         "tls": {"enabled": p.tls_enabled, "secretName": p.tls_secret_name or ""},
         "clustering": {"enabled": p.clustered, "antiAffinity": value_of(p.anti_affinity)},
-        "auth": {"username": p.admin_username, "existingSecret": p.admin_secret_name or ""},
+        "auth": {"username": p.admin_username, "existingSecret": auth_secret_name(p)},
         "service": {"port": DEFAULT_PORT},
     }
     return _deep_merge(values, p.chart_values)

@@ -19,13 +19,15 @@ from dw_constructs.datawarehouse import (  # noqa: E402
     DataWarehouseCluster,
     OperationalProfile,
 )
-from examples._common import helm_provider, local_backend, run  # noqa: E402
+from examples._common import helm_provider, kubernetes_provider, local_backend, run  # noqa: E402
 
 STACK_NAME = "clustered"
 
 
 class ClusteredStack(TerraformStack):
-    def __init__(self, scope: Construct, id: str) -> None:
+    def __init__(self, scope: Construct, id: str, **overrides) -> None:
+        """``overrides``: extra DataWarehouseCluster keywords (the live tests turn off waiting for
+        pods, which a test API server without nodes never runs)."""
         super().__init__(scope, id)
         local_backend(self, id)
         self.warehouse = DataWarehouseCluster(
@@ -39,13 +41,15 @@ class ClusteredStack(TerraformStack):
             anti_affinity=AntiAffinity.HARD,
             chart_values={"resources": {"requests": {"cpu": "2", "memory": "8Gi"}}},
             helm_provider=helm_provider(self),
+            kubernetes_provider=kubernetes_provider(self),
+            **overrides,
         )
         self.warehouse.add_plugin("Geo", plugin_id="geo", configuration={"srid": "4326"})
         self.warehouse.add_vde("Events", name="events", block_size=65536, compression_codec=CompressionCodec.LZ4)
 
 
-def build(app: App) -> ClusteredStack:
-    return ClusteredStack(app, STACK_NAME)
+def build(app: App, **overrides) -> ClusteredStack:
+    return ClusteredStack(app, STACK_NAME, **overrides)
 
 
 if __name__ == "__main__":

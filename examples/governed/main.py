@@ -27,7 +27,7 @@ from constructs import Construct  # noqa: E402
 
 from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, Mode  # noqa: E402
 from dw_constructs.datawarehouse import ClusterMode, DataWarehouseCluster, OperationalProfile  # noqa: E402
-from examples._common import helm_provider, local_backend  # noqa: E402
+from examples._common import helm_provider, kubernetes_provider, local_backend  # noqa: E402
 
 CONSTRAINTS = Path(__file__).resolve().parent / "constraints.yaml"
 TENANTS = ("analytics", "sandbox")
@@ -45,9 +45,10 @@ class TeamWarehouse(DataWarehouseCluster):
 class Platform(Construct):
     """A tenant's own grouping construct: the library constructs inside it are governed too."""
 
-    def __init__(self, scope: Construct, id: str, *, helm, **warehouse) -> None:
+    def __init__(self, scope: Construct, id: str, *, helm, kubernetes, **warehouse) -> None:
         super().__init__(scope, id)
-        self.warehouse = TeamWarehouse(self, "Warehouse", helm_provider=helm, **warehouse)
+        self.warehouse = TeamWarehouse(self, "Warehouse", helm_provider=helm, kubernetes_provider=kubernetes,
+                                       **warehouse)
 
 
 class AnalyticsStack(TerraformStack):
@@ -57,7 +58,7 @@ class AnalyticsStack(TerraformStack):
         super().__init__(scope, id)
         local_backend(self, id)
         self.platform = Platform(
-            self, "Platform", helm=helm_provider(self), name="lakehouse", mode=ClusterMode.CLUSTERED,
+            self, "Platform", helm=helm_provider(self), kubernetes=kubernetes_provider(self), name="lakehouse", mode=ClusterMode.CLUSTERED,
             replicas=3, storage_size_gb=500, operational_profile=OperationalProfile.STRICT,
         )
         self.platform.warehouse.add_vde("Events", name="events")
@@ -74,16 +75,17 @@ class SandboxStack(TerraformStack):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         local_backend(self, id)
-        helm = helm_provider(self)
+        helm, kubernetes = helm_provider(self), kubernetes_provider(self)
         # storage_size_gb above 200 and a profile not allowed
-        self.platform = Platform(self, "Platform", helm=helm, name="sandbox", storage_size_gb=800,
+        self.platform = Platform(self, "Platform", helm=helm, kubernetes=kubernetes, name="sandbox", storage_size_gb=800,
                                  operational_profile=OperationalProfile.SPEED)
         # ReplicatedVde is not listed for the sandbox tenant (unlisted_constructs: deny)
         self.platform.warehouse.add_vde("Scratch", name="scratch")
         # a second DataWarehouseCluster (max_instances: 1)
         self.second = DataWarehouseCluster(self, "Second", name="sandbox-two", storage_size_gb=50,
                                            operational_profile=OperationalProfile.STANDARD,
-                                           namespace="sandbox-two", helm_provider=helm)
+                                           namespace="sandbox-two", helm_provider=helm,
+                                           kubernetes_provider=kubernetes)
         # CnpgPostgisCluster is denied
         self.database = CnpgPostgisCluster(self, "GeoPg", mode=Mode.RENDER, instances=1)
 

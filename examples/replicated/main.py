@@ -20,20 +20,24 @@ from dw_constructs.datawarehouse import (  # noqa: E402
     TopologyMode,
     VdeReplicationMode,
 )
-from examples._common import helm_provider, local_backend, run  # noqa: E402
+from examples._common import helm_provider, kubernetes_provider, local_backend, run  # noqa: E402
 
 STACK_NAME = "replicated"
 
 
 class ReplicatedStack(TerraformStack):
-    def __init__(self, scope: Construct, id: str) -> None:
+    def __init__(self, scope: Construct, id: str, **overrides) -> None:
+        """``overrides``: extra DataWarehouseCluster keywords (the live tests turn off waiting for
+        pods, which a test API server without nodes never runs)."""
         super().__init__(scope, id)
         local_backend(self, id)
-        helm = helm_provider(self)
+        helm, kubernetes = helm_provider(self), kubernetes_provider(self)
         self.primary = DataWarehouseCluster(self, "Primary", name="dw-primary", mode=ClusterMode.CLUSTERED,
-                                            namespace="dw-primary", helm_provider=helm)
+                                            namespace="dw-primary", helm_provider=helm,
+                                            kubernetes_provider=kubernetes, **overrides)
         self.standby = DataWarehouseCluster(self, "Standby", name="dw-standby", mode=ClusterMode.CLUSTERED,
-                                            namespace="dw-standby", helm_provider=helm)
+                                            namespace="dw-standby", helm_provider=helm,
+                                            kubernetes_provider=kubernetes, **overrides)
         self.topology = self.primary.replicate_to("Replication", self.standby, mode=TopologyMode.ACTIVE_PASSIVE,
                                                   sync_interval_seconds=15)
         self.primary.add_vde("Finance", name="finance", replication_mode=VdeReplicationMode.SYNC)
@@ -46,8 +50,8 @@ class ReplicatedStack(TerraformStack):
         self.primary.add_policy("Audit", name="audit-all", target_path="/", feature=PolicyFeature.AUDIT)
 
 
-def build(app: App) -> ReplicatedStack:
-    return ReplicatedStack(app, STACK_NAME)
+def build(app: App, **overrides) -> ReplicatedStack:
+    return ReplicatedStack(app, STACK_NAME, **overrides)
 
 
 if __name__ == "__main__":

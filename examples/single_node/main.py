@@ -21,30 +21,34 @@ from cdktf import App, TerraformStack  # noqa: E402
 from constructs import Construct  # noqa: E402
 
 from dw_constructs.datawarehouse import DataWarehouseCluster, OperationalProfile, PolicyFeature  # noqa: E402
-from examples._common import helm_provider, local_backend, run  # noqa: E402
+from examples._common import helm_provider, kubernetes_provider, local_backend, run  # noqa: E402
 
 STACK_NAME = "single-node"
 
 
 class SingleNodeStack(TerraformStack):
-    def __init__(self, scope: Construct, id: str) -> None:
+    def __init__(self, scope: Construct, id: str, **overrides) -> None:
+        """``overrides``: extra DataWarehouseCluster keywords (the live tests turn off waiting for
+        pods, which a test API server without nodes never runs)."""
         super().__init__(scope, id)
         local_backend(self, id)
-        helm = helm_provider(self)
+        helm, kubernetes = helm_provider(self), kubernetes_provider(self)
         self.warehouse = DataWarehouseCluster(
             self, "Warehouse",
             name="analytics",
             storage_size_gb=100,
             operational_profile=OperationalProfile.STANDARD,
             helm_provider=helm,
+            kubernetes_provider=kubernetes,
+            **overrides,
         )
         self.warehouse.add_user("Analyst", username="analyst", roles=["reader"])
         self.warehouse.add_policy("Retention", name="keep-1y", target_path="/finance/*",
                                   feature=PolicyFeature.RETENTION, intensity_level=7)
 
 
-def build(app: App) -> SingleNodeStack:
-    return SingleNodeStack(app, STACK_NAME)
+def build(app: App, **overrides) -> SingleNodeStack:
+    return SingleNodeStack(app, STACK_NAME, **overrides)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import yaml
 from cdktf import TerraformStack, Testing
 
 from dw_constructs import PropsError
+from dw_constructs.charts import chart_path
 from dw_constructs.datawarehouse import (
     ClusterMode,
     DataWarehouseCluster,
@@ -58,15 +59,47 @@ def _values(release: dict) -> dict:
 def test_single_node_release(single):
     rel = _one(single, "helm_release")
     assert rel["name"] == "analytics" and rel["namespace"] == "datawarehouse"
-    assert rel["create_namespace"] is True and rel["wait"] is True
+    # The namespace is ours (helm never deletes one it created), and so is the admin Secret.
+    assert rel["create_namespace"] is False and rel["wait"] is True
     assert re.fullmatch(r"assets/Warehouse_Chart_[0-9A-F]{8}/[0-9A-F]{32}", rel["chart"]), rel["chart"]
     assert rel["lifecycle"] == {"prevent_destroy": True}
-    assert rel["set_sensitive"] == [{"name": "auth.password", "value": "${var.analytics_admin_password}"}]
+    assert rel["depends_on"] == ["kubernetes_namespace_v1.Warehouse_Namespace_78ED5B58",
+                                 "kubernetes_secret_v1.Warehouse_AuthSecret_993FE280"]
+    # No password through helm's --set parser (it split 'a,b' and typed 'true'/'1234'): none at all.
+    assert "set_sensitive" not in rel and "set" not in rel
     values = _values(rel)
+    assert values["auth"]["existingSecret"] == "analytics-admin"
     assert values["replicaCount"] == 1 and values["clustering"]["enabled"] is False
     assert values["fullnameOverride"] == "analytics"
     assert values["operationalProfile"] == "Standard" and values["storage"]["size"] == "100Gi"
     assert "password" not in values["auth"]
+
+
+def test_single_node_namespace_and_admin_secret(single):
+    ns = _one(single, "kubernetes_namespace_v1")
+    assert ns["metadata"]["name"] == "datawarehouse" and ns["lifecycle"] == {"prevent_destroy": True}
+    secret = _one(single, "kubernetes_secret_v1")
+    assert secret["metadata"]["name"] == "analytics-admin" and secret["metadata"]["namespace"] == "datawarehouse"
+    # The chart's auth.secretKeys defaults name the keys the pods read.
+    chart_keys = yaml.safe_load(chart_path().joinpath("values.yaml").read_text())["auth"]["secretKeys"]
+    assert secret["data"] == {chart_keys["username"]: "admin", chart_keys["password"]: "${var.analytics_admin_password}"}
+    assert secret["depends_on"] == ["kubernetes_namespace_v1.Warehouse_Namespace_78ED5B58"]
+
+
+def test_existing_namespace_and_admin_secret_create_nothing():
+    from cdktf import TerraformVariable
+    from cdktf_cdktf_provider_helm.provider import HelmProvider
+
+    stack = TerraformStack(Testing.app(), "s")
+    HelmProvider(stack, "Helm")
+    pw = TerraformVariable(stack, "pw", type="string", sensitive=True)
+    DataWarehouseCluster(stack, "Dw", name="dw", create_namespace=False, admin_secret_name="dw-creds",
+                         admin_password=pw.string_value, release_wait=False)
+    doc = json.loads(Testing.synth(stack))
+    assert sorted(doc["resource"]) == ["datawarehouse_instance", "helm_release"]
+    rel = _one(doc, "helm_release")
+    assert _values(rel)["auth"]["existingSecret"] == "dw-creds" and rel["wait"] is False
+    assert "depends_on" not in rel
 
 
 def test_single_node_provider_and_instance(single):
@@ -92,13 +125,15 @@ def test_single_node_user_policy_outputs(single):
     assert (policy["feature"], policy["intensity_level"], policy["cascade_strategy"]) == ("retention", 7, "inherit")
     assert sorted(single["output"]) == [
         "warehouse_admin_secret", "warehouse_endpoint_host", "warehouse_endpoint_port", "warehouse_instance_id"]
-    assert single["output"]["warehouse_admin_secret"]["value"]["name"] == "analytics-auth"
+    assert single["output"]["warehouse_admin_secret"]["value"]["name"] == "analytics-admin"
 
 
 def test_addresses_are_stable(single):
     """Resource addresses are API: a rename replaces real infrastructure."""
     assert {t: sorted(v) for t, v in single["resource"].items()} == {
         "helm_release": ["Warehouse_Release_21FA0990"],
+        "kubernetes_namespace_v1": ["Warehouse_Namespace_78ED5B58"],
+        "kubernetes_secret_v1": ["Warehouse_AuthSecret_993FE280"],
         "datawarehouse_instance": ["Warehouse_Instance_800BFA9A"],
         "datawarehouse_user": ["Warehouse_Analyst_12396630"],
         "datawarehouse_policy": ["Warehouse_Retention_9590C1C0"],
