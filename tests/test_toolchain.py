@@ -114,6 +114,7 @@ def test_kubernetes_and_helm_providers_validate_against_their_schemas(tools):
 
 
 def _validate_hcl(tools, tmp_path, body: str) -> dict:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "main.tf").write_text(body)
     return tools.tofu_validate(tmp_path)
 
@@ -133,7 +134,8 @@ resource "kubernetes_namespace_v1" "bad" {
 """)
     assert result["valid"] is False
     (diag,) = result["diagnostics"]
-    assert "Bad_Name" in diag["summary"] + diag.get("detail", "") and "RFC 1123" in diag["summary"] + diag.get("detail", "")
+    assert diag["address"] == "kubernetes_namespace_v1.bad"
+    assert diag["summary"].startswith("metadata.0.name a lowercase RFC 1123 subdomain must consist of"), diag
 
 
 def test_mirror_holds_the_real_helm_provider(tools, tmp_path):
