@@ -233,7 +233,9 @@ real_provider() {
   for f in "$CACHE"/provider-builds/"$source"/*/; do   # other builds of this provider: unused now
     [[ ${f%/} == "$(dirname "$bin")" ]] || rm -rf "$f"
   done
-  rm -rf "$CACHE"/dwprovider/*/"terraform-provider-$type"   # the retired schema-serving stand-ins
+  for f in "$CACHE"/dwprovider/*/; do   # the retired schema-serving stand-ins of this provider
+    if [[ -e $f/terraform-provider-$type || -z $(ls -A "$f") ]]; then rm -rf "$f"; fi
+  done
 }
 
 real_provider hashicorp/kubernetes "$K8S_PROVIDER_VERSION" \
