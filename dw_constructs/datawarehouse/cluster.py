@@ -10,7 +10,14 @@ from typing import Any, Mapping, Sequence
 import yaml
 from constructs import Construct
 
-from dw_constructs._construct import lifecycle, output, provider_problems, raise_problems, sensitive_variable, tf_name
+from dw_constructs._construct import (
+    lifecycle,
+    output,
+    raise_problems,
+    required_provider_problems,
+    sensitive_variable,
+    tf_name,
+)
 from dw_constructs.datawarehouse import cluster_model as m
 from dw_constructs.datawarehouse.enums import OperationalProfile, TopologyMode
 from dw_constructs.datawarehouse.model import InstanceProps
@@ -78,8 +85,10 @@ class DataWarehouseCluster(Construct):
             release_timeout_seconds=release_timeout_seconds, release_wait=release_wait,
         )
         raise_problems(type(self).__name__, scope, id, m.validate_cluster(props)
-                       + provider_problems("helm_provider", helm_provider, "HelmProvider")
-                       + provider_problems("kubernetes_provider", kubernetes_provider, "KubernetesProvider"))
+                       + required_provider_problems(scope, "helm_provider", helm_provider, "helm", "HelmProvider")
+                       + (required_provider_problems(scope, "kubernetes_provider", kubernetes_provider, "kubernetes",
+                                                     "KubernetesProvider")
+                          if props.create_namespace is not False or not props.admin_secret_name else []))
         super().__init__(scope, id)
         self.props = props
         self._build(id, helm_provider, kubernetes_provider)

@@ -489,6 +489,9 @@ _REFERENCE_SUFFIXES = ("name", "names", "ref", "refs", "reference", "path", "fil
 _CREDENTIAL_KEYS = ("apikey", "accesskey", "privatekey", "clientkey", "sshkey", "signingkey", "encryptionkey",
                     "masterkey", "secretkey", "secretaccesskey")
 _PEM_PRIVATE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+#: Secret data keys that name an identity, not a credential (the ``kubernetes.io/basic-auth``
+#: convention: ``username`` beside ``password``): a literal there is fine.
+_IDENTITY_KEYS = ("username", "user")
 
 
 def secret_like(name: str) -> bool:
@@ -547,7 +550,7 @@ def _all_literal(values: Any, param: str, path: str, rule: str, what: str) -> It
     """Every value of a Secret's data (a mapping) or of helm ``set_sensitive`` (a list of
     ``{name, value}``) must be a reference."""
     if isinstance(values, Mapping):
-        items = [(f"{param}.{k}", values[k]) for k in sorted(values, key=str)]
+        items = [(f"{param}.{k}", values[k]) for k in sorted(values, key=str) if str(k).lower() not in _IDENTITY_KEYS]
     elif isinstance(values, list):
         items = [(f"{param}[{i}].value", e.get("value")) for i, e in enumerate(values) if isinstance(e, Mapping)]
     else:
@@ -570,7 +573,8 @@ def no_secret_literals(ctx: Context) -> Iterator[Violation]:
     names (and name/value pairs such as env vars and helm ``set`` with a secret-like name); helm
     ``values`` documents and every ``set_sensitive`` value; sensitive or secret-named variable
     defaults; locals and outputs; every value of a Secret's ``data``/``stringData`` (manifests) and
-    of ``kubernetes_secret(_v1)`` ``data``/``binary_data``; PEM private keys anywhere. A value is a
+    of ``kubernetes_secret(_v1)`` ``data``/``binary_data`` but identity keys (``username``,
+    ``user``); PEM private keys anywhere. A value is a
     reference when it contains ``${...}`` (Terraform reference, Flux substitution), ``{{ ... }}``
     (template) or ``$(VAR)``, or is empty."""
     rule = "no-secret-literals"

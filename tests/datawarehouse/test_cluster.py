@@ -208,7 +208,7 @@ def test_release_renders_with_real_helm(build, mode, tools, tmp_path):
     rel = _one(doc, "helm_release")
     (stack_dir / "values.yaml").write_text(rel["values"][0])
     out = tools.run(tools.helm, "template", rel["name"], stack_dir / rel["chart"], "--namespace", rel["namespace"],
-                    "-f", stack_dir / "values.yaml", "--set", "auth.password=from-terraform").stdout
+                    "-f", stack_dir / "values.yaml").stdout
     objs = [o for o in yaml.safe_load_all(out) if o]
     for obj in objs:
         validate_manifest(obj)
@@ -217,17 +217,27 @@ def test_release_renders_with_real_helm(build, mode, tools, tmp_path):
     assert sts["spec"]["replicas"] == _values(rel)["replicaCount"]
     services = {o["metadata"]["name"] for o in objs if o["kind"] == "Service"}
     assert rel["name"] in services, "the provider host <name>.<namespace>.svc must exist"
-    secrets = [o for o in objs if o["kind"] == "Secret" and o["metadata"]["name"] == f"{rel['name']}-auth"]
-    assert len(secrets) == 1
-    import base64
-    assert base64.b64decode(secrets[0]["data"]["password"]).decode() == "from-terraform"
+    # The chart makes no credentials Secret of its own: it reads the one the construct writes.
+    (ours,) = doc["resource"]["kubernetes_secret_v1"].values()
+    assert not [o for o in objs if o["kind"] == "Secret" and "password" in (o.get("data") or {})]
+    refs = {(e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+            for c in sts["spec"]["template"]["spec"]["containers"] for e in c.get("env") or []
+            if "secretKeyRef" in (e.get("valueFrom") or {})}
+    assert {(ours["metadata"]["name"], k) for k in ours["data"]} <= refs
 
 
 # --- invalid input ---------------------------------------------------------------------------
 
 
-def _stack():
-    return TerraformStack(Testing.app(), "s")
+def _stack(providers: bool = True):
+    """A stack with the stack-default helm and kubernetes providers the cluster needs."""
+    stack = TerraformStack(Testing.app(), "s")
+    if providers:
+        from cdktf_cdktf_provider_helm.provider import HelmProvider
+        from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
+
+        stack.helm, stack.kubernetes = HelmProvider(stack, "Helm"), KubernetesProvider(stack, "Kubernetes")
+    return stack
 
 
 @pytest.mark.parametrize(
@@ -246,7 +256,8 @@ def _stack():
         ({"namespace": "Data_WH"}, "namespace: got 'Data_WH'; allowed: a DNS-1123 label"),
         ({"anti_affinity": "strict"}, "anti_affinity: got 'strict'; allowed: one of 'soft', 'hard'"),
         ({"release_timeout_seconds": 5}, "release_timeout_seconds: got 5; allowed: an integer 60..3600"),
-        ({"helm_provider": "helm"}, "helm_provider: got 'str'; allowed: a HelmProvider construct or None"),
+        ({"helm_provider": "helm"}, "helm_provider: got 'str'; allowed: a HelmProvider (provider 'helm')"),
+        ({"kubernetes_provider": object()}, "kubernetes_provider: got 'object'; allowed: a KubernetesProvider"),
     ],
 )
 def test_cluster_rejects(kwargs, expected):
@@ -258,6 +269,24 @@ def test_cluster_rejects(kwargs, expected):
     assert expected in msg
     assert "hunter2" not in msg
     assert stack.node.try_find_child("Dw") is None
+
+
+def test_cluster_rejects_a_provider_of_another_type():
+    stack = _stack()
+    with pytest.raises(PropsError) as err:
+        DataWarehouseCluster(stack, "Dw", name="dw", helm_provider=stack.kubernetes, kubernetes_provider=stack.helm)
+    msg = str(err.value)
+    assert "helm_provider: got 'KubernetesProvider'; allowed: a HelmProvider (provider 'helm')" in msg
+    assert "kubernetes_provider: got 'HelmProvider'; allowed: a KubernetesProvider (provider 'kubernetes')" in msg
+
+
+def test_cluster_needs_the_providers_of_what_it_creates():
+    """cdktf cannot synthesize a resource without its provider construct; say so at construction."""
+    with pytest.raises(PropsError) as err:
+        DataWarehouseCluster(_stack(providers=False), "Dw", name="dw")
+    msg = str(err.value)
+    assert "helm_provider: got None; allowed: a HelmProvider object, or a HelmProvider created in the stack" in msg
+    assert "kubernetes_provider: got None; allowed: a KubernetesProvider object" in msg
 
 
 @pytest.fixture()

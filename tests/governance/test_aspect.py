@@ -12,7 +12,7 @@ from constructs import Construct
 
 from dw_constructs.datawarehouse import DataWarehouseCluster, OperationalProfile
 from dw_constructs.governance import GovernanceError, allow_destroy, check_app, enforce, parse_constraints
-from examples._common import helm_provider
+from examples._common import helm_provider, kubernetes_provider
 
 DOC = parse_constraints({"version": 1, "tenants": {
     "acme": {"constructs": {"DataWarehouseCluster": {"max_instances": 1, "parameters": {
@@ -37,6 +37,7 @@ class Team(Construct):
 def _stack(app, id, *clusters: dict) -> TerraformStack:
     stack = TerraformStack(app, id)
     helm = stack.helm = helm_provider(stack)
+    kubernetes_provider(stack)  # the stack's default: the clusters write a namespace and a Secret
     for i, props in enumerate(clusters):
         DataWarehouseCluster(stack, f"Dw{i}", helm_provider=helm, namespace=f"ns{i}", **props)
     return stack
