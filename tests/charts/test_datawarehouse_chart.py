@@ -20,6 +20,7 @@ import yaml
 
 from dw_constructs.charts import CHART_NAME, chart_path, chart_version, default_values
 from dw_constructs.validation import validate_manifests
+from tests.charts.leaks import derived_values, leaks, redact_secret_data, secret_texts
 
 CHART = chart_path()
 CI_FILES = sorted((CHART / "ci").glob("*.yaml"))
@@ -30,6 +31,9 @@ HEADLESS = f"{FULLNAME}-headless"
 HELM_DEFAULT = Path.home() / ".cache" / "dw-constructs" / "tools" / "helm" / "v3.22.0" / "helm"
 
 CLUSTERED = ["--set", "clustering.enabled=true", "--set", "replicaCount=3"]
+#: A known admin password, and with tls.secretName set everything else in the rendered Secret is
+#: predictable too: the worst case for a digest of the Secret in the pod template.
+KNOWN_PASSWORD = "Tr0ub4dor-and-3"
 #: helm template arguments of every mode rendered by this module (once each).
 MODES: dict[str, list[str]] = {
     "single": [],
@@ -44,6 +48,9 @@ MODES: dict[str, list[str]] = {
     "bigger-limits": ["--set", "resources.limits.memory=16Gi"],
     "no-tls": ["--set", "tls.enabled=false"],
     "no-persistence": ["--set", "persistence.enabled=false"],
+    "known-password": ["--set", f"auth.password={KNOWN_PASSWORD}", "--set", "tls.secretName=dw-tls"],
+    "existing-secret-version": ["-f", str(CHART / "ci" / "existing-secret-values.yaml"),
+                                "--set", "auth.existingSecretVersion=4711"],
     **{f"ci/{f.name}": ["-f", str(f)] for f in CI_FILES},
 }
 
@@ -133,10 +140,14 @@ def renders(helm):
     class Renders:
         def __getitem__(self, mode: str) -> Render:
             if mode not in cache:
-                res = run_helm(helm, "template", RELEASE, str(CHART), "--namespace", NAMESPACE, *MODES[mode])
-                assert res.returncode == 0, f"helm template ({mode}) failed:\n{res.stderr}"
-                cache[mode] = Render.parse(res.stdout)
+                cache[mode] = self.render(*MODES[mode])
             return cache[mode]
+
+        def render(self, *args: str) -> Render:
+            """A one-off `helm template` (not cached)."""
+            res = run_helm(helm, "template", RELEASE, str(CHART), "--namespace", NAMESPACE, *args)
+            assert res.returncode == 0, f"helm template {args} failed:\n{res.stderr}"
+            return Render.parse(res.stdout)
 
     return Renders()
 
@@ -184,9 +195,10 @@ def test_every_rendered_object_is_valid_kubernetes(renders, mode):
         (["--set", "service.port=70000"], ["at '/service/port'", "maximum"]),
         (["--set", "storage.size=lots"], ["at '/storage/size'"]),
         (["--set", "clustering.antiAfinity=hard"], ["at '/clustering'", "antiAfinity"]),
+        (["--set-json", 'auth.existingSecretVersion={"v":1}'], ["at '/auth/existingSecretVersion'"]),
     ],
     ids=["bad-profile", "negative-replicas", "clustered-2-replicas", "unclustered-2-replicas",
-         "bad-anti-affinity", "bad-port", "bad-storage-size", "typo-in-known-section"],
+         "bad-anti-affinity", "bad-port", "bad-storage-size", "typo-in-known-section", "bad-secret-version"],
 )
 def test_values_schema_rejects_bad_values_naming_the_key(helm, args, expected):
     res = run_helm(helm, "template", RELEASE, str(CHART), "--namespace", NAMESPACE, *args)
@@ -417,12 +429,15 @@ def test_ci_single_node_values_extra_claim_and_storage_class(renders):
 
 
 # ------------------------------------------------------------------------------------------
-# checksums, credentials, TLS
+# checksums, credential revisions, credentials, TLS
+
+
+def _pod_annotations(r: Render) -> dict[str, str]:
+    return r.sts["spec"]["template"]["metadata"]["annotations"]
 
 
 def _checksums(r: Render) -> dict[str, str]:
-    ann = r.sts["spec"]["template"]["metadata"]["annotations"]
-    return {k: v for k, v in ann.items() if k.startswith("checksum/")}
+    return {k: v for k, v in _pod_annotations(r).items() if k.startswith("checksum/")}
 
 
 def test_checksum_config_follows_the_config(renders):
@@ -440,20 +455,71 @@ def _template_text_candidates(docs: list[str]) -> list[str]:
     return [lead + body + trail for lead in ("", "\n") for trail in ("", "\n")]
 
 
-@pytest.mark.parametrize(("annotation", "template"), [("checksum/config", "configmap.yaml"),
-                                                      ("checksum/secret", "secret.yaml")])
-def test_checksums_hash_the_rendered_objects(renders, annotation, template):
-    """checksum/secret hashes the very Secrets of the same render: the generated password and
-    certificate are made once per render (memoized), not again for the annotation."""
+def test_checksum_config_hashes_the_rendered_configmap(renders):
     r = renders["single"]
-    want = _checksums(r)[annotation]
-    got = [hashlib.sha256(t.encode()).hexdigest() for t in _template_text_candidates(r.raw[f"templates/{template}"])]
+    want = _checksums(r)["checksum/config"]
+    got = [hashlib.sha256(t.encode()).hexdigest() for t in _template_text_candidates(r.raw["templates/configmap.yaml"])]
     assert want in got
 
 
-def test_checksum_secret_changes_with_the_secret(renders):
-    # Offline (no lookup) every render generates new material, so the Secret and its checksum change.
-    assert _checksums(renders["single"])["checksum/secret"] != _checksums(renders["single-again"])["checksum/secret"]
+def test_only_the_configuration_is_checksummed(renders):
+    """The configuration holds no secret; a digest of the Secret would be brute-forceable."""
+    for mode in ("single", "known-password", "ci/existing-secret-values.yaml"):
+        assert list(_checksums(renders[mode])) == ["checksum/config"], mode
+
+
+@pytest.mark.parametrize("mode", ["known-password", "single", "clustered", "ci/ingress-tls-values.yaml"])
+def test_rendered_manifests_hold_nothing_derived_from_the_password(renders, mode):
+    """Outside the Secret's data, no rendered object holds the password, its base64 form or a
+    digest of either or of the rendered Secret (the old checksum/secret annotation was
+    sha256(secret.yaml): with tls.secretName set, the rest of it is predictable, so anyone who can
+    read pods could brute-force the password offline)."""
+    r = renders[mode]
+    password = _admin_password(r)
+    if mode == "known-password":
+        assert password == KNOWN_PASSWORD
+    derived = derived_values(password, secret_texts(r.text))
+    data = [v for s in r.all("Secret") for v in (s.get("data") or {}).values()]
+    assert leaks(redact_secret_data(r.text, data), derived) == []
+    # and in particular the pod template (also its parsed form, in case of re-quoting)
+    assert leaks(json.dumps(r.sts["spec"]["template"]), derived) == []
+
+
+def test_credential_revisions_are_shared_random_tokens(renders):
+    """The pod template carries the revisions of the chart's Secrets: random tokens, one per
+    Secret, made anew by every offline render (no lookup) and kept on upgrade while the Secret's
+    content is unchanged (tests/charts/test_chart_install.py checks that against a real API server)."""
+    r, again = renders["single"], renders["single-again"]
+    ann = _pod_annotations(r)
+    auth = r.one("Secret", f"{FULLNAME}-auth")["metadata"]["annotations"]["datawarehouse/revision"]
+    tls = r.one("Secret", f"{FULLNAME}-tls")["metadata"]["annotations"]["datawarehouse/revision"]
+    assert ann["datawarehouse/auth-revision"] == auth
+    assert ann["datawarehouse/tls-revision"] == tls
+    assert re.fullmatch(r"[A-Za-z0-9]{16}", auth) and re.fullmatch(r"[A-Za-z0-9]{16}", tls) and auth != tls
+    assert _pod_annotations(again)["datawarehouse/auth-revision"] != auth
+    # the chart's TLS Secret only when it generates the certificate
+    assert "datawarehouse/tls-revision" not in _pod_annotations(renders["known-password"])
+    assert "datawarehouse/tls-revision" not in _pod_annotations(renders["no-tls"])
+
+
+def test_existing_secret_rolls_pods_only_through_existing_secret_version(renders):
+    """The chart cannot see an existing Secret: no auth revision of its own, only the version the
+    user (or the construct) passes; an integer from `--set` is fine."""
+    assert "datawarehouse/auth-revision" not in _pod_annotations(renders["ci/existing-secret-values.yaml"])
+    assert _pod_annotations(renders["existing-secret-version"])["datawarehouse/auth-revision"] == "4711"
+    # ignored when the chart makes the Secret itself
+    own = renders.render("--set", "auth.existingSecretVersion=4711")
+    assert _pod_annotations(own)["datawarehouse/auth-revision"] != "4711"
+
+
+def test_offline_upgrade_render_skips_the_immutable_field_check(renders):
+    """Without cluster access lookup finds no StatefulSet: an upgrade render (`--is-upgrade`)
+    with any storage size, class or mode proceeds (the check needs the live object; see
+    test_chart_install.py)."""
+    r = renders.render("--is-upgrade", *CLUSTERED, "--set", "storage.size=1Ti", "--set", "storage.storageClass=fast")
+    (claim,) = r.sts["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "1Ti"
+    assert r.sts["spec"]["serviceName"] == HEADLESS
 
 
 def _admin_password(r: Render) -> str:
@@ -544,7 +610,7 @@ def test_labels(renders):
     r = renders["clustered"]
     for d in r.docs:
         labels = d["metadata"]["labels"]
-        assert labels["helm.sh/chart"] == "datawarehouse-1.0.0", d["kind"]
+        assert labels["helm.sh/chart"] == "datawarehouse-1.1.0", d["kind"]
         assert labels["app.kubernetes.io/name"] == "datawarehouse"
         assert labels["app.kubernetes.io/instance"] == RELEASE
         assert labels["app.kubernetes.io/version"] == "6.0.0"
@@ -563,7 +629,7 @@ def test_chart_metadata():
     meta = yaml.safe_load((CHART / "Chart.yaml").read_text())
     assert meta == {
         "apiVersion": "v2", "name": "datawarehouse", "description": "DataWarehouse — AI-native data warehouse",
-        "type": "application", "version": "1.0.0", "appVersion": "6.0.0", "kubeVersion": ">=1.27.0-0",
+        "type": "application", "version": "1.1.0", "appVersion": "6.0.0", "kubeVersion": ">=1.27.0-0",
         "keywords": meta["keywords"],
     }
 
@@ -618,7 +684,7 @@ def test_chart_helper():
     assert CHART_NAME == "datawarehouse"
     assert CHART.is_dir() and (CHART / "Chart.yaml").is_file()
     assert chart_path("datawarehouse") == CHART
-    assert chart_version() == "1.0.0"
+    assert chart_version() == "1.1.0"
     values = default_values()
     values["replicaCount"] = 99
     values["image"]["tag"] = "mutated"

@@ -148,27 +148,48 @@ storageClassName: {{ . | quote }}
 {{- end }}
 
 {{/*
-Generated secret material, as YAML of base64 strings: adminPassword, and when the chart makes
-the TLS certificate, tlsCrt/tlsKey/caCrt. Computed once per render and memoized in .Values so
-secret.yaml and the checksum/secret annotation (which renders secret.yaml again) see the same
-random values. Material of an existing release is reused via `lookup`, so upgrades keep the
-password and certificate (and the checksum stays stable). Without cluster access (helm template,
-lint, --dry-run) lookup returns nothing and fresh material is generated.
+Generated secret material and its revisions, as YAML: adminPassword (base64) and authRevision
+for the chart's admin Secret (unless auth.existingSecret); when the chart makes the TLS
+certificate, tlsCrt/tlsKey/caCrt (base64) and tlsRevision. Computed once per render and memoized
+in .Values, so secret.yaml and the StatefulSet's pod annotations see the same random values.
+
+Material of an existing release is reused via `lookup`, so upgrades keep the password and the
+certificate. A revision is a random, non-secret token (nothing derived from the secret) stored as
+the "datawarehouse/revision" annotation of its Secret and copied into the pod template: it is
+kept while the Secret's content stays the same (same user name and password, or the reused
+certificate) and made anew when it changes, so pods roll exactly on a credential change. Without
+cluster access (helm template, lint, --dry-run) lookup returns nothing: fresh material and
+revisions every render.
 */}}
 {{- define "datawarehouse.generatedSecrets" -}}
 {{- if not (hasKey .Values "__datawarehouseGenerated") }}
 {{- $gen := dict }}
 {{- $fullname := include "datawarehouse.fullname" . }}
+{{- $revisionKey := include "datawarehouse.revisionAnnotation" . }}
 {{- if not .Values.auth.existingSecret }}
 {{- $key := .Values.auth.secretKeys.password }}
+{{- $userKey := .Values.auth.secretKeys.username }}
 {{- $old := lookup "v1" "Secret" .Release.Namespace (include "datawarehouse.secretName" .) }}
+{{- $oldData := dict }}
+{{- if and $old $old.data }}
+{{- $oldData = $old.data }}
+{{- end }}
 {{- if .Values.auth.password }}
-{{- $_ := set $gen "adminPassword" (.Values.auth.password | b64enc) }}
-{{- else if and $old $old.data (hasKey $old.data $key) }}
-{{- $_ := set $gen "adminPassword" (index $old.data $key) }}
+{{- $_ := set $gen "adminPassword" (.Values.auth.password | toString | b64enc) }}
+{{- else if hasKey $oldData $key }}
+{{- $_ := set $gen "adminPassword" (index $oldData $key) }}
 {{- else }}
 {{- $_ := set $gen "adminPassword" (randAlphaNum 32 | b64enc) }}
 {{- end }}
+{{- /* Compare what the Secret will hold with what it holds (both base64, never published). */}}
+{{- $unchanged := and
+      (eq (get $oldData $key | toString) $gen.adminPassword)
+      (eq (get $oldData $userKey | toString) (.Values.auth.username | toString | b64enc)) }}
+{{- $oldRevision := "" }}
+{{- if and $old $old.metadata $old.metadata.annotations }}
+{{- $oldRevision = get $old.metadata.annotations $revisionKey | toString }}
+{{- end }}
+{{- $_ := set $gen "authRevision" (ternary $oldRevision (randAlphaNum 16) (and $unchanged (ne $oldRevision ""))) }}
 {{- end }}
 {{- if and .Values.tls.enabled (not .Values.tls.secretName) }}
 {{- $old := lookup "v1" "Secret" .Release.Namespace (include "datawarehouse.tlsSecretName" .) }}
@@ -176,6 +197,11 @@ lint, --dry-run) lookup returns nothing and fresh material is generated.
 {{- $_ := set $gen "tlsCrt" (index $old.data "tls.crt") }}
 {{- $_ := set $gen "tlsKey" (index $old.data "tls.key") }}
 {{- $_ := set $gen "caCrt" (index $old.data "ca.crt" | default "") }}
+{{- $oldRevision := "" }}
+{{- if and $old.metadata $old.metadata.annotations }}
+{{- $oldRevision = get $old.metadata.annotations $revisionKey | toString }}
+{{- end }}
+{{- $_ := set $gen "tlsRevision" (default (randAlphaNum 16) $oldRevision) }}
 {{- else }}
 {{- $days := int .Values.tls.generatedValidityDays }}
 {{- $svc := include "datawarehouse.serviceName" . }}
@@ -198,9 +224,13 @@ lint, --dry-run) lookup returns nothing and fresh material is generated.
 {{- $_ := set $gen "tlsCrt" ($cert.Cert | b64enc) }}
 {{- $_ := set $gen "tlsKey" ($cert.Key | b64enc) }}
 {{- $_ := set $gen "caCrt" ($ca.Cert | b64enc) }}
+{{- $_ := set $gen "tlsRevision" (randAlphaNum 16) }}
 {{- end }}
 {{- end }}
 {{- $_ := set .Values "__datawarehouseGenerated" $gen }}
 {{- end }}
 {{- toYaml (get .Values "__datawarehouseGenerated") }}
 {{- end }}
+
+{{/* Annotation of the chart's Secrets holding their revision (see generatedSecrets). */}}
+{{- define "datawarehouse.revisionAnnotation" -}}datawarehouse/revision{{- end }}
