@@ -36,7 +36,10 @@ class DataWarehouseCluster(Construct):
     ``AdminPassword`` (sensitive variable ``<name>_admin_password``, unless ``admin_password`` is
     given), ``AuthSecret`` (kubernetes_secret_v1 ``<name>-admin`` with keys ``username`` and
     ``password``, unless ``admin_secret_name`` is given; the chart reads it through
-    ``auth.existingSecret``), ``Release`` (helm_release), ``Provider`` (the datawarehouse provider,
+    ``auth.existingSecret``), ``CredentialsRevision`` (terraform_data replaced when the admin
+    username or password changes; its random id goes to the chart as ``auth.existingSecretVersion``
+    so the pods roll, without anything derived from the password in the pod spec), ``Release``
+    (helm_release), ``Provider`` (the datawarehouse provider,
     alias ``<name>``), ``Instance`` (datawarehouse_instance), outputs ``<id>_endpoint_host``,
     ``<id>_endpoint_port``, ``<id>_instance_id``, ``<id>_admin_secret`` (ids in snake case).
 
@@ -106,8 +109,8 @@ class DataWarehouseCluster(Construct):
     # --- construction ---------------------------------------------------------------------
 
     def _build(self, id: str, helm_provider, kubernetes_provider) -> None:
-        from cdktf import AssetType, TerraformAsset
-        from cdktf_cdktf_provider_helm.release import Release
+        from cdktf import AssetType, DataResource, TerraformAsset
+        from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
         from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
         from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
 
@@ -147,9 +150,15 @@ class DataWarehouseCluster(Construct):
                 data={m.SECRET_USERNAME_KEY: p.admin_username, m.SECRET_PASSWORD_KEY: password},
                 depends_on=list(before) or None, provider=kubernetes_provider)
             before.append(self.auth_secret)
+        # Pods read the credentials at start: roll them when the credentials change, with a random
+        # revision (terraform_data's id, new on each replacement), never a hash of the password.
+        self.credentials_revision = DataResource(
+            self, "CredentialsRevision",
+            triggers_replace={m.SECRET_USERNAME_KEY: p.admin_username, m.SECRET_PASSWORD_KEY: password})
         self.release = Release(
             self, "Release", name=p.name, chart=chart.path, namespace=p.namespace, create_namespace=False,
             values=[yaml.safe_dump(values, sort_keys=True)], depends_on=before or None,
+            set=[ReleaseSet(name=m.SECRET_VERSION_VALUE, value=self.credentials_revision.id, type="string")],
             wait=p.release_wait, timeout=p.release_timeout_seconds, lifecycle=lifecycle(p.prevent_destroy),
             provider=helm_provider,
         )

@@ -30,6 +30,8 @@ DEFAULT_PORT = 5432
 #: Keys of the admin credentials Secret (the chart's ``auth.secretKeys`` defaults).
 SECRET_USERNAME_KEY = "username"
 SECRET_PASSWORD_KEY = "password"
+#: Chart value of the credentials revision (a non-secret token that rolls the pods when it changes).
+SECRET_VERSION_VALUE = "auth.existingSecretVersion"
 
 
 #: Chart values the construct manages from its props; overriding them through ``chart_values``
@@ -37,7 +39,7 @@ SECRET_PASSWORD_KEY = "password"
 MANAGED_VALUES = (
     "fullnameOverride", "replicaCount", "storage.size", "storage.storageClass", "operationalProfile",
     "plugins.enabled", "tls.enabled", "clustering.enabled", "clustering.antiAffinity", "auth.username",
-    "auth.existingSecret", "auth.password", "service.port",
+    "auth.existingSecret", "auth.existingSecretVersion", "auth.password", "service.port",
 )
 
 

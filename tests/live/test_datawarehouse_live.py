@@ -74,6 +74,11 @@ def _string_leaves(node):
             yield from _string_leaves(value)
 
 
+def _pod_annotations(api, namespace: str, name: str) -> dict:
+    sts = api.get(f"/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}")
+    return sts["spec"]["template"]["metadata"].get("annotations") or {}
+
+
 def _statefulset_secret_refs(api, namespace: str, name: str) -> set[str]:
     sts = api.get(f"/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}")
     refs = set()
@@ -98,22 +103,24 @@ def test_single_node_example_apply_passwords_replan_destroy(tmp_path, tools, kub
                                 "analytics_analyst_password": "not-applied-here"})
     # What is applied: everything but the datawarehouse_* resources (module docstring).
     assert [t.split(".")[0] for t in live.targets] == ["helm_release", "kubernetes_namespace_v1",
-                                                        "kubernetes_secret_v1"]
+                                                        "kubernetes_secret_v1", "terraform_data"]
     live.init()
     try:
         live.apply()
         assert [a.split(".")[0] for a in live.state_addresses()] == [
-            "helm_release", "kubernetes_namespace_v1", "kubernetes_secret_v1"]
+            "helm_release", "kubernetes_namespace_v1", "kubernetes_secret_v1", "terraform_data"]
         assert helm_release_secrets(kube_api, ns, p.name) == [f"sh.helm.release.v1.{p.name}.v1"]
         # The chart consumes our Secret (auth.existingSecret) instead of making its own.
         assert f"{secret}/password" in _statefulset_secret_refs(kube_api, ns, p.name)
         assert get_or_none(kube_api, f"/api/v1/namespaces/{ns}/secrets/{p.name}-auth") is None
 
+        revisions = []
         for label in names:
             pw = PASSWORDS[label]
             if label != names[0]:
                 live.variables["analytics_admin_password"] = pw
                 live.apply()
+            revisions.append(_pod_annotations(kube_api, ns, p.name)["datawarehouse/auth-revision"])
             assert _secret_bytes(kube_api, ns, secret, "password") == pw.encode("utf-8"), label
             assert _secret_bytes(kube_api, ns, secret, "username") == b"admin"
             for record in _release_records(kube_api, ns, p.name):
@@ -121,8 +128,12 @@ def test_single_node_example_apply_passwords_replan_destroy(tmp_path, tools, kub
                 assert pw not in leaves, label
                 if len(pw) >= 12:  # distinctive enough to look for inside manifests and values
                     assert not any(pw in leaf for leaf in leaves), label
-        # A password change is an in-place Secret update: the release was never upgraded.
-        assert helm_release_secrets(kube_api, ns, p.name) == [f"sh.helm.release.v1.{p.name}.v1"]
+        # Each password change rolls the pods: a new random revision in the pod template (one helm
+        # upgrade each), never a digest of the password (the chart tests look for those).
+        assert len(set(revisions)) == len(names), revisions
+        assert len(helm_release_secrets(kube_api, ns, p.name)) == len(names)
+        live.apply()  # the same password again: nothing changes
+        assert _pod_annotations(kube_api, ns, p.name)["datawarehouse/auth-revision"] == revisions[-1]
 
         code, res = live.plan_changes()
         assert code == 0, f"second plan is not empty:\n{res}"
