@@ -33,12 +33,15 @@ PAGES = [
      "dw_constructs.datawarehouse.model:ProviderProps", None),
     ("CnpgPostgisCluster", "dw_constructs.cnpg.cluster:CnpgPostgisCluster",
      "dw_constructs.cnpg.model:ClusterProps", "examples/cnpg_apply/main.py"),
+    ("CnpgOperator", "dw_constructs.cnpg.operator:CnpgOperator",
+     "dw_constructs.cnpg.model:OperatorProps", None),
 ]
 
 #: Nested props types documented on their construct's page (page -> props dataclass paths).
 NESTED = {
     "CnpgPostgisCluster": ["dw_constructs.cnpg.model:BackupProps", "dw_constructs.cnpg.model:EsoProps",
                            "dw_constructs.cnpg.model:ClusterResources"],
+    "CnpgOperator": ["dw_constructs.cnpg.model:HelmChartSource"],
 }
 
 

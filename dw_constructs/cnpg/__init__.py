@@ -1,4 +1,4 @@
-"""CloudNativePG + PostGIS constructs. ``CnpgPostgisCluster`` loads lazily so
+"""CloudNativePG + PostGIS constructs. ``CnpgPostgisCluster`` and ``CnpgOperator`` load lazily so
 ``import dw_constructs.cnpg`` starts neither the jsii runtime nor the provider bindings; the props
 dataclasses, the model and the version pins are plain Python."""
 
@@ -13,18 +13,23 @@ from dw_constructs.cnpg.model import (  # noqa: F401
     ClusterProps,
     ClusterResources,
     EsoProps,
+    HelmChartSource,
     Mode,
+    OperatorProps,
     render_tree,
+    render_tree_of,
     sync_policy_contract,
     write_rendered,
 )
 
 _LAZY = {
     "CnpgPostgisCluster": "dw_constructs.cnpg.cluster",
+    "CnpgOperator": "dw_constructs.cnpg.operator",
 }
 
-__all__ = sorted([*_LAZY, "BackupProps", "ClusterProps", "ClusterResources", "EsoProps", "Mode",
-                  "render_tree", "sync_policy_contract", "versions", "write_rendered"])
+__all__ = sorted([*_LAZY, "BackupProps", "ClusterProps", "ClusterResources", "EsoProps", "HelmChartSource", "Mode",
+                  "OperatorProps", "render_tree", "render_tree_of", "sync_policy_contract", "versions",
+                  "write_rendered"])
 
 
 def __getattr__(name: str) -> Any:

@@ -4,20 +4,32 @@ backups through the Barman Cloud plugin and credentials from External Secrets, i
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from cdktf import TerraformOutput, TerraformProvider, TerraformStack, TerraformVariable, Token
+from cdktf import TerraformOutput, TerraformProvider, TerraformVariable, Token
 from constructs import Construct
 
-from dw_constructs._construct import lifecycle, raise_problems
-from dw_constructs.cnpg import model
-from dw_constructs.cnpg.model import BackupProps, ClusterResources, EsoProps, Mode
+from dw_constructs._construct import child_path, lifecycle, raise_problems
+from dw_constructs.cnpg import _stack, model
+from dw_constructs.cnpg.model import BackupProps, ClusterResources, EsoProps, Mode, OperatorProps
 from dw_constructs.errors import Problem
+
+if TYPE_CHECKING:
+    from dw_constructs.cnpg.operator import CnpgOperator
 
 
 def _snake(id: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", id)).strip("_").lower()
+
+
+def _render_clusters(scope: Construct) -> list["CnpgPostgisCluster"]:
+    """The render-mode clusters of ``scope``'s stack, in tree order: they share one GitOps tree."""
+    found = [c for c in _stack.nodes(scope, CnpgPostgisCluster) if getattr(c, "mode", None) is Mode.RENDER]
+    if not found and isinstance(scope, CnpgPostgisCluster) and scope.mode is Mode.RENDER:
+        return [scope]  # not inside a stack
+    return found
 
 
 def _terraform_literal(text: str) -> str:
@@ -25,60 +37,48 @@ def _terraform_literal(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
-def _find_provider(scope: Construct, resource_type: str) -> TerraformProvider | None:
-    try:
-        stack = TerraformStack.of(scope)
-    except Exception:  # noqa: BLE001 - not inside a stack: nothing to find
-        return None
-    for node in stack.node.find_all():
-        if isinstance(node, TerraformProvider) and node.terraform_resource_type == resource_type:
-            return node
-    return None
-
-
-def _provider_problems(scope: Construct, prop: str, given: Any, resource_type: str, cls_name: str) -> list[Problem]:
-    if given is None:
-        if _find_provider(scope, resource_type) is None:
-            return [Problem(prop, None, f"a {cls_name} object, or a {cls_name} created in the stack before this "
-                                        "construct (apply mode creates no provider configuration of its own)")]
-        return []
-    if not isinstance(given, TerraformProvider) or given.terraform_resource_type != resource_type:
-        return [Problem(prop, type(given).__name__, f"a {cls_name} (provider '{resource_type}')")]
-    return []
-
-
 class CnpgPostgisCluster(Construct):
     """A CloudNativePG PostGIS cluster; see :class:`model.ClusterProps`, :class:`model.BackupProps`,
-    :class:`model.EsoProps` and :class:`model.ClusterResources` for every prop and its default.
+    :class:`model.EsoProps`, :class:`model.ClusterResources` and :class:`model.OperatorProps` for
+    every prop and its default.
 
-    Apply mode creates (construct ids in brackets, all under this construct):
-    ``kubernetes_namespace_v1`` [OperatorNamespace] (when install_operator and the namespaces
-    differ) and [Namespace]; ``helm_release`` [Operator] (install_operator) and
-    [BarmanCloudPlugin] (backup.enabled and backup.install_plugin); ``kubernetes_manifest``
-    [SuperuserExternalSecret], [AppExternalSecret], [BackupExternalSecret] (ESO),
-    [ObjectStore], [Resource] (the Cluster), [Database] (postgis_enabled), [ScheduledBackup];
+    The operator and the Barman Cloud plugin are installed once per Kubernetes cluster: with
+    ``install_operator`` (or backups needing the plugin) the cluster uses the ``CnpgOperator``
+    passed as ``operator=``, else the one of its stack for the same helm provider, else creates it as
+    a direct child of the stack (id ``CnpgOperator-<operator namespace>``). Clusters sharing it must
+    ask for the same operator settings.
+
+    Apply mode creates (construct ids in brackets, under this construct):
+    ``kubernetes_namespace_v1`` [Namespace] (create_namespace, unless it is the operator's);
+    ``kubernetes_manifest`` [SuperuserExternalSecret], [AppExternalSecret], [BackupExternalSecret]
+    (ESO), [ObjectStore], [Resource] (the Cluster), [Database] (postgis_enabled), [ScheduledBackup];
     ``kubernetes_secret_v1`` [S3Credentials] (backup with a managed Secret) and two sensitive
-    variables for its values unless references are given. It uses the ``kubernetes_provider`` /
-    ``helm_provider`` given, or the stack's default ``KubernetesProvider`` / ``HelmProvider``,
-    which must then exist before this construct is created.
+    variables for its values unless references are given. Everything waits (``depends_on``) for the
+    namespace, the shared operator release and, with backups, the plugin release. It uses the
+    ``kubernetes_provider`` / ``helm_provider`` given, or the stack's default ``KubernetesProvider`` /
+    ``HelmProvider``, which must then exist before this construct is created.
 
-    Render mode creates no Kubernetes resources: only outputs.
+    Render mode creates no Kubernetes resources: only outputs. The render-mode clusters of a stack
+    share one GitOps tree (one operator, one kustomization.yaml per folder).
 
     Outputs (ids from the construct id in snake case, e.g. ``wildside_pg_primary_endpoint`` for
     id ``WildsidePg``): ``<id>_primary_endpoint``, ``<id>_replica_endpoint``,
     ``<id>_sync_policy_contract`` and, in render mode, ``<id>_rendered_manifests``.
 
     Attributes:
-        props: the resolved :class:`model.ClusterProps`.
+        props: the resolved :class:`model.ClusterProps` (operator settings included).
         cluster_name, namespace: the Cluster's name and namespace.
         primary_endpoint, replica_endpoint: ``<cluster>-rw|ro.<namespace>.svc.cluster.local``.
         port: 5432.
         sync_policy_contract: the contract object (plain dict; ``backup`` is None when off).
-        manifests: the Kubernetes objects (dicts, apply order). In apply mode the managed S3
-            Secret holds Terraform references.
-        rendered_manifests: render mode: relative path -> YAML document; None in apply mode.
+        manifests: this cluster's Kubernetes objects (dicts, apply order; the operator's are not
+            here). In apply mode the managed S3 Secret holds Terraform references.
+        rendered_manifests: render mode: the stack's GitOps tree, relative path -> YAML document
+            (shared by its render-mode clusters); None in apply mode.
         resource: apply mode: the Cluster's ``kubernetes_manifest``; None in render mode.
-        children: apply mode: construct id -> created resource.
+        operator: apply mode: the shared ``CnpgOperator`` in use, or None.
+        namespace_resource: apply mode: the ``kubernetes_namespace_v1`` this cluster created, or None.
+        children: apply mode: construct id -> created resource (this construct's own).
         s3_access_key_id_variable, s3_secret_access_key_variable: the sensitive variables created
             for the managed S3 Secret, else None.
     """
@@ -90,8 +90,9 @@ class CnpgPostgisCluster(Construct):
         *,
         mode: Mode | str,
         cluster_name: str | None = None,
-        operator_namespace: str = "cnpg-system",
+        operator_namespace: str | None = None,
         cluster_namespace: str = "databases",
+        create_namespace: bool = True,
         instances: int = 3,
         storage_size: str = "10Gi",
         storage_class: str | None = None,
@@ -102,7 +103,8 @@ class CnpgPostgisCluster(Construct):
         database_owner: str = "app",
         resources: ClusterResources | Mapping[str, Any] | None = None,
         install_operator: bool = True,
-        operator_chart_version: str = model.v.CNPG_CHART_VERSION,
+        operator_chart_version: str | None = None,
+        operator: "CnpgOperator | OperatorProps | Mapping[str, Any] | None" = None,
         enable_superuser_access: bool | None = None,
         backup: BackupProps | Mapping[str, Any] | None = None,
         eso: EsoProps | Mapping[str, Any] | None = None,
@@ -112,27 +114,51 @@ class CnpgPostgisCluster(Construct):
         kubernetes_provider: TerraformProvider | None = None,
         helm_provider: TerraformProvider | None = None,
     ) -> None:
+        from dw_constructs.cnpg.operator import CnpgOperator
+
         res, p1 = model.coerce(ClusterResources, ClusterResources() if resources is None else resources, "resources")
         bak, p2 = model.coerce(BackupProps, BackupProps() if backup is None else backup, "backup")
         es, p3 = model.coerce(EsoProps, EsoProps() if eso is None else eso, "eso")
+        shared: CnpgOperator | None = operator if isinstance(operator, CnpgOperator) else None
+        if shared is not None:
+            op, p4 = shared.props, []
+        else:
+            op, p4 = model.coerce_operator(operator)
         props = model.ClusterProps(
             mode=mode,
             cluster_name=model.derive_cluster_name(id) if cluster_name is None else cluster_name,
             operator_namespace=operator_namespace, cluster_namespace=cluster_namespace,
+            create_namespace=create_namespace,
             instances=instances, storage_size=storage_size, storage_class=storage_class,
             postgres_major=postgres_major, image_name=image_name, postgis_enabled=postgis_enabled,
             database_name=database_name, database_owner=database_owner, resources=res,
-            install_operator=install_operator, operator_chart_version=operator_chart_version,
+            install_operator=install_operator, operator_chart_version=operator_chart_version, operator=op,
             enable_superuser_access=enable_superuser_access, backup=bak, eso=es,
             flux_namespace=flux_namespace, operator_render_dir=operator_render_dir,
             prevent_destroy=prevent_destroy,
         )
-        problems = p1 + p2 + p3 + model.validate(props)
-        if mode in (Mode.APPLY, Mode.APPLY.value):
-            problems += _provider_problems(scope, "kubernetes_provider", kubernetes_provider,
-                                           "kubernetes", "KubernetesProvider")
-            if props.install_operator is not False or (bak.enabled is True and bak.install_plugin is not False):
-                problems += _provider_problems(scope, "helm_provider", helm_provider, "helm", "HelmProvider")
+        problems = p1 + p2 + p3 + p4 + model.validate(props)
+        if not problems:
+            # resolved: the shorthands and the operator settings agree (validated), keep them all
+            resolved = model.operator_of(props)
+            props = dataclasses.replace(props, operator=resolved, operator_namespace=resolved.namespace,
+                                        operator_chart_version=resolved.chart_version)
+        apply = mode in (Mode.APPLY, Mode.APPLY.value)
+        if apply:
+            problems += _stack.provider_problems(scope, "kubernetes_provider", kubernetes_provider,
+                                                 "kubernetes", "KubernetesProvider")
+            if shared is None and model.uses_operator(props):
+                problems += _stack.provider_problems(scope, "helm_provider", helm_provider, "helm", "HelmProvider")
+        elif shared is not None:
+            problems.append(Problem("operator", "CnpgOperator", "an OperatorProps or a dict of its fields in render "
+                                                                "mode (a CnpgOperator installs with helm_release: "
+                                                                "apply mode)"))
+        if not problems:
+            if apply:
+                problems += self._sharing_problems(scope, id, props, shared, kubernetes_provider, helm_provider)
+            else:
+                others = [(c.node.path, c.props) for c in _render_clusters(scope)]
+                problems += model.tree_problems(props, others, child_path(scope, id))
         raise_problems(type(self).__name__, scope, id, problems)
         super().__init__(scope, id)
 
@@ -144,18 +170,69 @@ class CnpgPostgisCluster(Construct):
         self.primary_endpoint = model.primary_host(props)
         self.replica_endpoint = model.replica_host(props)
         self.sync_policy_contract = model.sync_policy_contract(props)
-        self.rendered_manifests: dict[str, str] | None = None
         self.resource = None
+        self.operator: CnpgOperator | None = None
+        self.namespace_resource = None
+        self.kubernetes_provider = (_stack.resolve_provider(self, kubernetes_provider, "kubernetes")
+                                    if self.mode is Mode.APPLY else None)
         self.children: dict[str, Any] = {}
         self.s3_access_key_id_variable: TerraformVariable | None = None
         self.s3_secret_access_key_variable: TerraformVariable | None = None
 
         if self.mode is Mode.APPLY:
-            self.manifests = self._apply(kubernetes_provider, helm_provider)
+            self.manifests = self._apply(shared, kubernetes_provider, helm_provider)
         else:
             self.manifests = [item.manifest for item in model.plan(props)]
-            self.rendered_manifests = model.render_tree(props)
         self._outputs(_snake(id))
+        if self.mode is Mode.RENDER:
+            for member in _render_clusters(self):
+                member._refresh_rendered_output()
+
+    # -- sharing ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _sharing_problems(scope: Construct, id: str, p: model.ClusterProps, shared, kubernetes_provider,
+                          helm_provider) -> list[Problem]:
+        """Apply mode: the shared operator (settings, plugin) and the namespace this cluster creates."""
+        from dw_constructs.cnpg.operator import CnpgOperator, implicit_id, namespace_owner
+
+        problems: list[Problem] = []
+        k8s = _stack.resolve_provider(scope, kubernetes_provider, "kubernetes")
+        if shared is not None and not model.uses_operator(p):
+            return [Problem("operator", shared.node.path, "None: this cluster installs neither the operator "
+                                                          "(install_operator=False) nor the Barman Cloud plugin")]
+        if model.uses_operator(p):
+            if shared is not None:
+                if _stack.stack_of(shared) is not _stack.stack_of(scope):
+                    problems.append(Problem("operator", shared.node.path, "a CnpgOperator of this construct's stack"))
+                    return problems
+            else:
+                helm = _stack.resolve_provider(scope, helm_provider, "helm")
+                shared = CnpgOperator.find(scope, helm)
+                if shared is None:
+                    op = p.operator
+                    new_id = implicit_id(op.namespace, helm)
+                    stack = _stack.stack_of(scope)
+                    if stack is not None and stack.node.try_find_child(new_id) is not None:
+                        problems.append(Problem("operator_namespace", op.namespace,
+                                                f"a namespace whose operator id {new_id!r} is free in the stack "
+                                                "(another construct has it); or declare a CnpgOperator and pass "
+                                                "operator="))
+                    if p.install_operator and op.create_namespace:
+                        owner = namespace_owner(scope, op.namespace, k8s)
+                        if owner is not None:
+                            problems.append(Problem("operator.create_namespace", True,
+                                                    f"False: {owner[0].node.path!r} creates namespace "
+                                                    f"{op.namespace!r} already"))
+            if shared is not None:
+                problems += shared._attach_problems(p)
+        if not problems and model.creates_namespace(p):
+            owner = namespace_owner(scope, p.cluster_namespace, k8s)
+            if owner is not None:
+                problems.append(Problem("create_namespace", True,
+                                        f"False: {owner[0].node.path!r} creates namespace {p.cluster_namespace!r} "
+                                        "already (this cluster then waits for it)"))
+        return problems
 
     # -- apply mode ------------------------------------------------------------------------------
 
@@ -176,11 +253,12 @@ class CnpgPostgisCluster(Construct):
             values.append(value)
         return values[0], values[1]
 
-    def _apply(self, kubernetes_provider, helm_provider) -> list[dict]:
-        from cdktf_cdktf_provider_helm.release import Release
+    def _apply(self, shared, kubernetes_provider, helm_provider) -> list[dict]:
         from cdktf_cdktf_provider_kubernetes.manifest import Manifest
         from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
         from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
+
+        from dw_constructs.cnpg.operator import CnpgOperator, implicit_id, namespace_owner
 
         p = self.props
         items = model.plan(p, s3_values=self._s3_values(_snake(self.node.id)))
@@ -196,14 +274,39 @@ class CnpgPostgisCluster(Construct):
         for item in items:
             if item.manifest["kind"] == "Namespace":
                 made[item.key] = NamespaceV1(self, item.key, metadata=meta(item.manifest), provider=kubernetes_provider,
-                                             lifecycle=protect if item.key == "Namespace" else None)
-        op_ns = "OperatorNamespace" if "OperatorNamespace" in made else "Namespace"
-        if p.install_operator:
-            made["Operator"] = Release(self, "Operator", **model.operator_release_args(p),
-                                       depends_on=deps(op_ns), provider=helm_provider)
-        if p.backup.enabled and p.backup.install_plugin:
-            made["BarmanCloudPlugin"] = Release(self, "BarmanCloudPlugin", **model.barman_plugin_release_args(p),
-                                                depends_on=deps(op_ns, "Operator"), provider=helm_provider)
+                                             lifecycle=protect)
+                self.namespace_resource = made[item.key]
+        own = dict(made)
+
+        if model.uses_operator(p):
+            if shared is None:
+                helm = _stack.resolve_provider(self, helm_provider, "helm")
+                shared = CnpgOperator.find(self, helm)
+            if shared is None:
+                stack = _stack.stack_of(self)
+                shared = CnpgOperator.from_props(stack, implicit_id(p.operator.namespace, helm), p.operator,
+                                                 install_operator=p.install_operator,
+                                                 kubernetes_provider=kubernetes_provider, helm_provider=helm_provider)
+                shared.created_for = self.node.path
+            plugin_deps = [self.namespace_resource] if (
+                self.namespace_resource is not None and p.cluster_namespace == shared.namespace) else []
+            in_operator_namespace = p.cluster_namespace == shared.namespace
+            shared._attach(self, p, protect_namespace=p.prevent_destroy is True and in_operator_namespace,
+                           plugin_dependencies=plugin_deps)
+            self.operator = shared
+            for key, resource in (("Operator", shared.release),
+                                  ("BarmanCloudPlugin", shared.plugin_release if p.backup.enabled else None)):
+                if resource is not None:
+                    made[key] = resource
+        if "Namespace" not in made:  # the namespace of the operator, or of another cluster of the stack
+            if self.operator is not None and p.cluster_namespace == self.operator.namespace \
+                    and self.operator.namespace_resource is not None:
+                made["Namespace"] = self.operator.namespace_resource
+            else:
+                owner = namespace_owner(self, p.cluster_namespace, self.kubernetes_provider, exclude=self)
+                if owner is not None:
+                    made["Namespace"] = owner[1]
+
         secrets = ("SuperuserExternalSecret", "AppExternalSecret", "BackupExternalSecret", "S3Credentials")
         after = {
             "SuperuserExternalSecret": ("Namespace",),
@@ -220,16 +323,30 @@ class CnpgPostgisCluster(Construct):
             if m["kind"] == "Namespace":
                 continue
             if m["kind"] == "Secret":
-                made[item.key] = SecretV1(self, item.key, metadata=meta(m), type=m.get("type"),
-                                          data=m["stringData"], depends_on=deps(*after[item.key]),
-                                          provider=kubernetes_provider)
+                made[item.key] = own[item.key] = SecretV1(
+                    self, item.key, metadata=meta(m), type=m.get("type"), data=m["stringData"],
+                    depends_on=deps(*after[item.key]), provider=kubernetes_provider)
                 continue
-            made[item.key] = Manifest(self, item.key, manifest=m, depends_on=deps(*after[item.key]),
-                                      provider=kubernetes_provider,
-                                      lifecycle=protect if item.key == "Resource" else None)
-        self.children = made
-        self.resource = made["Resource"]
+            made[item.key] = own[item.key] = Manifest(
+                self, item.key, manifest=m, depends_on=deps(*after[item.key]), provider=kubernetes_provider,
+                lifecycle=protect if item.key == "Resource" else None)
+        self.children = own
+        self.resource = own["Resource"]
         return [item.manifest for item in items]
+
+    # -- render mode -----------------------------------------------------------------------------
+
+    @property
+    def rendered_manifests(self) -> dict[str, str] | None:
+        """Render mode: the GitOps tree of this stack's render-mode clusters (one operator)."""
+        if getattr(self, "mode", None) is not Mode.RENDER:
+            return None
+        return model.render_tree_of([c.props for c in _render_clusters(self)])
+
+    def _refresh_rendered_output(self) -> None:
+        out = getattr(self, "outputs", {}).get("rendered_manifests")
+        if out is not None:
+            out.value = {k: _terraform_literal(t) for k, t in self.rendered_manifests.items()}
 
     # -- outputs ---------------------------------------------------------------------------------
 
@@ -245,7 +362,7 @@ class CnpgPostgisCluster(Construct):
             ("SyncPolicyContract", "sync_policy_contract", contract,
              "Cluster, endpoints, database, credential secrets, backup and PostGIS of the CNPG cluster."),
         ]
-        if self.rendered_manifests is not None:
+        if self.mode is Mode.RENDER:
             outputs.append(("RenderedManifests", "rendered_manifests",
                             {k: _terraform_literal(t) for k, t in self.rendered_manifests.items()},
                             "GitOps tree: relative path -> YAML document."))

@@ -16,9 +16,10 @@ import dataclasses
 import enum
 import os
 import re
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
@@ -56,6 +57,9 @@ RENDER_S3_VARIABLES = {S3_ACCESS_KEY_ID_KEY: "CNPG_S3_ACCESS_KEY_ID",
 SOURCES_DIR = "platform/sources"
 DATABASES_DIR = "platform/databases"
 HELM_REPOSITORY_NAME = "cloudnative-pg"
+#: Render mode: name of a second Flux HelmRepository, when the plugin chart comes from another
+#: repository than the operator chart.
+PLUGIN_HELM_REPOSITORY_NAME = "plugin-barman-cloud"
 FLUX_INTERVAL = "1h"
 MANAGED_BY = "dw-constructs"
 _RELOAD_LABEL = {"cnpg.io/reload": "true"}
@@ -68,6 +72,8 @@ _PG_IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _RESERVED_DATABASES = ("postgres", "template0", "template1")
 _REL_DIR_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$")
+_CHART_ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
+_REPOSITORY_SCHEMES = ("https", "http", "oci")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -159,6 +165,75 @@ class EsoProps:
 
 
 @dataclass(frozen=True)
+class HelmChartSource:
+    """Where a Helm chart comes from: a chart repository (the upstream one or a mirror) or a local
+    chart (air-gapped clusters). Give at most one of ``repository`` and ``path``; with neither, the
+    upstream repository is used.
+
+    Attributes:
+        repository: chart repository URL: ``https://`` or ``http://`` (a classic Helm repository,
+            e.g. an internal mirror such as Harbor, Nexus or ChartMuseum) or ``oci://`` (an OCI
+            registry path holding the chart, without the chart name). A Terraform reference is
+            accepted in apply mode. Default: None (the upstream repository
+            ``https://cloudnative-pg.github.io/charts``, unless ``path`` is set).
+        path: a local chart: a packaged archive (``.tgz``, as ``helm pull`` / ``helm package``
+            write it) or an unpacked chart directory. Its ``Chart.yaml`` must carry the expected
+            chart ``name`` and the declared version; it is checked when the construct is created.
+            The chart travels with the stack as a cdktf ``TerraformAsset`` (the Terraform JSON holds
+            a relative ``assets/...`` path); apply mode only. Default: None.
+    """
+
+    repository: str | None = None
+    path: str | os.PathLike | None = None
+
+
+@dataclass(frozen=True)
+class OperatorProps:
+    """The CloudNativePG operator and the Barman Cloud plugin, installed once per Kubernetes cluster
+    and shared by every ``CnpgPostgisCluster`` that uses them (see ``CnpgOperator``). Clusters that
+    share one operator must ask for the same settings.
+
+    Attributes:
+        namespace: namespace of the operator and the plugin. Default: "cnpg-system".
+        create_namespace: create that namespace (apply: ``kubernetes_namespace_v1``; render: a
+            Namespace file). Default: True (set False when the namespace exists already).
+        chart_version: ``cloudnative-pg`` chart version; a local chart must have this version.
+            Default: versions.CNPG_CHART_VERSION ("0.29.0", operator 1.30.0).
+        chart_source: where the operator chart comes from. Default: HelmChartSource() (the upstream
+            repository ``https://cloudnative-pg.github.io/charts``).
+        values: chart values of the operator release, written as one YAML document with sorted
+            keys (apply: ``helm_release.values``; render: ``HelmRelease.spec.values``); a test
+            cluster without nodes sets ``{"webhook": {"mutating": {"create": False},
+            "validating": {"create": False}}}`` (and ``wait=False``). Default: {} (the chart's defaults).
+        install_plugin: install the Barman Cloud plugin chart (needs cert-manager). Default: None
+            (installed when a cluster using this operator has ``backup.enabled`` and
+            ``backup.install_plugin``; True installs it always, False never: the platform does).
+        plugin_chart_version: ``plugin-barman-cloud`` chart version; a local chart must have this
+            version. Default: versions.BARMAN_PLUGIN_CHART_VERSION ("0.7.0", plugin v0.13.0).
+        plugin_chart_source: where the plugin chart comes from. Default: None (the repository of
+            ``chart_source``, as upstream serves both charts; required when ``chart_source`` is a
+            local chart and the plugin is installed).
+        plugin_values: chart values of the plugin release (one YAML document, sorted keys).
+            Default: {} (the chart's defaults).
+        wait: wait until the Deployments are ready (apply: helm_release ``wait``, and ``atomic``
+            follows it, rolling back a failed install; render: Flux waits unless
+            ``disableWait``). Default: True (set False only where nothing can become ready, e.g. a
+            test control plane without nodes).
+    """
+
+    namespace: str = "cnpg-system"
+    create_namespace: bool = True
+    chart_version: str = v.CNPG_CHART_VERSION
+    chart_source: HelmChartSource = field(default_factory=HelmChartSource)
+    values: Mapping[str, Any] = field(default_factory=dict)
+    install_plugin: bool | None = None
+    plugin_chart_version: str = v.BARMAN_PLUGIN_CHART_VERSION
+    plugin_chart_source: HelmChartSource | None = None
+    plugin_values: Mapping[str, Any] = field(default_factory=dict)
+    wait: bool = True
+
+
+@dataclass(frozen=True)
 class ClusterProps:
     """A CloudNativePG ``Cluster`` running PostGIS, with its operator, backups and credentials.
 
@@ -167,8 +242,15 @@ class ClusterProps:
             tree). Required.
         cluster_name: the ``Cluster`` name, a DNS-1035 label of at most 50 characters.
             Default: - derived from the construct id in kebab case (``WildsidePg`` -> ``wildside-pg``).
-        operator_namespace: namespace of the operator (and the Barman Cloud plugin). Default: "cnpg-system".
+        operator_namespace: namespace of the operator (and the Barman Cloud plugin); shorthand for
+            ``operator.namespace`` (a different non-default value in both is an error).
+            Default: None (the operator's: "cnpg-system" unless ``operator`` says otherwise).
         cluster_namespace: namespace of the Cluster and everything belonging to it. Default: "databases".
+        create_namespace: create ``cluster_namespace`` (apply: ``kubernetes_namespace_v1`` with
+            prevent_destroy; render: a Namespace file). Never when it is the namespace of the
+            operator this cluster installs (the operator creates that one). Default: True (set
+            False when the namespace exists, or when another CnpgPostgisCluster of the stack in the
+            same namespace creates it: this one then waits for it).
         instances: PostgreSQL instances (1 primary + n-1 replicas), 1..16. Default: 3.
         storage_size: PVC size per instance, a Kubernetes quantity. Default: "10Gi".
         storage_class: StorageClass of the PVCs. Default: None (the cluster's default class).
@@ -180,10 +262,16 @@ class ClusterProps:
         database_name: application database. Default: "app".
         database_owner: owner role of the application database. Default: "app".
         resources: instance pod resources. Default: ClusterResources().
-        install_operator: install the CNPG operator chart (and its namespace). Default: True
-            (set False when another stack or the platform already runs the operator).
-        operator_chart_version: ``cloudnative-pg`` chart version. Default: versions.CNPG_CHART_VERSION
-            ("0.29.0", operator 1.30.0).
+        install_operator: install the CNPG operator (the shared ``CnpgOperator`` of the stack: one
+            operator per Kubernetes cluster, whatever the number of clusters). Default: True (set
+            False when another stack or the platform already runs the operator).
+        operator_chart_version: ``cloudnative-pg`` chart version; shorthand for
+            ``operator.chart_version``. Default: None (the operator's: versions.CNPG_CHART_VERSION,
+            "0.29.0", operator 1.30.0, unless ``operator`` says otherwise).
+        operator: settings of the shared operator (chart source, values, wait, plugin chart...);
+            every cluster sharing the operator must ask for the same ones. The construct also takes
+            a ``CnpgOperator`` object (apply mode) or a dict of ``OperatorProps`` fields.
+            Default: None (``OperatorProps()``: the pinned upstream charts with their defaults).
         enable_superuser_access: ``spec.enableSuperuserAccess``. Default: None (True when ESO is
             on, the superuser password then coming from ESO; False otherwise, CNPG's default).
         backup: backups. Default: BackupProps() (disabled).
@@ -199,8 +287,9 @@ class ClusterProps:
 
     mode: Mode | str
     cluster_name: str | None = None
-    operator_namespace: str = "cnpg-system"
+    operator_namespace: str | None = None
     cluster_namespace: str = "databases"
+    create_namespace: bool = True
     instances: int = 3
     storage_size: str = "10Gi"
     storage_class: str | None = None
@@ -211,13 +300,24 @@ class ClusterProps:
     database_owner: str = "app"
     resources: ClusterResources = field(default_factory=ClusterResources)
     install_operator: bool = True
-    operator_chart_version: str = v.CNPG_CHART_VERSION
+    operator_chart_version: str | None = None
+    operator: OperatorProps | None = None
     enable_superuser_access: bool | None = None
     backup: BackupProps = field(default_factory=BackupProps)
     eso: EsoProps = field(default_factory=EsoProps)
     flux_namespace: str = "flux-system"
     operator_render_dir: str = DATABASES_DIR
     prevent_destroy: bool = True
+
+    @property
+    def effective_operator_namespace(self) -> str:
+        """``operator_namespace`` as used (governance reads it when the field is None)."""
+        return operator_of(self).namespace
+
+    @property
+    def effective_operator_chart_version(self) -> str:
+        """``operator_chart_version`` as used (governance reads it when the field is None)."""
+        return operator_of(self).chart_version
 
 
 def derive_cluster_name(construct_id: str) -> str:
@@ -237,6 +337,23 @@ def coerce(cls: type, value: Any, prop: str) -> tuple[Any, list[Problem]]:
             return cls(), [Problem(prop, unknown, f"a {cls.__name__} or a dict with keys from {', '.join(names)}")]
         return cls(**value), []
     return cls(), [Problem(prop, value, f"a {cls.__name__} or a dict with keys from {', '.join(names)}")]
+
+
+def coerce_operator(value: Any, prefix: str = "operator.") -> tuple[OperatorProps | None, list[Problem]]:
+    """Accept an :class:`OperatorProps` or a mapping of its fields (its chart sources may be
+    mappings too); None stays None."""
+    if value is None:
+        return None, []
+    op, problems = coerce(OperatorProps, value, prefix.rstrip(".") or "operator")
+    if problems:
+        return None, problems
+    changes = {}
+    for name in ("chart_source", "plugin_chart_source"):
+        src = getattr(op, name)
+        if isinstance(src, Mapping):
+            changes[name], more = coerce(HelmChartSource, src, f"{prefix}{name}")
+            problems += more
+    return (dataclasses.replace(op, **changes) if changes else op), problems
 
 
 # ------------------------------------------------------------------------------------------------
@@ -297,6 +414,63 @@ def s3_source(p: ClusterProps) -> S3Source | None:
 
 def s3_secret_name(p: ClusterProps) -> str:
     return p.backup.existing_credentials_secret or f"{p.cluster_name}-s3-credentials"
+
+
+_OPERATOR_DEFAULTS = {f.name: f.default for f in dataclasses.fields(OperatorProps)}
+
+
+def operator_of(p: ClusterProps) -> OperatorProps:
+    """The operator settings ``p`` asks for: ``p.operator`` (or the defaults) with the shorthands
+    ``operator_namespace`` / ``operator_chart_version`` applied (they replace the operator's
+    default; a different non-default value in both places is a validation problem)."""
+    op = p.operator if isinstance(p.operator, OperatorProps) else OperatorProps()
+    changes = {}
+    if p.operator_namespace is not None:
+        changes["namespace"] = p.operator_namespace
+    if p.operator_chart_version is not None:
+        changes["chart_version"] = p.operator_chart_version
+    return dataclasses.replace(op, **changes) if changes else op
+
+
+def plugin_wanted(p: ClusterProps) -> bool | None:
+    """True: ``p`` needs the Barman Cloud plugin installed (backups on, ``install_plugin``);
+    False: it has backups but the platform installs the plugin; None: no backups, no opinion."""
+    if p.backup.enabled is not True:
+        return None
+    return p.backup.install_plugin is not False
+
+
+def uses_operator(p: ClusterProps) -> bool:
+    """Whether ``p`` needs the shared operator construct: it installs the operator, or the plugin."""
+    return p.install_operator is True or plugin_wanted(p) is True
+
+
+def creates_namespace(p: ClusterProps) -> bool:
+    """Whether the cluster itself creates ``cluster_namespace`` (not when its installed operator
+    lives there: the operator owns that namespace)."""
+    if p.create_namespace is False:
+        return False
+    return not (p.install_operator is True and p.cluster_namespace == operator_of(p).namespace)
+
+
+def chart_repository(src: HelmChartSource) -> str | None:
+    """The repository URL of a chart source; None for a local chart."""
+    if src.repository is not None:
+        return src.repository
+    return None if src.path is not None else v.CNPG_CHART_REPOSITORY
+
+
+def plugin_source(op: OperatorProps) -> HelmChartSource | None:
+    """Where the plugin chart comes from: ``plugin_chart_source``, else the operator chart's
+    repository; None when neither is available (the operator chart is a local one)."""
+    if op.plugin_chart_source is not None:
+        return op.plugin_chart_source
+    repo = chart_repository(op.chart_source)
+    return None if repo is None else HelmChartSource(repository=repo)
+
+
+def is_oci(url: Any) -> bool:
+    return isinstance(url, str) and url.startswith("oci://")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -383,6 +557,183 @@ def _validate_eso(p: ClusterProps) -> list[Problem]:
     return problems
 
 
+def read_chart_metadata(path: str | os.PathLike) -> tuple[dict | None, str | None]:
+    """``Chart.yaml`` of a local chart (a ``.tgz`` archive, read with tarfile, or a directory):
+    (metadata, None), or (None, what a valid value would be)."""
+    pth = Path(path)
+    if pth.is_dir():
+        meta_file = pth / "Chart.yaml"
+        if not meta_file.is_file():
+            return None, "a chart directory with a Chart.yaml"
+        try:
+            text = meta_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            return None, f"a readable chart directory ({err})"
+    elif pth.is_file():
+        if not pth.name.endswith(_CHART_ARCHIVE_SUFFIXES):
+            return None, "a chart archive ('.tgz') or a chart directory"
+        try:
+            with tarfile.open(pth, "r:*") as tar:
+                found = []
+                for m in tar.getmembers():
+                    name = m.name[2:] if m.name.startswith("./") else m.name
+                    parts = PurePosixPath(name).parts
+                    if m.isfile() and len(parts) == 2 and parts[1] == "Chart.yaml":
+                        found.append(m)
+                if len(found) != 1:
+                    return None, "a chart archive with exactly one top-level '<chart>/Chart.yaml'"
+                handle = tar.extractfile(found[0])
+                text = handle.read().decode("utf-8") if handle else ""
+        except (tarfile.TarError, OSError, EOFError, UnicodeDecodeError) as err:
+            return None, f"a readable chart archive (.tgz): {err}"
+    else:
+        return None, "an existing chart archive (.tgz) or chart directory"
+    try:
+        meta = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None, "a chart whose Chart.yaml is valid YAML"
+    if not isinstance(meta, dict):
+        return None, "a chart whose Chart.yaml is a mapping with name and version"
+    return meta, None
+
+
+def _validate_source(prop: str, src: Any, chart_name: str, version: Any, version_prop: str,
+                     mode: Mode | None) -> list[Problem]:
+    if not isinstance(src, HelmChartSource):
+        return [Problem(prop, src, "a HelmChartSource(repository=...) or HelmChartSource(path=...)")]
+    if src.repository is not None and src.path is not None:
+        return [Problem(prop, f"repository={src.repository!r}, path={os.fspath(src.path)!r}",
+                        "a HelmChartSource with one of repository or path, not both")]
+    problems: list[Problem] = []
+    if src.repository is not None:
+        if c.is_token(src.repository):
+            if mode is Mode.RENDER:
+                problems.append(Problem(f"{prop}.repository", "<reference>",
+                                        "a URL in render mode (a GitOps tree cannot hold Terraform references)"))
+        else:
+            problems += c.url(f"{prop}.repository", src.repository, schemes=_REPOSITORY_SCHEMES)
+    if src.path is not None:
+        path = os.fspath(src.path) if isinstance(src.path, (str, os.PathLike)) else src.path
+        if not isinstance(path, str) or not path or c.is_token(path):
+            problems.append(Problem(f"{prop}.path", path, "a local path (str or os.PathLike) to a chart archive "
+                                                          "or directory; Terraform references are not files"))
+        elif mode is Mode.RENDER:
+            problems.append(Problem(f"{prop}.path", path,
+                                    "None in render mode: Flux installs charts from a repository (serve the chart "
+                                    "from a mirror and set repository='https://...' or 'oci://...')"))
+        else:
+            meta, err = read_chart_metadata(path)
+            if err is not None:
+                problems.append(Problem(f"{prop}.path", path, err))
+            else:
+                if meta.get("name") != chart_name:
+                    problems.append(Problem(f"{prop}.path", path, f"a {chart_name!r} chart (its Chart.yaml says "
+                                                                  f"name {meta.get('name')!r})"))
+                elif isinstance(version, str) and _SEMVER_RE.match(version) and str(meta.get("version")) != version:
+                    problems.append(Problem(
+                        f"{prop}.path", path,
+                        f"a chart of version {version!r} as {version_prop} declares (its Chart.yaml says version "
+                        f"{meta.get('version')!r}): use the matching archive or set {version_prop} to its version"))
+    return problems
+
+
+_YAML_SCALARS = (str, int, float, bool, type(None))
+
+
+def _validate_values(prop: str, values: Any, mode: Mode | None) -> list[Problem]:
+    """Chart values: a mapping with string keys and YAML-representable values (Terraform references
+    in strings are fine in apply mode, not in a rendered tree)."""
+    if not isinstance(values, Mapping):
+        return [Problem(prop, values, "a mapping of chart values with string keys, e.g. "
+                                      "{'webhook': {'mutating': {'create': False}}}")]
+    problems: list[Problem] = []
+
+    def walk(obj: Any, path: str) -> None:
+        if isinstance(obj, Mapping):
+            for key, item in obj.items():
+                if not isinstance(key, str):
+                    problems.append(Problem(path, key, "string keys"))
+                    continue
+                walk(item, f"{path}.{key}")
+        elif isinstance(obj, (list, tuple)):
+            for i, item in enumerate(obj):
+                walk(item, f"{path}[{i}]")
+        elif not isinstance(obj, _YAML_SCALARS):
+            problems.append(Problem(path, type(obj).__name__,
+                                    "YAML values: str, int, float, bool, None, lists and mappings"))
+        elif mode is Mode.RENDER and c.is_token(obj):
+            problems.append(Problem(path, "<reference>", "a plain value in render mode (a GitOps tree cannot hold "
+                                                         "Terraform references)"))
+
+    walk(values, prop)
+    return problems
+
+
+def validate_operator(op: OperatorProps, mode: Mode | None, *, prefix: str = "",
+                      names: Mapping[str, str] | None = None, plugin_needed: bool = False) -> list[Problem]:
+    """Every problem of the operator settings ``op``. Props are reported as ``prefix + field``
+    (``operator.values``), or under ``names[field]`` (a cluster's ``operator_namespace``
+    shorthand). ``plugin_needed``: the plugin will be installed (its source must then exist)."""
+    names = names or {}
+
+    def name(f: str) -> str:
+        return names.get(f, f"{prefix}{f}")
+
+    if not isinstance(op, OperatorProps):
+        return [Problem(prefix.rstrip(".") or "operator", op, "an OperatorProps or a dict of its fields")]
+    plugin = op.install_plugin is True or (op.install_plugin is None and plugin_needed)
+    problems = c.collect(
+        c.dns_label(name("namespace"), op.namespace),
+        c.boolean(name("create_namespace"), op.create_namespace),
+        [] if isinstance(op.chart_version, str) and _SEMVER_RE.match(op.chart_version) else [
+            Problem(name("chart_version"), op.chart_version, "a chart version such as '0.29.0'")],
+        _validate_source(name("chart_source"), op.chart_source, v.CNPG_CHART_NAME, op.chart_version,
+                         name("chart_version"), mode),
+        _validate_values(name("values"), op.values, mode),
+        c.optional(c.boolean, name("install_plugin"), op.install_plugin),
+        [] if isinstance(op.plugin_chart_version, str) and _SEMVER_RE.match(op.plugin_chart_version) else [
+            Problem(name("plugin_chart_version"), op.plugin_chart_version, "a chart version such as '0.7.0'")],
+        c.optional(_validate_source, name("plugin_chart_source"), op.plugin_chart_source,
+                   v.BARMAN_PLUGIN_CHART_NAME, op.plugin_chart_version, name("plugin_chart_version"), mode),
+        _validate_values(name("plugin_values"), op.plugin_values, mode),
+        c.boolean(name("wait"), op.wait),
+    )
+    if plugin and op.plugin_chart_source is None and isinstance(op.chart_source, HelmChartSource) \
+            and plugin_source(op) is None:
+        problems.append(Problem(name("plugin_chart_source"), None,
+                                "a HelmChartSource for the 'plugin-barman-cloud' chart (required: the operator chart "
+                                "is a local chart and the Barman Cloud plugin is installed)"))
+    return problems
+
+
+def _validate_operator_of_cluster(p: ClusterProps, mode: Mode | None) -> list[Problem]:
+    problems: list[Problem] = []
+    names = {}
+    if p.operator is not None and not isinstance(p.operator, OperatorProps):
+        return [Problem("operator", p.operator,
+                        "an OperatorProps, a dict of its fields, or (construct) a CnpgOperator")]
+    for short, fname in (("operator_namespace", "namespace"), ("operator_chart_version", "chart_version")):
+        given = getattr(p, short)
+        if given is None:
+            continue
+        names[fname] = short
+        set_there = getattr(p.operator, fname, None) if p.operator is not None else None
+        if set_there is not None and set_there != _OPERATOR_DEFAULTS[fname] and set_there != given:
+            problems.append(Problem(short, given, f"None or {set_there!r} like operator.{fname}: "
+                                                  "give it in one place"))
+    if problems:
+        return problems
+    op = operator_of(p)
+    problems = validate_operator(op, mode, prefix="operator.", names=names, plugin_needed=plugin_wanted(p) is True)
+    if plugin_wanted(p) is True and op.install_plugin is False:
+        problems.append(Problem("backup.install_plugin", True, "False when operator.install_plugin is False (the "
+                                                               "platform installs the plugin)"))
+    elif plugin_wanted(p) is False and op.install_plugin is True:
+        problems.append(Problem("backup.install_plugin", False, "True when operator.install_plugin is True (the "
+                                                                "operator installs the plugin)"))
+    return problems
+
+
 def validate(p: ClusterProps) -> list[Problem]:
     """Every problem of ``p`` at once (an empty list when the props are fine)."""
     mode_problems = c.one_of("mode", p.mode, Mode)
@@ -390,8 +741,8 @@ def validate(p: ClusterProps) -> list[Problem]:
     problems = c.collect(
         mode_problems,
         c.dns1035_label("cluster_name", p.cluster_name, max_len=50),
-        c.dns_label("operator_namespace", p.operator_namespace),
         c.dns_label("cluster_namespace", p.cluster_namespace),
+        c.boolean("create_namespace", p.create_namespace),
         c.int_range("instances", p.instances, 1, 16),
         c.k8s_quantity("storage_size", p.storage_size),
         c.optional(_subdomain, "storage_class", p.storage_class),
@@ -404,8 +755,6 @@ def validate(p: ClusterProps) -> list[Problem]:
         _pg_identifier("database_owner", p.database_owner, (SUPERUSER,)),
         _validate_resources(p.resources) if isinstance(p.resources, ClusterResources) else [],
         c.boolean("install_operator", p.install_operator),
-        [] if isinstance(p.operator_chart_version, str) and _SEMVER_RE.match(p.operator_chart_version) else [
-            Problem("operator_chart_version", p.operator_chart_version, "a chart version such as '0.29.0'")],
         c.optional(c.boolean, "enable_superuser_access", p.enable_superuser_access),
         c.dns_label("flux_namespace", p.flux_namespace),
         [] if isinstance(p.operator_render_dir, str) and _REL_DIR_RE.match(p.operator_render_dir)
@@ -416,6 +765,7 @@ def validate(p: ClusterProps) -> list[Problem]:
     )
     if isinstance(p.backup, BackupProps) and isinstance(p.eso, EsoProps):
         problems += _validate_eso(p) + _validate_backup(p, mode)
+        problems += _validate_operator_of_cluster(p, mode)
         if not problems and mode is Mode.RENDER:
             problems += render_path_problems(p)
     return problems
@@ -436,11 +786,16 @@ def clean(obj: Any) -> Any:
     return obj
 
 
+def operator_labels() -> dict[str, str]:
+    """Labels of the shared operator's objects (the same for every cluster it serves)."""
+    return {"app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/component": "operator",
+            "app.kubernetes.io/managed-by": MANAGED_BY}
+
+
 def labels(p: ClusterProps, component: str) -> dict[str, str]:
     """``app.kubernetes.io/*`` labels; the operator's are shared by every cluster it serves."""
     if component == "operator":
-        return {"app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/component": "operator",
-                "app.kubernetes.io/managed-by": MANAGED_BY}
+        return operator_labels()
     return {
         "app.kubernetes.io/name": "postgresql",
         "app.kubernetes.io/instance": p.cluster_name,
@@ -458,60 +813,119 @@ def namespace(p: ClusterProps, name: str, component: str) -> dict:
     return clean({"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(name, None, labels(p, component))})
 
 
-def helm_repository(p: ClusterProps) -> dict:
-    """Flux ``HelmRepository`` of the CloudNativePG charts (operator and Barman Cloud plugin)."""
+def operator_namespace_manifest(name: str) -> dict:
+    """The operator's ``Namespace`` (created by the shared operator)."""
+    return clean({"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(name, None, operator_labels())})
+
+
+def _plain(obj: Any, *, sort: bool = False) -> Any:
+    """Mappings -> dicts (keys sorted with ``sort``), tuples -> lists: plain YAML data."""
+    if isinstance(obj, Mapping):
+        items = sorted(obj.items(), key=lambda kv: str(kv[0])) if sort else obj.items()
+        return {k: _plain(x, sort=sort) for k, x in items}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(x, sort=sort) for x in obj]
+    return obj
+
+
+def values_yaml(values: Mapping[str, Any]) -> str:
+    """Chart values as one YAML document, keys sorted (deterministic), no aliases, no folding."""
+    return yaml.dump(_plain(values), Dumper=_NoAliasDumper, sort_keys=True, default_flow_style=False,
+                     allow_unicode=True, width=4096)
+
+
+@dataclass(frozen=True)
+class SharedOperator:
+    """What is installed once per Kubernetes cluster (apply mode: per helm provider; render mode:
+    per GitOps tree): the operator settings and the decisions the clusters sharing it imply."""
+
+    props: OperatorProps
+    install_operator: bool = True
+    install_plugin: bool = False
+    #: render mode: namespace of the Flux HelmRepository objects
+    flux_namespace: str = "flux-system"
+    #: render mode: folder of the operator namespace and the HelmRelease files
+    render_dir: str = DATABASES_DIR
+
+
+def helm_repository(name: str, url: str, flux_namespace: str) -> dict:
+    """Flux ``HelmRepository`` (``type: oci`` for an ``oci://`` URL)."""
     return clean({
         "apiVersion": v.FLUX_SOURCE_API_VERSION,
         "kind": "HelmRepository",
-        "metadata": _meta(HELM_REPOSITORY_NAME, p.flux_namespace, None),
-        "spec": {"interval": FLUX_INTERVAL, "url": v.CNPG_CHART_REPOSITORY},
+        "metadata": _meta(name, flux_namespace, None),
+        "spec": {"interval": FLUX_INTERVAL, "type": "oci" if is_oci(url) else None, "url": url},
     })
 
 
-def _flux_helm_release(p: ClusterProps, name: str, chart: str, version: str, depends_on: str | None) -> dict:
-    return clean({
+def _flux_helm_release(s: SharedOperator, name: str, chart: str, version: str, repository_name: str,
+                       depends_on: str | None, values: Mapping[str, Any]) -> dict:
+    no_wait = True if s.props.wait is False else None
+    release = clean({
         "apiVersion": v.FLUX_HELM_API_VERSION,
         "kind": "HelmRelease",
-        "metadata": _meta(name, p.operator_namespace, labels(p, "operator")),
+        "metadata": _meta(name, s.props.namespace, operator_labels()),
         "spec": {
             "interval": FLUX_INTERVAL,
             "releaseName": name,
             "chart": {"spec": {
                 "chart": chart,
                 "version": version,
-                "sourceRef": {"kind": "HelmRepository", "name": HELM_REPOSITORY_NAME, "namespace": p.flux_namespace},
+                "sourceRef": {"kind": "HelmRepository", "name": repository_name, "namespace": s.flux_namespace},
             }},
             "dependsOn": [{"name": depends_on}] if depends_on else None,
-            "install": {"remediation": {"retries": 3}},
-            "upgrade": {"remediation": {"retries": 3}},
+            "install": {"remediation": {"retries": 3}, "disableWait": no_wait},
+            "upgrade": {"remediation": {"retries": 3}, "disableWait": no_wait},
         },
     })
+    if values:  # user values as given (not cleaned: an empty list or false may be meant), keys sorted
+        release["spec"]["values"] = _plain(values, sort=True)
+    return release
 
 
-def operator_helm_release(p: ClusterProps) -> dict:
-    """Flux ``HelmRelease`` of the operator (pinned chart version)."""
-    return _flux_helm_release(p, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, p.operator_chart_version, None)
+def operator_helm_release(s: SharedOperator, repository_name: str = HELM_REPOSITORY_NAME) -> dict:
+    """Flux ``HelmRelease`` of the operator (pinned chart version, the operator values)."""
+    return _flux_helm_release(s, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, s.props.chart_version, repository_name,
+                              None, s.props.values)
 
 
-def barman_plugin_helm_release(p: ClusterProps) -> dict:
-    """Flux ``HelmRelease`` of the Barman Cloud plugin, after the operator (needs cert-manager)."""
-    return _flux_helm_release(p, v.BARMAN_PLUGIN_RELEASE_NAME, v.BARMAN_PLUGIN_CHART_NAME,
-                              v.BARMAN_PLUGIN_CHART_VERSION,
-                              v.CNPG_RELEASE_NAME if p.install_operator else None)
+def barman_plugin_helm_release(s: SharedOperator, repository_name: str = HELM_REPOSITORY_NAME) -> dict:
+    """Flux ``HelmRelease`` of the Barman Cloud plugin, after the operator when it is ours (needs
+    cert-manager)."""
+    return _flux_helm_release(s, v.BARMAN_PLUGIN_RELEASE_NAME, v.BARMAN_PLUGIN_CHART_NAME,
+                              s.props.plugin_chart_version, repository_name,
+                              v.CNPG_RELEASE_NAME if s.install_operator else None, s.props.plugin_values)
 
 
-def operator_release_args(p: ClusterProps) -> dict:
-    """Arguments of the apply-mode ``helm_release`` of the operator."""
-    return {"name": v.CNPG_RELEASE_NAME, "repository": v.CNPG_CHART_REPOSITORY, "chart": v.CNPG_CHART_NAME,
-            "version": p.operator_chart_version, "namespace": p.operator_namespace,
-            "create_namespace": False, "atomic": True, "wait": True}
+def _release_args(op: OperatorProps, name: str, chart: str, version: str, src: HelmChartSource,
+                  values: Mapping[str, Any], chart_path: str | None) -> dict:
+    args: dict[str, Any] = {"name": name}
+    if src.path is not None:
+        args["chart"] = chart_path if chart_path is not None else os.fspath(src.path)
+    else:
+        args["repository"] = chart_repository(src)
+        args["chart"] = chart
+    args.update({"version": version, "namespace": op.namespace, "create_namespace": False,
+                 "atomic": op.wait, "wait": op.wait})
+    if values:
+        args["values"] = [values_yaml(values)]
+    return args
 
 
-def barman_plugin_release_args(p: ClusterProps) -> dict:
+def operator_release_args(op: OperatorProps, chart_path: str | None = None) -> dict:
+    """Arguments of the apply-mode ``helm_release`` of the operator. A local chart is given as
+    ``chart_path`` (the cdktf asset's path) and has no repository."""
+    return _release_args(op, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, op.chart_version, op.chart_source,
+                         op.values, chart_path)
+
+
+def barman_plugin_release_args(op: OperatorProps, chart_path: str | None = None) -> dict:
     """Arguments of the apply-mode ``helm_release`` of the Barman Cloud plugin."""
-    return {"name": v.BARMAN_PLUGIN_RELEASE_NAME, "repository": v.CNPG_CHART_REPOSITORY,
-            "chart": v.BARMAN_PLUGIN_CHART_NAME, "version": v.BARMAN_PLUGIN_CHART_VERSION,
-            "namespace": p.operator_namespace, "create_namespace": False, "atomic": True, "wait": True}
+    src = plugin_source(op)
+    if src is None:
+        raise ValueError("no source for the plugin chart: set plugin_chart_source (the operator chart is local)")
+    return _release_args(op, v.BARMAN_PLUGIN_RELEASE_NAME, v.BARMAN_PLUGIN_CHART_NAME, op.plugin_chart_version,
+                         src, op.plugin_values, chart_path)
 
 
 def cluster(p: ClusterProps) -> dict:
@@ -692,81 +1106,259 @@ class Item:
     manifest: dict
     #: the props the path is made from (named in the error when two paths collide)
     path_props: tuple[str, ...] = ()
+    #: render trees of several clusters: index of the cluster the file belongs to (-1: the shared operator)
+    owner: int = 0
 
 
 def plan(p: ClusterProps, *, s3_values: tuple[str, str] | None = None) -> list[Item]:
-    """The Kubernetes objects of the cluster, in apply/render order (namespaces first, the Cluster
-    after its secrets and object store, the Database and ScheduledBackup after the Cluster).
+    """The Kubernetes objects of the cluster, in apply/render order (its namespace first, the
+    Cluster after its secrets and object store, the Database and ScheduledBackup after the
+    Cluster). The shared operator's objects are not here (:func:`operator_render_items`, and the
+    ``CnpgOperator`` construct in apply mode).
 
     ``s3_values`` are the Secret's (access key id, secret access key) when the construct manages it:
     references in apply mode; :func:`render_s3_values` by default.
     """
-    d, op = DATABASES_DIR, p.operator_render_dir
+    d, name = DATABASES_DIR, p.cluster_name
     items: list[Item] = []
-    if p.install_operator and p.operator_namespace != p.cluster_namespace:
-        items.append(Item("OperatorNamespace", f"{op}/namespace-{p.operator_namespace}.yaml",
-                          namespace(p, p.operator_namespace, "operator"), ("operator_namespace", "operator_render_dir")))
-    items.append(Item("Namespace", f"{d}/namespace-{p.cluster_namespace}.yaml",
-                      namespace(p, p.cluster_namespace, "database"), ("cluster_namespace",)))
+    if creates_namespace(p):
+        items.append(Item("Namespace", f"{d}/namespace-{p.cluster_namespace}.yaml",
+                          namespace(p, p.cluster_namespace, "database"), ("cluster_namespace",)))
     if p.eso.enabled:
-        items.append(Item("SuperuserExternalSecret", f"{d}/external-secret-superuser.yaml", external_secret_superuser(p)))
-        items.append(Item("AppExternalSecret", f"{d}/external-secret-app.yaml", external_secret_app(p)))
+        items.append(Item("SuperuserExternalSecret", f"{d}/{name}-external-secret-superuser.yaml",
+                          external_secret_superuser(p), ("cluster_name",)))
+        items.append(Item("AppExternalSecret", f"{d}/{name}-external-secret-app.yaml", external_secret_app(p),
+                          ("cluster_name",)))
     source = s3_source(p)
     if source is S3Source.ESO:
-        items.append(Item("BackupExternalSecret", f"{d}/external-secret-backup.yaml", external_secret_backup(p)))
+        items.append(Item("BackupExternalSecret", f"{d}/{name}-external-secret-backup.yaml",
+                          external_secret_backup(p), ("cluster_name",)))
     elif source is S3Source.MANAGED:
-        items.append(Item("S3Credentials", f"{d}/s3-credentials-secret.yaml",
-                          s3_credentials_secret(p, *(s3_values or render_s3_values()))))
+        items.append(Item("S3Credentials", f"{d}/{name}-s3-credentials-secret.yaml",
+                          s3_credentials_secret(p, *(s3_values or render_s3_values())), ("cluster_name",)))
     if p.backup.enabled:
-        items.append(Item("ObjectStore", f"{d}/objectstore.yaml", object_store(p)))
-    items.append(Item("Resource", f"{d}/{p.cluster_name}-cluster.yaml", cluster(p), ("cluster_name",)))
+        items.append(Item("ObjectStore", f"{d}/{name}-objectstore.yaml", object_store(p), ("cluster_name",)))
+    items.append(Item("Resource", f"{d}/{name}-cluster.yaml", cluster(p), ("cluster_name",)))
     if p.postgis_enabled:
-        items.append(Item("Database", f"{d}/{p.cluster_name}-database.yaml", database(p), ("cluster_name",)))
+        items.append(Item("Database", f"{d}/{name}-database.yaml", database(p), ("cluster_name",)))
     if p.backup.enabled:
-        items.append(Item("ScheduledBackup", f"{d}/scheduled-backup.yaml", scheduled_backup(p)))
+        items.append(Item("ScheduledBackup", f"{d}/{name}-scheduled-backup.yaml", scheduled_backup(p),
+                          ("cluster_name",)))
     return items
 
 
-def render_plan(p: ClusterProps) -> list[Item]:
-    """Every file of the GitOps tree, Flux objects included, plus one kustomization.yaml per folder
-    listing exactly the files in that folder."""
-    items = plan(p)
-    flux: list[Item] = []
-    if p.install_operator:
-        flux.append(Item("HelmRepository", f"{SOURCES_DIR}/cloudnative-pg-repo.yaml", helm_repository(p)))
-        flux.append(Item("OperatorHelmRelease", f"{p.operator_render_dir}/cnpg-operator-helmrelease.yaml",
-                         operator_helm_release(p), ("operator_render_dir",)))
-    if p.backup.enabled and p.backup.install_plugin:
-        flux.append(Item("BarmanCloudPluginHelmRelease",
-                         f"{p.operator_render_dir}/barman-cloud-plugin-helmrelease.yaml",
-                         barman_plugin_helm_release(p), ("operator_render_dir",)))
-    # namespaces first, then the Flux objects, then the rest in plan order
-    n_ns = sum(1 for i in items if i.manifest["kind"] == "Namespace")
-    items = items[:n_ns] + flux + items[n_ns:]
+def shared_operator_of(clusters: Sequence[ClusterProps]) -> SharedOperator | None:
+    """The operator a render tree of ``clusters`` installs (None when none of them installs the
+    operator or the plugin). Settings come from the first cluster that uses the operator (the
+    others must agree: :func:`tree_problems`); the plugin is installed when
+    ``operator.install_plugin`` says so or, when that is None, when a cluster needs it."""
+    users = [p for p in clusters if uses_operator(p)]
+    if not users:
+        return None
+    first = users[0]
+    op = operator_of(first)
+    plugin = op.install_plugin if op.install_plugin is not None else any(plugin_wanted(p) is True for p in clusters)
+    return SharedOperator(props=op, install_operator=first.install_operator is True, install_plugin=plugin,
+                          flux_namespace=first.flux_namespace, render_dir=first.operator_render_dir)
+
+
+def operator_render_items(s: SharedOperator) -> tuple[list[Item], list[Item]]:
+    """The shared operator's files: (namespace items, Flux items: HelmRepository objects and the
+    operator/plugin HelmReleases)."""
+    op, d = s.props, s.render_dir
+    namespaces: list[Item] = []
+    if s.install_operator and op.create_namespace:
+        namespaces.append(Item("OperatorNamespace", f"{d}/namespace-{op.namespace}.yaml",
+                               operator_namespace_manifest(op.namespace),
+                               ("operator_namespace", "operator_render_dir"), owner=-1))
+    repositories: dict[str, str] = {}  # url -> HelmRepository name
+    charts = []
+    if s.install_operator:
+        charts.append(("operator", chart_repository(op.chart_source)))
+    if s.install_plugin:
+        charts.append(("plugin", chart_repository(plugin_source(op) or HelmChartSource())))
+    for _, url in charts:
+        if url not in repositories:
+            repositories[url] = PLUGIN_HELM_REPOSITORY_NAME if repositories else HELM_REPOSITORY_NAME
+    flux = [Item("HelmRepository" if name == HELM_REPOSITORY_NAME else f"HelmRepository:{name}",
+                 f"{SOURCES_DIR}/{name}-repo.yaml", helm_repository(name, url, s.flux_namespace),
+                 ("flux_namespace",), owner=-1)
+            for url, name in repositories.items()]
+    for which, url in charts:
+        if which == "operator":
+            flux.append(Item("OperatorHelmRelease", f"{d}/cnpg-operator-helmrelease.yaml",
+                             operator_helm_release(s, repositories[url]), ("operator_render_dir",), owner=-1))
+        else:
+            flux.append(Item("BarmanCloudPluginHelmRelease", f"{d}/barman-cloud-plugin-helmrelease.yaml",
+                             barman_plugin_helm_release(s, repositories[url]), ("operator_render_dir",), owner=-1))
+    return namespaces, flux
+
+
+def render_plan_of(clusters: Sequence[ClusterProps]) -> list[Item]:
+    """Every file of the GitOps tree of ``clusters`` (one tree, one shared operator): the operator
+    namespace and the clusters' namespaces, the Flux objects, the clusters' objects in order, plus
+    one kustomization.yaml per folder listing exactly the files in that folder. ``Item.owner`` is
+    the index of the cluster a file belongs to (-1: the shared operator)."""
+    shared = shared_operator_of(clusters)
+    op_namespaces, flux = operator_render_items(shared) if shared else ([], [])
+    namespaces: list[Item] = []
+    rest: list[Item] = []
+    for i, p in enumerate(clusters):
+        for item in plan(p):
+            item = dataclasses.replace(item, owner=i)
+            (namespaces if item.manifest["kind"] == "Namespace" else rest).append(item)
+    items = op_namespaces + namespaces + flux + rest
+    op_dir = shared.render_dir if shared else DATABASES_DIR
     out: list[Item] = []
     folders = list(dict.fromkeys(str(PurePosixPath(i.path).parent) for i in items))  # first-use order
-    for folder in sorted(folders, key=lambda f: (f != SOURCES_DIR, f != p.operator_render_dir, folders.index(f))):
+    for folder in sorted(folders, key=lambda f: (f != SOURCES_DIR, f != op_dir, folders.index(f))):
         files = [i for i in items if str(PurePosixPath(i.path).parent) == folder]
         out += files
         out.append(Item(f"Kustomization:{folder}", f"{folder}/kustomization.yaml",
-                        kustomization(PurePosixPath(i.path).name for i in files)))
+                        kustomization(PurePosixPath(i.path).name for i in files), owner=-1))
     return out
 
 
-def render_path_problems(p: ClusterProps) -> list[Problem]:
-    """Two objects written to the same file (e.g. cluster_name 'namespace' in namespace 'cluster')."""
+def render_plan(p: ClusterProps) -> list[Item]:
+    """Every file of the GitOps tree of the single cluster ``p`` (see :func:`render_plan_of`)."""
+    return render_plan_of([p])
+
+
+def _describe(item: Item, owners: Sequence[str] | None) -> str:
+    text = f"the {item.manifest.get('kind')} {item.manifest.get('metadata', {}).get('name')!r}"
+    if owners is not None:
+        text += " of the shared operator" if item.owner < 0 else f" of {owners[item.owner]!r}"
+    return text
+
+
+def render_path_problems_of(clusters: Sequence[ClusterProps], owners: Sequence[str] | None = None,
+                            *, only: int | None = None) -> list[Problem]:
+    """Two objects written to the same file (e.g. cluster_name 'namespace' in namespace 'cluster',
+    or two clusters of one tree creating the same namespace). ``owners`` names the clusters (their
+    construct paths) in the messages; ``only`` keeps the problems of that cluster."""
     seen: dict[str, Item] = {}
     problems = []
-    for item in render_plan(p):
+    for item in render_plan_of(clusters):
         first = seen.setdefault(item.path, item)
-        if first is not item:
-            props = item.path_props or first.path_props or ("cluster_name",)
-            prop = props[0]
-            problems.append(Problem(prop, getattr(p, prop),
-                                    f"a value whose render path does not collide: {item.path!r} would hold both the "
-                                    f"{first.manifest.get('kind')} {first.manifest.get('metadata', {}).get('name')!r} "
-                                    f"and the {item.manifest.get('kind')} "
-                                    f"{item.manifest.get('metadata', {}).get('name')!r}"))
+        if first is item:
+            continue
+        mine, other = (first, item) if only is not None and first.owner == only else (item, first)
+        if only is not None and mine.owner != only:
+            continue
+        if {mine.manifest.get("kind"), other.manifest.get("kind")} == {"Namespace"} and mine.owner >= 0:
+            problems.append(Problem("create_namespace", True,
+                                    f"False: {_describe(other, owners)} is written to {item.path!r} already "
+                                    "(one namespace, one file; this cluster then uses it)"))
+            continue
+        props = mine.path_props or other.path_props or ("cluster_name",)
+        prop = props[0]
+        value = getattr(clusters[mine.owner], prop, None) if mine.owner >= 0 else None
+        problems.append(Problem(prop, value,
+                                f"a value whose render path does not collide: {item.path!r} would hold both "
+                                f"{_describe(other, owners)} and {_describe(mine, owners)}"))
+    return problems
+
+
+def render_path_problems(p: ClusterProps) -> list[Problem]:
+    """Two objects of ``p``'s tree written to the same file (e.g. cluster_name 'namespace' in
+    namespace 'cluster')."""
+    return render_path_problems_of([p])
+
+
+def operator_settings(p: ClusterProps, *, render: bool) -> dict[str, Any]:
+    """What a cluster asks of the shared operator, keyed by the prop that sets it (compared between
+    the clusters sharing one operator; local chart paths resolved, mappings made plain)."""
+    return settings_of(operator_of(p), p.install_operator, render=render,
+                       flux_namespace=p.flux_namespace, render_dir=p.operator_render_dir)
+
+
+def _normal_source(src: Any) -> Any:
+    if isinstance(src, HelmChartSource) and isinstance(src.path, (str, os.PathLike)) and not c.is_token(src.path):
+        return dataclasses.replace(src, path=str(Path(src.path).resolve()))
+    return src
+
+
+def settings_of(op: OperatorProps, install_operator: Any, *, render: bool = False,
+                flux_namespace: Any = None, render_dir: Any = None) -> dict[str, Any]:
+    """Comparable operator settings (see :func:`operator_settings`)."""
+    names = {"namespace": "operator_namespace", "chart_version": "operator_chart_version"}
+    out: dict[str, Any] = {"install_operator": install_operator}
+    for f in dataclasses.fields(OperatorProps):
+        value = getattr(op, f.name)
+        if f.name in ("chart_source", "plugin_chart_source"):
+            value = _normal_source(value)
+        elif f.name in ("values", "plugin_values"):
+            value = _plain(value)
+        out[names.get(f.name, f"operator.{f.name}")] = value
+    if render:
+        out["flux_namespace"] = flux_namespace
+        out["operator_render_dir"] = render_dir
+    return out
+
+
+def setting_conflicts(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(prop, mine, theirs) for every setting that differs."""
+    return [(k, mine[k], theirs.get(k)) for k in mine if mine[k] != theirs.get(k)]
+
+
+_SHARE_HINT = ("one CNPG operator per {scope} serves all its clusters: give each the same operator settings, "
+               "or declare one CnpgOperator and pass operator= to each")
+
+
+def conflict_problems(conflicts: Iterable[tuple[str, Any, Any]], where: str, scope: str) -> list[Problem]:
+    """One problem per differing setting: ``where`` says who asked for the other value (e.g.
+    "as 's/A' asks of the shared operator 's/CnpgOperator-cnpg-system'")."""
+    return [Problem(prop, _shown(mine), f"{_shown(theirs)!r} {where}; " + _SHARE_HINT.format(scope=scope))
+            for prop, mine, theirs in conflicts]
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, HelmChartSource):
+        return {k: (os.fspath(x) if isinstance(x, os.PathLike) else x)
+                for k, x in dataclasses.asdict(value).items() if x is not None} or "upstream repository"
+    return value
+
+
+def plugin_problems(p: ClusterProps, wanted_by: Sequence[str], refused_by: Sequence[str],
+                    operator_install_plugin: bool | None, operator_path: str) -> list[Problem]:
+    """The Barman Cloud plugin is installed once: a cluster that needs it installed
+    (``backup.install_plugin``) and one that leaves it to the platform cannot share an operator."""
+    want = plugin_wanted(p)
+    if want is True:
+        if operator_install_plugin is False:
+            return [Problem("backup.install_plugin", True, f"False: the operator {operator_path!r} has "
+                                                           "install_plugin=False (the platform installs the plugin)")]
+        if refused_by:
+            return [Problem("backup.install_plugin", True, f"False as {refused_by[0]!r} says (the platform installs "
+                                                           "the plugin); both share one operator")]
+    elif want is False:
+        if operator_install_plugin is True:
+            return [Problem("backup.install_plugin", False, f"True: the operator {operator_path!r} installs the plugin "
+                                                            "(install_plugin=True)")]
+        if wanted_by:
+            return [Problem("backup.install_plugin", False, f"True as {wanted_by[0]!r} says (the shared operator "
+                                                            "installs the plugin for it)")]
+    return []
+
+
+def tree_problems(p: ClusterProps, others: Sequence[tuple[str, ClusterProps]], path: str) -> list[Problem]:
+    """Problems of adding the render-mode cluster ``p`` (construct path ``path``) to the GitOps
+    tree that holds ``others`` ((path, props) of the render-mode clusters of the same stack)."""
+    problems: list[Problem] = []
+    users = [(o_path, q) for o_path, q in others if uses_operator(q)]
+    if uses_operator(p) and users:
+        o_path, q = users[0]
+        problems += conflict_problems(setting_conflicts(operator_settings(p, render=True),
+                                                        operator_settings(q, render=True)),
+                                      f"as {o_path!r} asks", "GitOps tree (render mode: one tree per stack)")
+    if not problems and users:
+        op = operator_of(users[0][1])
+        problems += plugin_problems(p, [o for o, q in others if plugin_wanted(q) is True],
+                                    [o for o, q in others if plugin_wanted(q) is False],
+                                    op.install_plugin, "of the tree")
+    if not problems:
+        clusters = [q for _, q in others] + [p]
+        problems += render_path_problems_of(clusters, [o for o, _ in others] + [path], only=len(others))
     return problems
 
 
@@ -784,8 +1376,13 @@ def to_yaml(obj: Mapping) -> str:
 
 
 def render_tree(p: ClusterProps) -> dict[str, str]:
-    """Render mode's output: a map relative path -> YAML document (ordered as written)."""
-    return {item.path: to_yaml(item.manifest) for item in render_plan(p)}
+    """Render mode's output for one cluster: a map relative path -> YAML document (ordered as written)."""
+    return render_tree_of([p])
+
+
+def render_tree_of(clusters: Sequence[ClusterProps]) -> dict[str, str]:
+    """The GitOps tree of several clusters sharing one operator (see :func:`render_plan_of`)."""
+    return {item.path: to_yaml(item.manifest) for item in render_plan_of(clusters)}
 
 
 def write_rendered(manifests: Mapping[str, str], directory: str | os.PathLike) -> list[Path]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+from pathlib import Path
 from typing import Any, Iterator
 
 #: Values a credential field may hold: a Terraform reference, an ESO template, a Flux variable.
@@ -34,3 +37,33 @@ def literal_secrets(obj: Any) -> list[str]:
             if not re.search(r"(remoteRef\.property|secretKey)$", path):
                 bad.append(f"{path}={value!r}")
     return bad
+
+
+# -- upstream chart archives (air-gapped chart sources) ---------------------------------------------
+
+#: Where the pinned upstream chart archives are: $DW_UPSTREAM_CHARTS, else ../shared/upstream/charts
+#: beside the repository (CI always has it there).
+_ROOT = Path(__file__).resolve().parents[2]
+CHART_ARCHIVES = {"cloudnative-pg": ("cloudnative-pg-0.29.0.tgz", "CNPG_CHART_ARCHIVE_SHA256"),
+                  "plugin-barman-cloud": ("plugin-barman-cloud-0.7.0.tgz", "BARMAN_PLUGIN_CHART_ARCHIVE_SHA256")}
+
+
+def _versions_env() -> dict[str, str]:
+    out = {}
+    for line in (_ROOT / "tools" / "versions.env").read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            out[key.strip()] = value.strip()
+    return out
+
+
+def chart_archive(chart: str) -> Path:
+    """The upstream archive of ``chart``, checked against its sha256 in tools/versions.env. Fails
+    (never skips) when it is missing: CI always has ../shared beside the repository."""
+    name, sha_key = CHART_ARCHIVES[chart]
+    base = Path(os.environ.get("DW_UPSTREAM_CHARTS") or _ROOT.parent / "shared" / "upstream" / "charts")
+    path = base / name
+    assert path.is_file(), f"chart archive {path} is missing (set DW_UPSTREAM_CHARTS or provide ../shared)"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest == _versions_env()[sha_key], f"{path}: sha256 {digest} is not the pinned {sha_key}"
+    return path

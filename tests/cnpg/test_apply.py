@@ -123,10 +123,13 @@ def test_dependencies_order_the_apply(doc):
 
 
 def test_addresses_are_stable(doc):
-    """Addresses are public API: renaming them replaces the database."""
+    """Addresses are public API: renaming them replaces the database. Changed on purpose once
+    (docs/cnpg.md, "Changes"): the operator release, the plugin release and the operator namespace
+    moved from under the cluster (``WildsidePg_Operator_…``, ``WildsidePg_BarmanCloudPlugin_…``,
+    ``WildsidePg_OperatorNamespace_…``) to the stack's shared ``CnpgOperator-cnpg-system``."""
     assert sorted(f"{t}.{n}" for t, rs in doc["resource"].items() for n in rs) == [
-        "helm_release.WildsidePg_BarmanCloudPlugin_FA6E080B",
-        "helm_release.WildsidePg_Operator_A2A3E663",
+        "helm_release.CnpgOperator-cnpg-system_5E3049F4",
+        "helm_release.CnpgOperator-cnpg-system_BarmanCloudPlugin_1F79A0E4",
         "kubernetes_manifest.WildsidePg_AppExternalSecret_68575F28",
         "kubernetes_manifest.WildsidePg_BackupExternalSecret_AA4B6799",
         "kubernetes_manifest.WildsidePg_Database_7FB519A5",
@@ -134,8 +137,8 @@ def test_addresses_are_stable(doc):
         "kubernetes_manifest.WildsidePg_ObjectStore_FB184991",
         "kubernetes_manifest.WildsidePg_ScheduledBackup_CDD04700",
         "kubernetes_manifest.WildsidePg_SuperuserExternalSecret_103F74C1",
+        "kubernetes_namespace_v1.CnpgOperator-cnpg-system_Namespace_D60BA2DE",
         "kubernetes_namespace_v1.WildsidePg_Namespace_C1FDC564",
-        "kubernetes_namespace_v1.WildsidePg_OperatorNamespace_755B7A24",
     ]
     assert sorted(doc["output"]) == ["wildside_pg_primary_endpoint", "wildside_pg_replica_endpoint",
                                      "wildside_pg_sync_policy_contract"]

@@ -11,7 +11,7 @@ import pytest
 from cdktf import TerraformStack, Testing
 
 from dw_constructs import PropsError
-from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, EsoProps, Mode
+from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, EsoProps, Mode, OperatorProps
 from tests.support.toolchain import ROOT
 
 
@@ -38,6 +38,12 @@ INVALID = [
     ({"mode": "gitops"}, "mode", "gitops", "'apply', 'render'"),
     ({"resources": {"memory_limit": "2GB"}}, "resources.memory_limit", "2GB", "a Kubernetes quantity"),
     ({"backup": {"destination": "s3://x"}}, "backup", ["destination"], "keys from enabled, destination_path"),
+    ({"operator": {"wait": "yes"}}, "operator.wait", "yes", "True or False"),
+    ({"operator": {"colour": "x"}}, "operator", ["colour"], "keys from namespace, create_namespace"),
+    ({"operator": {"chart_source": {"repository": "ftp://m"}}}, "operator.chart_source.repository", "ftp://m",
+     "'oci://'"),
+    ({"operator_namespace": "Cnpg"}, "operator_namespace", "Cnpg", "DNS-1123 label"),
+    ({"create_namespace": "no"}, "create_namespace", "no", "True or False"),
 ]
 
 
@@ -121,8 +127,15 @@ def test_defaults():
     assert (p.postgres_major, p.postgis_enabled, p.database_name, p.database_owner) == (16, True, "app", "app")
     assert p.backup.enabled is False and p.eso.enabled is False and p.prevent_destroy is True
     assert db.primary_endpoint == "wildside-pg-rw.databases.svc.cluster.local"
+    assert (p.operator_chart_version, p.operator) == ("0.29.0", OperatorProps())
     assert db.rendered_manifests is None
-    assert sorted(db.children) == ["Database", "Namespace", "Operator", "OperatorNamespace", "Resource"]
+    assert sorted(db.children) == ["Database", "Namespace", "Resource"]
+    # the operator is the stack's, created for this cluster: namespace and release, no plugin (no backups)
+    op = db.operator
+    assert op.node.path == "s/CnpgOperator-cnpg-system" and op.created_for == "s/WildsidePg"
+    assert (op.namespace, op.install_operator, op.plugin_release, op.clusters) == (
+        "cnpg-system", True, None, ["s/WildsidePg"])
+    assert op.namespace_resource is not None and op.release is not None
     with pytest.raises(ValueError):
         db.write_rendered("/tmp/never")
 

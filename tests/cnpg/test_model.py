@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import tarfile
 
 import pytest
 import yaml
 
 from dw_constructs import _checks as c
 from dw_constructs.cnpg import model, versions
-from dw_constructs.cnpg.model import BackupProps, ClusterProps, ClusterResources, EsoProps, Mode
+from dw_constructs.cnpg.model import (
+    BackupProps,
+    ClusterProps,
+    ClusterResources,
+    EsoProps,
+    HelmChartSource,
+    Mode,
+    OperatorProps,
+)
 from dw_constructs.validation import validate_manifest, validate_manifests
-from tests.cnpg.support import SENTINELS, literal_secrets
+from tests.cnpg.support import SENTINELS, chart_archive, literal_secrets
 
 BACKUP = BackupProps(enabled=True, destination_path="s3://backups/wildside-pg", endpoint_url="http://minio.minio:9000")
 ESO = EsoProps(enabled=True, cluster_secret_store_name="vault-backend")
@@ -55,8 +64,12 @@ def test_every_apply_manifest_passes_schema_validation(variant):
     items = model.plan(p, s3_values=("${var.x_s3_access_key_id}", "${var.x_s3_secret_access_key}"))
     for item in items:
         validate_manifest(item.manifest)
-    for args in (model.operator_release_args(p), model.barman_plugin_release_args(p)):
+    validate_manifest(model.operator_namespace_manifest(model.operator_of(p).namespace))
+    op = model.operator_of(p)
+    for args in (model.operator_release_args(op), model.barman_plugin_release_args(op)):
         assert args["repository"] == versions.CNPG_CHART_REPOSITORY
+        assert (args["namespace"], args["wait"], args["atomic"]) == (p.operator_namespace or "cnpg-system", True, True)
+        assert "values" not in args, "no values by default: the chart's own defaults"
 
 
 def test_schema_validation_is_real():
@@ -101,16 +114,19 @@ def test_render_paths_defaults():
 
 @pytest.mark.parametrize("name,present,absent", [
     ("backup-managed-secret",
-     {"s3-credentials-secret.yaml", "objectstore.yaml", "scheduled-backup.yaml", "barman-cloud-plugin-helmrelease.yaml"},
-     {"external-secret-backup.yaml", "external-secret-app.yaml"}),
+     {"wildside-pg-s3-credentials-secret.yaml", "wildside-pg-objectstore.yaml", "wildside-pg-scheduled-backup.yaml",
+      "barman-cloud-plugin-helmrelease.yaml"},
+     {"wildside-pg-external-secret-backup.yaml", "wildside-pg-external-secret-app.yaml"}),
     ("backup-eso",
-     {"external-secret-superuser.yaml", "external-secret-app.yaml", "external-secret-backup.yaml",
-      "objectstore.yaml", "scheduled-backup.yaml"},
-     {"s3-credentials-secret.yaml"}),
-    ("backup-existing-secret", {"objectstore.yaml", "scheduled-backup.yaml"},
-     {"s3-credentials-secret.yaml", "external-secret-backup.yaml", "barman-cloud-plugin-helmrelease.yaml"}),
-    ("eso-no-backup", {"external-secret-superuser.yaml", "external-secret-app.yaml"},
-     {"objectstore.yaml", "scheduled-backup.yaml", "external-secret-backup.yaml", "s3-credentials-secret.yaml"}),
+     {"wildside-pg-external-secret-superuser.yaml", "wildside-pg-external-secret-app.yaml",
+      "wildside-pg-external-secret-backup.yaml", "wildside-pg-objectstore.yaml", "wildside-pg-scheduled-backup.yaml"},
+     {"wildside-pg-s3-credentials-secret.yaml"}),
+    ("backup-existing-secret", {"wildside-pg-objectstore.yaml", "wildside-pg-scheduled-backup.yaml"},
+     {"wildside-pg-s3-credentials-secret.yaml", "wildside-pg-external-secret-backup.yaml",
+      "barman-cloud-plugin-helmrelease.yaml"}),
+    ("eso-no-backup", {"wildside-pg-external-secret-superuser.yaml", "wildside-pg-external-secret-app.yaml"},
+     {"wildside-pg-objectstore.yaml", "wildside-pg-scheduled-backup.yaml", "wildside-pg-external-secret-backup.yaml",
+      "wildside-pg-s3-credentials-secret.yaml"}),
     ("no-postgis-no-operator", {"namespace-databases.yaml"},
      {"wildside-pg-database.yaml", "cnpg-operator-helmrelease.yaml", "namespace-cnpg-system.yaml"}),
     ("same-namespace", {"namespace-databases.yaml", "cnpg-operator-helmrelease.yaml"}, {"namespace-cnpg-system.yaml"}),
@@ -226,7 +242,7 @@ def test_scheduled_backup_uses_the_plugin():
 
 def test_render_mode_secret_holds_flux_variables_only():
     tree = model.render_tree(VARIANTS["backup-managed-secret"])
-    secret = yaml.safe_load(tree["platform/databases/s3-credentials-secret.yaml"])
+    secret = yaml.safe_load(tree["platform/databases/wildside-pg-s3-credentials-secret.yaml"])
     assert secret["stringData"] == {"ACCESS_KEY_ID": "${CNPG_S3_ACCESS_KEY_ID}",
                                     "ACCESS_SECRET_KEY": "${CNPG_S3_SECRET_ACCESS_KEY}"}
     for name, text in tree.items():
@@ -370,3 +386,177 @@ def test_secret_literal_detector_is_real():
     assert literal_secrets({"data": {"password": "${var.db_password}", "ACCESS_KEY_ID": "${CNPG_S3_ACCESS_KEY_ID}"},
                             "template": {"password": "{{ .password }}"},
                             "remoteRef": {"property": "password"}}) == []
+
+
+# -- the shared operator: settings, chart sources, values ------------------------------------------------
+
+NO_NODES = {"webhook": {"mutating": {"create": False}, "validating": {"create": False}}}
+
+
+def test_operator_of_applies_the_shorthands():
+    assert model.operator_of(props()) == OperatorProps()
+    p = props(operator_namespace="cnpg-operator", operator_chart_version="0.28.1", operator=OperatorProps(wait=False))
+    assert model.operator_of(p) == OperatorProps(namespace="cnpg-operator", chart_version="0.28.1", wait=False)
+    assert model.validate(p) == []
+    clash = props(operator_namespace="a", operator=OperatorProps(namespace="b"))
+    assert [(q.prop, q.value) for q in model.validate(clash)] == [("operator_namespace", "a")]
+
+
+def test_real_chart_archives_and_directories_are_read(tmp_path):
+    meta, err = model.read_chart_metadata(chart_archive("cloudnative-pg"))
+    assert err is None and (meta["name"], meta["version"], meta["appVersion"]) == ("cloudnative-pg", "0.29.0", "1.30.0")
+    meta, err = model.read_chart_metadata(chart_archive("plugin-barman-cloud"))
+    assert err is None and (meta["name"], meta["version"]) == ("plugin-barman-cloud", "0.7.0")
+    # the archive holds the sub-chart 'cluster' too: its Chart.yaml must not be taken for the chart's
+    with tarfile.open(chart_archive("cloudnative-pg")) as tar:
+        assert "cloudnative-pg/charts/cluster/Chart.yaml" in tar.getnames()
+        tar.extractall(tmp_path, filter="data")
+    meta, err = model.read_chart_metadata(tmp_path / "cloudnative-pg")
+    assert err is None and meta["version"] == "0.29.0"
+
+
+@pytest.mark.parametrize("name,content,allowed", [
+    ("missing.tgz", None, "an existing chart archive (.tgz) or chart directory"),
+    ("chart.zip", b"PK", "a chart archive ('.tgz')"),
+    ("broken.tgz", b"not gzip at all", "a readable chart archive"),
+    ("empty", "dir", "a chart directory with a Chart.yaml"),
+])
+def test_unreadable_local_charts(tmp_path, name, content, allowed):
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    meta, err = model.read_chart_metadata(path)
+    assert meta is None and allowed in err
+
+
+OPERATOR_INVALID = [
+    (OperatorProps(namespace="CNPG"), "namespace", "DNS-1123 label"),
+    (OperatorProps(chart_version="latest"), "chart_version", "a chart version"),
+    (OperatorProps(plugin_chart_version="~0.7"), "plugin_chart_version", "a chart version"),
+    (OperatorProps(wait="yes"), "wait", "True or False"),
+    (OperatorProps(install_plugin="auto"), "install_plugin", "True or False"),
+    (OperatorProps(chart_source=HelmChartSource(repository="cloudnative-pg.github.io/charts")),
+     "chart_source.repository", "'https://' or 'http://' or 'oci://'"),
+    (OperatorProps(chart_source="https://mirror/charts"), "chart_source", "a HelmChartSource"),
+    (OperatorProps(plugin_chart_source=HelmChartSource(repository="https://m", path="p.tgz")),
+     "plugin_chart_source", "not both"),
+    (OperatorProps(values=["webhook"]), "values", "a mapping of chart values"),
+    (OperatorProps(values={"webhook": {1: True}}), "values.webhook", "string keys"),
+    (OperatorProps(plugin_values={"resources": {"limits": object()}}), "plugin_values.resources.limits",
+     "YAML values"),
+]
+
+
+@pytest.mark.parametrize("op,prop,allowed", OPERATOR_INVALID, ids=[f"{p}-{i}" for i, (_, p, _a) in
+                                                                   enumerate(OPERATOR_INVALID)])
+def test_validate_operator_names_the_prop(op, prop, allowed):
+    problems = model.validate_operator(op, Mode.APPLY, prefix="operator.")
+    assert [p.prop for p in problems] == [f"operator.{prop}"], problems
+    assert allowed in problems[0].allowed
+
+
+def test_local_chart_checks_name_and_version():
+    archive = chart_archive("cloudnative-pg")
+    assert model.validate_operator(OperatorProps(chart_source=HelmChartSource(path=archive)), Mode.APPLY) == []
+    (wrong_version,) = model.validate_operator(
+        OperatorProps(chart_version="0.30.0", chart_source=HelmChartSource(path=archive)), Mode.APPLY)
+    assert wrong_version.prop == "chart_source.path" and "its Chart.yaml says version '0.29.0'" in wrong_version.allowed
+    (wrong_chart,) = model.validate_operator(
+        OperatorProps(plugin_chart_source=HelmChartSource(path=archive)), Mode.APPLY)
+    assert wrong_chart.prop == "plugin_chart_source.path"
+    assert "a 'plugin-barman-cloud' chart (its Chart.yaml says name 'cloudnative-pg')" == wrong_chart.allowed
+
+
+def test_render_mode_needs_repositories_and_plain_values():
+    ref = "${TfToken[TOKEN.7]}"
+    problems = model.validate_operator(OperatorProps(chart_source=HelmChartSource(path=chart_archive("cloudnative-pg")),
+                                                     values={"image": {"repository": ref}}), Mode.RENDER)
+    assert [p.prop for p in problems] == ["chart_source.path", "values.image.repository"]
+    assert model.validate_operator(OperatorProps(values={"image": {"repository": ref}}), Mode.APPLY) == []
+    (repo,) = model.validate_operator(OperatorProps(chart_source=HelmChartSource(repository=ref)), Mode.RENDER)
+    assert repo.prop == "chart_source.repository"
+
+
+def test_release_args_for_local_oci_and_values():
+    local = OperatorProps(chart_source=HelmChartSource(path="/abs/cloudnative-pg-0.29.0.tgz"),
+                          plugin_chart_source=HelmChartSource(repository="oci://registry.internal/charts"),
+                          values={"b": 1, "a": {"d": [], "c": False}}, wait=False)
+    args = model.operator_release_args(local, chart_path="assets/x/HASH/cloudnative-pg-0.29.0.tgz")
+    assert "repository" not in args and args["chart"] == "assets/x/HASH/cloudnative-pg-0.29.0.tgz"
+    assert (args["version"], args["wait"], args["atomic"]) == ("0.29.0", False, False)
+    assert args["values"] == ["a:\n  c: false\n  d: []\nb: 1\n"], "sorted keys, empty list and false kept"
+    plugin = model.barman_plugin_release_args(local)
+    assert (plugin["repository"], plugin["chart"], plugin["version"]) == (
+        "oci://registry.internal/charts", "plugin-barman-cloud", "0.7.0")
+    with pytest.raises(ValueError):
+        model.barman_plugin_release_args(OperatorProps(chart_source=HelmChartSource(path="/abs/c.tgz")))
+
+
+def _tree_docs(clusters) -> dict[str, dict]:
+    return {path: yaml.safe_load(text) for path, text in model.render_tree_of(clusters).items()}
+
+
+def test_render_mirror_repositories_values_and_wait():
+    op = OperatorProps(chart_source=HelmChartSource(repository="oci://registry.internal/cnpg"),
+                       plugin_chart_source=HelmChartSource(repository="https://charts.internal/cnpg"),
+                       values=NO_NODES, plugin_values={"replicaCount": 1}, wait=False)
+    docs = _tree_docs([props(backup=BACKUP, operator=op)])
+    validate_manifests(d for d in docs.values() if d["kind"] != "Kustomization")
+    repos = {d["metadata"]["name"]: d["spec"] for d in docs.values() if d["kind"] == "HelmRepository"}
+    assert repos == {"cloudnative-pg": {"interval": "1h", "type": "oci", "url": "oci://registry.internal/cnpg"},
+                     "plugin-barman-cloud": {"interval": "1h", "url": "https://charts.internal/cnpg"}}
+    operator = docs["platform/databases/cnpg-operator-helmrelease.yaml"]["spec"]
+    plugin = docs["platform/databases/barman-cloud-plugin-helmrelease.yaml"]["spec"]
+    assert operator["values"] == NO_NODES and plugin["values"] == {"replicaCount": 1}
+    assert plugin["chart"]["spec"]["sourceRef"]["name"] == "plugin-barman-cloud"
+    assert operator["install"]["disableWait"] is True and operator["upgrade"]["disableWait"] is True
+    assert docs["platform/sources/kustomization.yaml"]["resources"] == ["cloudnative-pg-repo.yaml",
+                                                                        "plugin-barman-cloud-repo.yaml"]
+
+
+def test_render_plugin_without_our_operator_keeps_its_repository():
+    """install_operator=False with backups: the plugin HelmRelease needs a HelmRepository in the tree
+    (an earlier version left it out) and does not wait for an operator release of ours."""
+    docs = _tree_docs([props(install_operator=False, backup=BACKUP)])
+    kinds = sorted((d["kind"], d["metadata"]["name"]) for d in docs.values() if d["kind"] != "Kustomization")
+    assert ("HelmRepository", "cloudnative-pg") in kinds and ("HelmRelease", "barman-cloud") in kinds
+    assert ("HelmRelease", "cnpg") not in kinds and ("Namespace", "cnpg-system") not in kinds
+    assert "dependsOn" not in docs["platform/databases/barman-cloud-plugin-helmrelease.yaml"]["spec"]
+
+
+def test_render_tree_of_two_clusters():
+    a, b = props(backup=BACKUP), props(cluster_name="tiles", cluster_namespace="tiles", eso=ESO)
+    tree = model.render_tree_of([a, b])
+    assert [p for p in tree if "helmrelease" in p or p.endswith("-repo.yaml")] == [
+        "platform/sources/cloudnative-pg-repo.yaml", "platform/databases/cnpg-operator-helmrelease.yaml",
+        "platform/databases/barman-cloud-plugin-helmrelease.yaml"]
+    assert "platform/databases/tiles-external-secret-app.yaml" in tree
+    assert "platform/databases/wildside-pg-objectstore.yaml" in tree
+    # a tree with one cluster is exactly that cluster's tree
+    assert model.render_tree_of([a]) == model.render_tree(a)
+
+
+def test_tree_problems():
+    geo = ("s/Geo", props(backup=BACKUP))
+    tiles = props(cluster_name="tiles", cluster_namespace="tiles", operator=OperatorProps(wait=False))
+    (conflict,) = model.tree_problems(tiles, [geo], "s/Tiles")
+    assert (conflict.prop, conflict.value) == ("operator.wait", False) and "True as 's/Geo' asks" in conflict.allowed
+    (ns,) = model.tree_problems(props(cluster_name="other"), [geo], "s/Other")
+    assert ns.prop == "create_namespace" and "'s/Geo'" in ns.allowed
+    assert model.tree_problems(props(cluster_name="other", create_namespace=False), [geo], "s/Other") == []
+    refuses = props(cluster_name="other", cluster_namespace="o",
+                    backup=dataclasses.replace(BACKUP, install_plugin=False))
+    (plugin,) = model.tree_problems(refuses, [geo], "s/Other")
+    assert plugin.prop == "backup.install_plugin" and "'s/Geo'" in plugin.allowed
+    # a platform-operator cluster without backups does not touch the operator: no conflict
+    assert model.tree_problems(props(cluster_name="p", cluster_namespace="p", install_operator=False,
+                                     operator=OperatorProps(wait=False)), [geo], "s/P") == []
+
+
+def test_operator_namespace_shared_with_the_cluster():
+    p = props(cluster_namespace="cnpg-system")
+    assert not model.creates_namespace(p) and model.creates_namespace(dataclasses.replace(p, install_operator=False))
+    tree = model.render_tree(p)
+    assert sum(1 for t in tree.values() if "kind: Namespace" in t) == 1

@@ -22,13 +22,13 @@ EXPECTED_PATHS = [
     "platform/databases/namespace-databases.yaml",
     "platform/databases/cnpg-operator-helmrelease.yaml",
     "platform/databases/barman-cloud-plugin-helmrelease.yaml",
-    "platform/databases/external-secret-superuser.yaml",
-    "platform/databases/external-secret-app.yaml",
-    "platform/databases/external-secret-backup.yaml",
-    "platform/databases/objectstore.yaml",
+    "platform/databases/wildside-pg-external-secret-superuser.yaml",
+    "platform/databases/wildside-pg-external-secret-app.yaml",
+    "platform/databases/wildside-pg-external-secret-backup.yaml",
+    "platform/databases/wildside-pg-objectstore.yaml",
     "platform/databases/wildside-pg-cluster.yaml",
     "platform/databases/wildside-pg-database.yaml",
-    "platform/databases/scheduled-backup.yaml",
+    "platform/databases/wildside-pg-scheduled-backup.yaml",
     "platform/databases/kustomization.yaml",
 ]
 
