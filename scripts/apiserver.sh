@@ -118,22 +118,28 @@ EOF
       </dev/null >"$dir/kube-controller-manager.log" 2>&1 &
     local kcm_pid=$!
     echo "kube-controller-manager=$kcm_pid" >>"$dir/pids"
-    # Ready when its informers run: the namespace controller deletes a namespace we delete.
-    wait_for 60 "$kcm_pid" "$dir/kube-controller-manager.log" kcm_ready "$dir" "$api_port" "$token" \
+    # Ready when its controllers run: the namespace controller finalizes a namespace we delete.
+    kcm_probe "$api_port" "$token" || { cmd_stop "$dir"; die "could not create the probe namespace"; }
+    wait_for 120 "$kcm_pid" "$dir/kube-controller-manager.log" kcm_gone "$api_port" "$token" \
       || { cmd_stop "$dir"; exit 1; }
   fi
   local secs; secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   echo "apiserver: ready at https://127.0.0.1:$api_port in ${secs}s (kubeconfig: $dir/kubeconfig)"
 }
 
-# kcm_ready DIR PORT TOKEN: the controller manager has started its controllers (it reports healthy
-# leases only with leader election, so probe behaviour: a probe namespace is finalized and gone).
-kcm_ready() {
-  local base="https://127.0.0.1:$2/api/v1/namespaces" auth="Authorization: Bearer $3" code
+# kcm_probe PORT TOKEN: create and delete a probe namespace; kcm_gone PORT TOKEN: it is gone. The
+# controller manager is ready when its namespace controller finalized the probe (it reports
+# healthy leases only with leader election, so probe behaviour).
+kcm_probe() {
+  local base="https://127.0.0.1:$1/api/v1/namespaces" auth="Authorization: Bearer $2"
   curl -fsS -k -H "$auth" -H 'Content-Type: application/json' -X POST "$base" \
-    -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"dw-kcm-probe"}}' >/dev/null 2>&1 || true
-  curl -fsS -k -H "$auth" -X DELETE "$base/dw-kcm-probe" >/dev/null 2>&1 || true
-  code=$(curl -sS -k -o /dev/null -w '%{http_code}' -H "$auth" "$base/dw-kcm-probe")
+    -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"dw-kcm-probe"}}' >/dev/null
+  curl -fsS -k -H "$auth" -X DELETE "$base/dw-kcm-probe" >/dev/null
+}
+kcm_gone() {
+  local code
+  code=$(curl -sS -k -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $2" \
+    "https://127.0.0.1:$1/api/v1/namespaces/dw-kcm-probe")
   [[ $code == 404 ]]
 }
 
