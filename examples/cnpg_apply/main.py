@@ -32,7 +32,10 @@ STACK_NAME = "cnpg-apply"
 
 
 class CnpgApplyStack(TerraformStack):
-    def __init__(self, scope: Construct, id: str) -> None:
+    def __init__(self, scope: Construct, id: str, **overrides) -> None:
+        """``overrides``: extra CnpgPostgisCluster keywords (the live tests install the operator from
+        the upstream chart archives, without webhooks and without waiting: their API server has
+        no node)."""
         super().__init__(scope, id)
         local_backend(self, id)
         kubeconfig = TerraformVariable(
@@ -57,11 +60,12 @@ class CnpgApplyStack(TerraformStack):
             eso=EsoProps(enabled=True, cluster_secret_store_name="vault-backend"),
             kubernetes_provider=kubernetes,
             helm_provider=helm,
+            **overrides,
         )
 
 
-def build(app: App) -> CnpgApplyStack:
-    return CnpgApplyStack(app, STACK_NAME)
+def build(app: App, **overrides) -> CnpgApplyStack:
+    return CnpgApplyStack(app, STACK_NAME, **overrides)
 
 
 if __name__ == "__main__":

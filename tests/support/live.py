@@ -101,14 +101,15 @@ class LiveStack:
             raise AssertionError(str(result))
         return result
 
-    def _targets(self) -> list[str]:
-        return [f"-target={t}" for t in self.targets]
+    def _targets(self, targets: Sequence[str] | None = None) -> list[str]:
+        return [f"-target={t}" for t in (self.targets if targets is None else targets)]
 
     def init(self) -> TofuResult:
         return self.tofu("init", "-input=false", "-no-color")
 
-    def apply(self, *extra: str) -> TofuResult:
-        return self.tofu("apply", "-auto-approve", "-input=false", "-no-color", *self._targets(), *extra)
+    def apply(self, *extra: str, targets: Sequence[str] | None = None) -> TofuResult:
+        """Apply every live target, or only ``targets`` (e.g. the operator releases first)."""
+        return self.tofu("apply", "-auto-approve", "-input=false", "-no-color", *self._targets(targets), *extra)
 
     def plan_changes(self) -> tuple[int, TofuResult]:
         """``plan -detailed-exitcode``: (0 no changes | 2 changes, result)."""
