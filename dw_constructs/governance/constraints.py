@@ -35,6 +35,7 @@ CONSTRUCT_TYPES: dict[str, str | None] = {
     "DataWarehouseInstance": "dw_constructs.datawarehouse.model:InstanceProps",
     "DataWarehouseProvider": "dw_constructs.datawarehouse.model:ProviderProps",
     "CnpgPostgisCluster": "dw_constructs.cnpg.model:ClusterProps",
+    "CnpgOperator": "dw_constructs.cnpg.model:OperatorProps",
     "InstanceStatus": None,
     "Capabilities": None,
     "PluginCatalog": None,
