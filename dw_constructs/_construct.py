@@ -33,36 +33,6 @@ def provider_problems(prop: str, provider, expected: str) -> list[Problem]:
     return [Problem(prop, type(provider).__name__, f"a {expected} construct or None")]
 
 
-def find_provider(scope: Construct, resource_type: str):
-    """The first provider configuration of ``resource_type`` (e.g. ``"kubernetes"``) declared in the
-    stack of ``scope`` so far, or None (also when ``scope`` is in no stack)."""
-    from cdktf import TerraformProvider, TerraformStack
-
-    try:
-        stack = TerraformStack.of(scope)
-    except Exception:  # noqa: BLE001 - not inside a stack: nothing to find
-        return None
-    for node in stack.node.find_all():
-        if isinstance(node, TerraformProvider) and node.terraform_resource_type == resource_type:
-            return node
-    return None
-
-
-def required_provider_problems(scope: Construct, prop: str, given, resource_type: str, cls_name: str) -> list[Problem]:
-    """A provider the construct needs: the one given (of the right type), or one declared in the
-    stack before the construct (the construct creates no provider configuration of its own)."""
-    from cdktf import TerraformProvider
-
-    if given is None:
-        if find_provider(scope, resource_type) is None:
-            return [Problem(prop, None, f"a {cls_name} object, or a {cls_name} created in the stack before this "
-                                        "construct (it creates no provider configuration of its own)")]
-        return []
-    if not isinstance(given, TerraformProvider) or given.terraform_resource_type != resource_type:
-        return [Problem(prop, type(given).__name__, f"a {cls_name} (provider '{resource_type}')")]
-    return []
-
-
 def lifecycle(prevent_destroy: bool):
     """Lifecycle for stateful resources: prevent_destroy unless explicitly opted out."""
     from cdktf import TerraformResourceLifecycle

@@ -1,5 +1,5 @@
-"""Stack-level lookups shared by the CNPG constructs: providers, and the constructs of ours that
-already exist in a stack (plain helpers over the construct tree; no registry state of their own)."""
+"""Stack-level lookups shared by the constructs: providers, and the constructs of ours that already
+exist in a stack (plain helpers over the construct tree; no registry state of their own)."""
 
 from __future__ import annotations
 
@@ -39,10 +39,12 @@ def resolve_provider(scope: Construct, given: Any, resource_type: str) -> Terraf
 
 
 def provider_problems(scope: Construct, prop: str, given: Any, resource_type: str, cls_name: str) -> list[Problem]:
+    """A provider the construct needs: the one given (of the right type), or one declared in the
+    stack before the construct (our constructs create no provider configuration of their own)."""
     if given is None:
         if find_provider(scope, resource_type) is None:
             return [Problem(prop, None, f"a {cls_name} object, or a {cls_name} created in the stack before this "
-                                        "construct (apply mode creates no provider configuration of its own)")]
+                                        "construct (it creates no provider configuration of its own)")]
         return []
     if not isinstance(given, TerraformProvider) or given.terraform_resource_type != resource_type:
         return [Problem(prop, type(given).__name__, f"a {cls_name} (provider '{resource_type}')")]

@@ -12,7 +12,8 @@ from cdktf import TerraformOutput, TerraformProvider, TerraformVariable, Token
 from constructs import Construct
 
 from dw_constructs._construct import child_path, lifecycle, raise_problems
-from dw_constructs.cnpg import _stack, model
+from dw_constructs import _stack
+from dw_constructs.cnpg import model
 from dw_constructs.cnpg.model import BackupProps, ClusterResources, EsoProps, Mode, OperatorProps
 from dw_constructs.errors import Problem
 

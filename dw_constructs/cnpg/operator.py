@@ -13,7 +13,8 @@ from cdktf import TerraformProvider
 from constructs import Construct
 
 from dw_constructs._construct import raise_problems
-from dw_constructs.cnpg import _stack, model
+from dw_constructs import _stack
+from dw_constructs.cnpg import model
 from dw_constructs.cnpg import versions as v
 from dw_constructs.cnpg.model import HelmChartSource, Mode, OperatorProps
 from dw_constructs.errors import Problem

@@ -10,11 +10,11 @@ from typing import Any, Mapping, Sequence
 import yaml
 from constructs import Construct
 
+from dw_constructs import _stack
 from dw_constructs._construct import (
     lifecycle,
     output,
     raise_problems,
-    required_provider_problems,
     sensitive_variable,
     tf_name,
 )
@@ -88,8 +88,8 @@ class DataWarehouseCluster(Construct):
             release_timeout_seconds=release_timeout_seconds, release_wait=release_wait,
         )
         raise_problems(type(self).__name__, scope, id, m.validate_cluster(props)
-                       + required_provider_problems(scope, "helm_provider", helm_provider, "helm", "HelmProvider")
-                       + (required_provider_problems(scope, "kubernetes_provider", kubernetes_provider, "kubernetes",
+                       + _stack.provider_problems(scope, "helm_provider", helm_provider, "helm", "HelmProvider")
+                       + (_stack.provider_problems(scope, "kubernetes_provider", kubernetes_provider, "kubernetes",
                                                      "KubernetesProvider")
                           if props.create_namespace is not False or not props.admin_secret_name else []))
         super().__init__(scope, id)
