@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import App, TerraformStack
+from cdktf import App, LocalBackend, TerraformStack
 
 from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, EsoProps, HelmChartSource, Mode, OperatorProps
 from tests.cnpg.support import chart_archive
@@ -141,6 +141,7 @@ def test_two_clusters_share_one_operator_and_apply(tmp_path, tools, prerequisite
     api = prerequisites
     app = App(outdir=str(tmp_path / "out"))
     stack = TerraformStack(app, "two-pg")
+    LocalBackend(stack, path="terraform.tfstate")  # relative: state stays in the test's workdir
     kubeconfig = str(api.workdir / "kubeconfig")
     k8s = KubernetesProvider(stack, "Kubernetes", config_path=kubeconfig)
     helm = HelmProvider(stack, "Helm", kubernetes=HelmProviderKubernetes(config_path=kubeconfig))

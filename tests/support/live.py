@@ -76,6 +76,10 @@ class LiveStack:
             shutil.rmtree(self.workdir)
         shutil.copytree(self.stack_dir, self.workdir)
         self.config = json.loads((self.workdir / "cdk.tf.json").read_text())
+        backend = (self.config.get("terraform") or {}).get("backend") or {}
+        for kind, cfg in backend.items():  # state must stay in workdir, never in the checkout
+            if kind != "local" or Path(str((cfg or {}).get("path", "terraform.tfstate"))).is_absolute():
+                raise AssertionError(f"{self.stack_dir}: live stacks need a relative local backend, got {backend}")
         self.targets = live_targets(self.config, self.leave_out)
         if not self.targets:
             raise AssertionError(f"{self.stack_dir}: nothing to apply live")
