@@ -65,8 +65,13 @@ def test_single_node_release(single):
     assert rel["lifecycle"] == {"prevent_destroy": True}
     assert rel["depends_on"] == ["kubernetes_namespace_v1.Warehouse_Namespace_78ED5B58",
                                  "kubernetes_secret_v1.Warehouse_AuthSecret_993FE280"]
-    # No password through helm's --set parser (it split 'a,b' and typed 'true'/'1234'): none at all.
-    assert "set_sensitive" not in rel and "set" not in rel
+    # No password through helm's --set parser (it split 'a,b' and typed 'true'/'1234'); the only
+    # `set` is the non-secret credentials revision, a string, which rolls the pods.
+    assert "set_sensitive" not in rel
+    assert rel["set"] == [{"name": "auth.existingSecretVersion", "type": "string",
+                           "value": "${terraform_data.Warehouse_CredentialsRevision_AD3ADA2E.id}"}]
+    (rev,) = single["resource"]["terraform_data"].values()
+    assert rev["triggers_replace"] == {"username": "admin", "password": "${var.analytics_admin_password}"}
     values = _values(rel)
     assert values["auth"]["existingSecret"] == "analytics-admin"
     assert values["replicaCount"] == 1 and values["clustering"]["enabled"] is False
@@ -96,7 +101,7 @@ def test_existing_namespace_and_admin_secret_create_nothing():
     DataWarehouseCluster(stack, "Dw", name="dw", create_namespace=False, admin_secret_name="dw-creds",
                          admin_password=pw.string_value, release_wait=False)
     doc = json.loads(Testing.synth(stack))
-    assert sorted(doc["resource"]) == ["datawarehouse_instance", "helm_release"]
+    assert sorted(doc["resource"]) == ["datawarehouse_instance", "helm_release", "terraform_data"]
     rel = _one(doc, "helm_release")
     assert _values(rel)["auth"]["existingSecret"] == "dw-creds" and rel["wait"] is False
     assert "depends_on" not in rel
@@ -134,6 +139,7 @@ def test_addresses_are_stable(single):
         "helm_release": ["Warehouse_Release_21FA0990"],
         "kubernetes_namespace_v1": ["Warehouse_Namespace_78ED5B58"],
         "kubernetes_secret_v1": ["Warehouse_AuthSecret_993FE280"],
+        "terraform_data": ["Warehouse_CredentialsRevision_AD3ADA2E"],
         "datawarehouse_instance": ["Warehouse_Instance_800BFA9A"],
         "datawarehouse_user": ["Warehouse_Analyst_12396630"],
         "datawarehouse_policy": ["Warehouse_Retention_9590C1C0"],
