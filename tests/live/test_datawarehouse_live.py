@@ -11,8 +11,10 @@ passwords, which go only to ``datawarehouse_user``, cannot be observed arriving.
 
 Proven here: the admin password reaches the Kubernetes Secret the chart reads byte for byte, for
 the strings helm's ``--set`` parser used to corrupt or reject; it appears in no helm release
-record; the release is installed from the chart asset; a re-plan is empty; destroy deletes the
-release, our Secret and the namespace we created (the controller manager finalizes it).
+record; the release is installed from the chart asset; the CA the provider would verify the
+server with (data source ``TlsCa``, added to the targets) is the CA of the certificate the chart
+generated; a re-plan is empty; destroy deletes the release, our Secret and the namespace we created
+(the controller manager finalizes it).
 Not proven here: pods starting and reading the Secret (no node, no kubelet).
 """
 
@@ -90,6 +92,13 @@ def _statefulset_secret_refs(api, namespace: str, name: str) -> set[str]:
     return refs
 
 
+def _state_values(live: LiveStack, address: str) -> dict:
+    """The attributes of ``address`` in the state (``tofu show -json`` shows sensitive ones too)."""
+    state = json.loads(live.tofu("show", "-json").stdout)
+    (res,) = [r for r in state["values"]["root_module"]["resources"] if r["address"] == address]
+    return res["values"]
+
+
 def test_single_node_example_apply_passwords_replan_destroy(tmp_path, tools, kube_api):
     from examples.single_node import main as example
 
@@ -100,7 +109,9 @@ def test_single_node_example_apply_passwords_replan_destroy(tmp_path, tools, kub
     names = list(PASSWORDS)
     live = LiveStack(tools, kube_api, stack_dir, tmp_path / "work",
                      variables={"analytics_admin_password": PASSWORDS[names[0]],
-                                "analytics_analyst_password": "not-applied-here"})
+                                "analytics_analyst_password": "not-applied-here",
+                                # where the (never configured) datawarehouse provider would connect
+                                "analytics_endpoint_host": p.host})
     # What is applied: everything but the datawarehouse_* resources (module docstring).
     assert [t.split(".")[0] for t in live.targets] == ["helm_release", "kubernetes_namespace_v1",
                                                         "kubernetes_secret_v1", "terraform_data"]
@@ -113,6 +124,17 @@ def test_single_node_example_apply_passwords_replan_destroy(tmp_path, tools, kub
         # The chart consumes our Secret (auth.existingSecret) instead of making its own.
         assert f"{secret}/password" in _statefulset_secret_refs(kube_api, ns, p.name)
         assert get_or_none(kube_api, f"/api/v1/namespaces/{ns}/secrets/{p.name}-auth") is None
+
+        # The provider's CA: the data source, read once the release exists, holds the CA of the
+        # certificate the chart generated (the CA, not the server certificate).
+        (ca_name,) = live.config["data"]["kubernetes_secret_v1"]
+        live.targets.append(f"data.kubernetes_secret_v1.{ca_name}")
+        live.apply()
+        read = _state_values(live, live.targets[-1])["data"]["ca.crt"]
+        tls_secret = live.config["data"]["kubernetes_secret_v1"][ca_name]["metadata"]["name"]
+        assert read.encode() == _secret_bytes(kube_api, ns, tls_secret, "ca.crt")
+        assert read.startswith("-----BEGIN CERTIFICATE-----")
+        assert read.encode() != _secret_bytes(kube_api, ns, tls_secret, "tls.crt")
 
         revisions = []
         for label in names:
@@ -169,4 +191,33 @@ def test_clustered_example_apply_replan_destroy(tmp_path, tools, kube_api):
     finally:
         live.destroy()
     wait_gone(kube_api, f"/api/v1/namespaces/{ns}")
+    assert live.state_addresses() == []
+
+
+def test_replicated_example_two_clusters_apply_replan_destroy(tmp_path, tools, kube_api):
+    """Two clusters in one stack (their replication topology is a datawarehouse_* resource, left
+    out): both releases, namespaces and Secrets apply side by side and go away cleanly."""
+    from examples.replicated import main as example
+
+    stack_dir, stack = _synth(tmp_path, example)
+    clusters = (stack.primary, stack.standby)
+    variables = {f"{c.props.name.replace('-', '_')}_admin_password": f"{c.props.name}:{PASSWORDS['template']}"
+                 for c in clusters}
+    variables.update({name: "not-applied-here" for name in json.loads((stack_dir / "cdk.tf.json").read_text())
+                      ["variable"] if name not in variables and name != "kubeconfig_path"})
+    live = LiveStack(tools, kube_api, stack_dir, tmp_path / "work", variables=variables)
+    live.init()
+    try:
+        live.apply()
+        for c in clusters:
+            ns, secret = c.props.namespace, c.admin_secret_ref["name"]
+            assert _secret_bytes(kube_api, ns, secret, "password") == variables[
+                f"{c.props.name.replace('-', '_')}_admin_password"].encode()
+            assert helm_release_secrets(kube_api, ns, c.props.name) == [f"sh.helm.release.v1.{c.props.name}.v1"]
+        code, res = live.plan_changes()
+        assert code == 0, f"second plan is not empty:\n{res}"
+    finally:
+        live.destroy()
+    for c in clusters:
+        wait_gone(kube_api, f"/api/v1/namespaces/{c.props.namespace}")
     assert live.state_addresses() == []
