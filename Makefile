@@ -21,7 +21,7 @@ test: bootstrap tools
 bootstrap:
 	bash scripts/bootstrap.sh
 
-## Build the provider bindings (wheel + npm tarball) from the schema; no-op when unchanged.
+## Build the provider bindings (wheel + npm tarball per provider) from the schemas; no-op when unchanged.
 bindings:
 	bash scripts/bootstrap.sh
 
@@ -34,4 +34,4 @@ bench: bootstrap
 	$(PY) benchmarks/bench_constructs.py
 
 clean:
-	rm -rf cdktf.out .pytest_cache provider-bindings/datawarehouse/{src,lib,dist,.jsii,tsconfig.json}
+	rm -rf cdktf.out .pytest_cache provider-bindings/*/{src,lib,dist,.jsii,tsconfig.json}

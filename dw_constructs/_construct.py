@@ -16,9 +16,21 @@ def child_path(scope: Construct, id: str) -> str:
     return f"{parent}/{id}" if parent else id
 
 
-def raise_problems(construct_type: str, scope: Construct, id: str, problems: Iterable[Problem]) -> None:
-    """Raise one :class:`PropsError` listing every problem, before any child exists."""
-    problems = list(problems)
+def id_problems(scope: Construct, id: str) -> list[Problem]:
+    """``id`` must be free under ``scope``: the constructs library would otherwise fail inside jsii
+    (``Node.addChild``) with a JavaScript stack trace."""
+    taken = scope.node.try_find_child(id) if isinstance(id, str) else None
+    if taken is None:
+        return []
+    return [Problem("id", id, f"an id no other child of '{scope.node.path or '<app>'}' has "
+                              f"('{taken.node.path}' is a {type(taken).__name__})")]
+
+
+def raise_problems(construct_type: str, scope: Construct, id: str, problems: Iterable[Problem], *,
+                   new: bool = True) -> None:
+    """Raise one :class:`PropsError` listing every problem, before any child exists. With ``new``
+    (the construct ``id`` is about to be created under ``scope``) a taken id is one of them."""
+    problems = (id_problems(scope, id) if new else []) + list(problems)
     if problems:
         raise PropsError(construct_type, child_path(scope, id), problems)
 

@@ -26,7 +26,7 @@ PAGES = [
     ("DataWarehousePlugin", "dw_constructs.datawarehouse.plugin:DataWarehousePlugin",
      "dw_constructs.datawarehouse.cluster_model:PluginProps", "examples/clustered/main.py"),
     ("ReplicationTopology", "dw_constructs.datawarehouse.topology:ReplicationTopology",
-     "dw_constructs.datawarehouse.cluster_model:TopologyProps", "examples/replicated/main.py"),
+     "dw_constructs.datawarehouse.cluster_model:ReplicationProps", "examples/replicated/main.py"),
     ("DataWarehouseInstance", "dw_constructs.datawarehouse.instance:DataWarehouseInstance",
      "dw_constructs.datawarehouse.model:InstanceProps", None),
     ("DataWarehouseProvider", "dw_constructs.datawarehouse.provider:DataWarehouseProvider",
@@ -35,14 +35,45 @@ PAGES = [
      "dw_constructs.cnpg.model:ClusterProps", "examples/cnpg_apply/main.py"),
     ("CnpgOperator", "dw_constructs.cnpg.operator:CnpgOperator",
      "dw_constructs.cnpg.model:OperatorProps", None),
+    ("DeltaStreamProvider", "dw_constructs.deltastream.provider:DeltaStreamProvider",
+     "dw_constructs.deltastream.model:ProviderProps", "examples/deltastream/main.py"),
+    ("DeltaStreamDatabase", "dw_constructs.deltastream.database:DeltaStreamDatabase",
+     "dw_constructs.deltastream.model:DatabaseProps", None),
+    ("DeltaStreamNamespace", "dw_constructs.deltastream.namespace:DeltaStreamNamespace",
+     "dw_constructs.deltastream.model:NamespaceProps", None),
+    ("DeltaStreamStore", "dw_constructs.deltastream.store:DeltaStreamStore",
+     "dw_constructs.deltastream.model:StoreProps", "examples/deltastream/main.py"),
+    ("DeltaStreamObject", "dw_constructs.deltastream.stream_object:DeltaStreamObject",
+     "dw_constructs.deltastream.model:ObjectProps", "examples/deltastream/main.py"),
+    ("DeltaStreamQuery", "dw_constructs.deltastream.query:DeltaStreamQuery",
+     "dw_constructs.deltastream.model:QueryProps", "examples/deltastream_cnpg/main.py"),
+    ("DeltaStreamEntity", "dw_constructs.deltastream.entity:DeltaStreamEntity",
+     "dw_constructs.deltastream.model:EntityProps", None),
+    ("DeltaStreamSecret", "dw_constructs.deltastream.secret:DeltaStreamSecret",
+     "dw_constructs.deltastream.model:SecretProps", None),
+    ("DeltaStreamSchemaRegistry", "dw_constructs.deltastream.schema_registry:DeltaStreamSchemaRegistry",
+     "dw_constructs.deltastream.model:SchemaRegistryProps", None),
 ]
 
 #: Nested props types documented on their construct's page (page -> props dataclass paths).
 NESTED = {
     "CnpgPostgisCluster": ["dw_constructs.cnpg.model:BackupProps", "dw_constructs.cnpg.model:EsoProps",
-                           "dw_constructs.cnpg.model:ClusterResources"],
+                           "dw_constructs.cnpg.model:ClusterResources", "dw_constructs.cnpg.model:FluxProps"],
     "CnpgOperator": ["dw_constructs.cnpg.model:HelmChartSource"],
+    "DataWarehouseCluster": ["dw_constructs.datawarehouse.cluster_model:ProviderEndpoint"],
+    "DeltaStreamStore": [f"dw_constructs.deltastream.model:{k}" for k in (
+        "KafkaProps", "ConfluentKafkaProps", "KinesisProps", "SnowflakeProps", "PostgresProps")],
+    "DeltaStreamObject": ["dw_constructs.deltastream.model:Column"],
+    "DeltaStreamSchemaRegistry": ["dw_constructs.deltastream.model:ConfluentRegistryProps",
+                                  "dw_constructs.deltastream.model:ConfluentCloudRegistryProps"],
 }
+
+#: Guides linked from a construct's page (page -> path relative to docs/).
+GUIDES = {"CnpgPostgisCluster": "cnpg.md", "DataWarehouseCluster": "datawarehouse.md",
+          **{page: "deltastream.md" for page in (
+              "DeltaStreamProvider", "DeltaStreamDatabase", "DeltaStreamNamespace", "DeltaStreamStore",
+              "DeltaStreamObject", "DeltaStreamQuery", "DeltaStreamEntity", "DeltaStreamSecret",
+              "DeltaStreamSchemaRegistry")}}
 
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +135,7 @@ def render_page(title: str, construct_path: str, props_path: str, example: str |
         cls = _load(nested)
         parts += ["", f"### `{cls.__name__}`", "", inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0], ""]
         parts += props_table(cls)
-    parts += [""] + ([f"Guide: [docs/cnpg.md](../cnpg.md)."] if title == "CnpgPostgisCluster" else [])
+    parts += [""] + ([f"Guide: [docs/{GUIDES[title]}](../{GUIDES[title]})."] if title in GUIDES else [])
     if example:
         stack_class = re.search(r"^class .*?(?=\n\n\n)", _ROOT.joinpath(example).read_text(), re.S | re.M).group(0)
         parts += ["", "## Example", "", f"From [`{example}`](../../{example}) (synthesized and validated by the tests):",

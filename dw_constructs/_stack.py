@@ -56,3 +56,26 @@ def provider_label(provider: TerraformProvider | None) -> str:
         return "the default provider"
     alias = provider.alias
     return f"{provider.terraform_resource_type}" + (f".{alias}" if alias else "") + f" ({provider.node.path})"
+
+
+# --- names Terraform wants unique in a stack -----------------------------------------------------
+
+
+def logical_id_owner(scope: Construct, cls: type, logical_id: str) -> Any | None:
+    """The element of type ``cls`` (e.g. ``TerraformVariable``, ``TerraformOutput``) of the stack
+    of ``scope`` whose Terraform name is ``logical_id``, or None. Two elements with one name would
+    be merged silently into one JSON key by cdktf."""
+    for node in nodes(scope, cls):
+        if node.friendly_unique_id == logical_id:
+            return node
+    return None
+
+
+def provider_with_alias(scope: Construct, resource_type: str, alias: str) -> TerraformProvider | None:
+    """The stack's provider configuration of ``resource_type`` with ``alias``, or None (Terraform
+    rejects two: ``Duplicate provider configuration``)."""
+    for node in nodes(scope, TerraformProvider):
+        if node.terraform_resource_type == resource_type and node.alias == alias:
+            return node
+    return None
+

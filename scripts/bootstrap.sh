@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up of everything the Python side needs: .venv, the generated provider bindings
-# (npm ci + generator + jsii + pacmak, skipped when the schema is unchanged) and the project
+# (npm ci + generator + jsii + pacmak per provider, skipped when its schema is unchanged) and the project
 # installed editable with its dev extras. Safe to run any number of times.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,15 +19,18 @@ if ! "$PY" -c 'import setuptools, wheel, sys; sys.exit(not setuptools.__version_
   "$PY" -m pip install --quiet "setuptools~=75.3.2" wheel
 fi
 
-# 2. Provider bindings from provider-bindings/datawarehouse/schema.json (no-op when unchanged).
-PYTHON="$PY" bash provider-bindings/datawarehouse/build.sh
+# 2. Provider bindings of every provider directory (datawarehouse: our schema; deltastream: the
+#    schema extracted from the real provider), one shared recipe; each a no-op when unchanged.
+PROVIDERS=(provider-bindings/datawarehouse provider-bindings/deltastream)
+PYTHON="$PY" bash provider-bindings/build.sh "${PROVIDERS[@]}"
 
-# 3. The project (editable) + the bindings wheel; reinstalled only when an input changed.
-WHEELS=provider-bindings/datawarehouse/dist/wheels
-want=$(stamp_of pyproject.toml "$WHEELS"/*.whl)
+# 3. The project (editable) + the bindings wheels; reinstalled only when an input changed.
+WHEELS=()
+for p in "${PROVIDERS[@]}"; do WHEELS+=("$p"/dist/wheels/*.whl); done
+want=$(stamp_of pyproject.toml "${WHEELS[@]}")
 if [[ ! -f $VENV/.dw-install-stamp || $(cat "$VENV/.dw-install-stamp") != "$want" ]]; then
-  "$PY" -m pip install --quiet --force-reinstall --no-deps "$WHEELS"/*.whl
-  "$PY" -m pip install --quiet --find-links "$WHEELS" -e ".[dev]"
+  "$PY" -m pip install --quiet --force-reinstall --no-deps "${WHEELS[@]}"
+  "$PY" -m pip install --quiet $(printf -- '--find-links %s/dist/wheels ' "${PROVIDERS[@]}") -e ".[dev]"
   echo "$want" > "$VENV/.dw-install-stamp"
 fi
 echo "bootstrap: ready ($VENV)"

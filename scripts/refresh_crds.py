@@ -23,6 +23,15 @@ Where the upstream files are read from, per upstream (``--from NAME=LOCATION``):
 Without ``--from`` the files are downloaded from ``https://raw.githubusercontent.com/<repo>/<ref>/``
 and the commit is resolved through the GitHub API (needs network access to GitHub).
 
+An upstream with an ``archive`` (a packaged Helm chart, ``.tgz``) is read from that archive instead:
+its file paths are member paths inside the archive. ``--from NAME=`` then names the archive file
+(or a directory holding it by its file name); without ``--from`` it is downloaded from
+``archive_url``. The archive's sha256 must equal the pin ``archive_sha256_env`` names in
+``tools/versions.env`` (the same pin the tests check the archive against), and the index records
+the archive's file name and sha256 as the source. A CRD inside a chart's ``templates/`` may be
+wrapped in whole-line template guards (``{{- if .Values.crds.create }}`` ... ``{{- end }}``); those
+lines are dropped, any other template action is an error (the CRD would depend on values).
+
 Usage::
 
     # everything straight from GitHub
@@ -30,7 +39,7 @@ Usage::
 
     # from local clones / bare mirrors (no network needed)
     python scripts/refresh_crds.py \\
-        --from cnpg=~/src/cloudnative-pg --from barman-cloud=~/src/plugin-barman-cloud \\
+        --from cnpg=~/src/cloudnative-pg --from barman-cloud=../shared/upstream/charts \\
         --from external-secrets=~/src/external-secrets --from helm-controller=~/src/helm-controller \\
         --from source-controller=~/src/source-controller \\
         --from kustomize-controller=~/src/kustomize-controller --from schemastore=~/src/schemastore \\
@@ -38,6 +47,10 @@ Usage::
 
     # bump one upstream, leave the other vendored files untouched
     python scripts/refresh_crds.py --only cnpg --ref cnpg=v1.30.1
+
+    # the Barman Cloud ObjectStore CRD from the pinned chart archive (offline)
+    python scripts/refresh_crds.py --only barman-cloud \\
+        --from barman-cloud=../shared/upstream/charts/plugin-barman-cloud-0.7.0.tgz
 
     # list the upstreams and exit
     python scripts/refresh_crds.py --list
@@ -54,12 +67,14 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import urllib.request
 from dataclasses import dataclass, field
@@ -67,6 +82,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "dw_constructs" / "schemas" / "crds"
+VERSIONS_ENV = ROOT / "tools" / "versions.env"
 INDEX_NAME = "sources.json"
 MD_NAME = "SOURCES.md"
 INDEX_FORMAT = 1
@@ -99,13 +115,31 @@ class Upstream:
     repo: str  # GitHub owner/name
     ref: str  # tag (or commit) the files are taken from
     license: str  # SPDX id of the upstream repository's license
-    dirname: str  # output sub-directory; "{version}" = ref without a leading "v"
+    dirname: str  # output sub-directory; "{version}" = the version at the end of ref, "v" dropped
     files: list = field(default_factory=list)
+    #: a packaged chart the files are read from ("{version}" as above); None: the repository itself
+    archive: str | None = None
+    #: where the archive is downloaded from without --from ("{ref}", "{archive}" filled in)
+    archive_url: str | None = None
+    #: key in tools/versions.env of the archive's pinned sha256 (required with an archive)
+    archive_sha256_env: str | None = None
+    #: the commit of ``ref`` when the files come from an archive (recorded for reference; the
+    #: archive's sha256 is what is checked)
+    commit: str | None = None
+
+    @property
+    def version(self) -> str:
+        """``v1.30.0`` -> ``1.30.0``; ``plugin-barman-cloud-v0.7.0`` -> ``0.7.0``; a commit -> 12 chars."""
+        m = re.search(r"(?:^|-)v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?)$", self.ref)
+        return m.group(1) if m else self.ref[:12]
 
     @property
     def out_dir(self) -> str:
-        version = self.ref[1:] if re.match(r"^v\d", self.ref) else self.ref[:12]
-        return self.dirname.format(version=version)
+        return self.dirname.format(version=self.version)
+
+    @property
+    def archive_name(self) -> str | None:
+        return None if self.archive is None else self.archive.format(version=self.version)
 
 
 UPSTREAMS: list[Upstream] = [
@@ -123,12 +157,19 @@ UPSTREAMS: list[Upstream] = [
         ],
     ),
     Upstream(
+        # The ObjectStore CRD that the pinned plugin-barman-cloud chart (0.7.0, plugin v0.13.0,
+        # dw_constructs/cnpg/versions.py) installs: validate against what is deployed, not against
+        # the plugin repository's newest release. Read from the chart archive itself.
         name="barman-cloud",
-        repo="cloudnative-pg/plugin-barman-cloud",
-        ref="v0.14.0",
+        repo="cloudnative-pg/charts",
+        ref="plugin-barman-cloud-v0.7.0",
         license="Apache-2.0",
-        dirname="plugin-barman-cloud-{version}",
-        files=[CrdFile("config/crd/bases/barmancloud.cnpg.io_objectstores.yaml")],
+        dirname="plugin-barman-cloud-chart-{version}",
+        files=[CrdFile("plugin-barman-cloud/templates/crds/crds.yaml")],
+        archive="plugin-barman-cloud-{version}.tgz",
+        archive_url="https://github.com/cloudnative-pg/charts/releases/download/{ref}/{archive}",
+        archive_sha256_env="BARMAN_PLUGIN_CHART_ARCHIVE_SHA256",
+        commit="83bd9c59514cb7ff3692049d85ba604dcb458700",  # tag plugin-barman-cloud-v0.7.0
     ),
     Upstream(
         name="external-secrets",
@@ -291,7 +332,64 @@ class UrlSource(Source):
             return "unknown", ""
 
 
+def _pinned_sha256(key: str) -> str:
+    for line in VERSIONS_ENV.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#") and name.strip() == key:
+            return value.strip()
+    raise SystemExit(f"{VERSIONS_ENV}: no {key}= line (the archive's pinned sha256)")
+
+
+class ArchiveSource(Source):
+    """Files inside a packaged chart (``.tgz``), checked against the pinned sha256 first."""
+
+    def __init__(self, up: Upstream, data: bytes, origin: str, commit: str | None):
+        self.up, self.origin = up, origin
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        pinned = _pinned_sha256(up.archive_sha256_env) if up.archive_sha256_env else None
+        if pinned is None:
+            raise SystemExit(f"{up.name}: an archive upstream needs archive_sha256_env (a pin in {VERSIONS_ENV})")
+        if self.sha256 != pinned:
+            raise SystemExit(f"{origin}: sha256 {self.sha256} is not the pinned {up.archive_sha256_env}={pinned}")
+        self._tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+        self._commit = commit or up.commit
+
+    def read(self, path: str) -> str:
+        for name in (path, f"./{path}"):
+            try:
+                member = self._tar.getmember(name)
+            except KeyError:
+                continue
+            handle = self._tar.extractfile(member) if member.isfile() else None
+            if handle is not None:
+                return handle.read().decode("utf-8")
+        raise SystemExit(f"{path} not found in {self.origin}")
+
+    def commit(self) -> tuple[str, str]:
+        return (self._commit or "unknown"), ""
+
+    def provenance(self) -> dict[str, str]:
+        return {"archive": self.up.archive_name, "archiveSha256": self.sha256}
+
+
+def make_archive_source(up: Upstream, location: str | None, commit: str | None) -> ArchiveSource:
+    name = up.archive_name
+    if location is None or re.match(r"^https?://", location):
+        url = location or up.archive_url.format(ref=up.ref, archive=name)
+        return ArchiveSource(up, UrlSource._get(url), url, commit)
+    path = Path(location).expanduser()
+    if path.is_dir():
+        path = path / name
+    if not path.is_file():
+        raise SystemExit(f"--from {up.name}={location}: no chart archive {name} there")
+    if path.name != name:
+        raise SystemExit(f"--from {up.name}={location}: expected the archive {name}, got {path.name}")
+    return ArchiveSource(up, path.read_bytes(), str(path), commit)
+
+
 def make_source(up: Upstream, location: str | None, commit: str | None) -> Source:
+    if up.archive is not None:
+        return make_archive_source(up, location, commit)
     if location is None:
         return UrlSource(f"https://raw.githubusercontent.com/{up.repo}/{up.ref}/", up.repo,
                          up.ref, commit)
@@ -319,8 +417,21 @@ def _yaml():
     return yaml
 
 
+_TEMPLATE_GUARD_RE = re.compile(r"^\s*\{\{-?\s*(if|end|else)\b[^}]*-?\}\}\s*$")
+
+
+def strip_template_guards(text: str, where: str) -> str:
+    """A CRD file from a chart's ``templates/``: drop whole-line ``{{- if ... }}`` / ``{{- else }}`` /
+    ``{{- end }}`` guards; any other template action means the CRD depends on values: an error."""
+    lines = [line for line in text.splitlines() if not _TEMPLATE_GUARD_RE.match(line)]
+    left = [line for line in lines if "{{" in line]
+    if left:
+        raise SystemExit(f"{where}: template actions other than whole-line guards: {left[:3]}")
+    return "\n".join(lines) + "\n"
+
+
 def extract_crd(text: str, want_kinds: tuple[str, ...]) -> list[dict]:
-    """[{apiVersion, kind, group, version, scope, schema}] for every served version."""
+    """[{apiVersion, kind, group, version, scope, plural, schema}] for every served version."""
     yaml = _yaml()
     out = []
     for doc in yaml.safe_load_all(text):
@@ -343,6 +454,7 @@ def extract_crd(text: str, want_kinds: tuple[str, ...]) -> list[dict]:
                     "group": group,
                     "version": ver["name"],
                     "scope": spec.get("scope", "Namespaced"),
+                    "plural": spec["names"].get("plural"),
                     "storage": bool(ver.get("storage", False)),
                     "deprecated": bool(ver.get("deprecated", False)),
                     "schema": schema,
@@ -398,10 +510,14 @@ def collect(up: Upstream, src: Source, vendored: str) -> tuple[list[dict], dict[
         "commitDate": date,
         "license": up.license,
     }
+    if isinstance(src, ArchiveSource):
+        upstream_meta.update(src.provenance())
     entries, files = [], {}
     for f in up.files:
         text = src.read(f.path)
         if isinstance(f, CrdFile):
+            if isinstance(src, ArchiveSource) and "/templates/" in f"/{f.path}":
+                text = strip_template_guards(text, f"{up.archive_name}:{f.path}")
             for crd in extract_crd(text, f.kinds):
                 rel = f"{up.out_dir}/{crd['group']}_{crd['version']}_{crd['kind'].lower()}.json"
                 entry = {
@@ -416,6 +532,9 @@ def collect(up: Upstream, src: Source, vendored: str) -> tuple[list[dict], dict[
                     "upstream": {**upstream_meta, "path": f.path},
                     "vendored": vendored,
                 }
+                if isinstance(src, ArchiveSource):
+                    # the file name says nothing about the resource: record its plural
+                    entry["plural"] = crd["plural"]
                 files[rel] = dump_schema(crd["schema"])
                 entries.append(entry)
         else:
@@ -455,9 +574,12 @@ def render_markdown(entries: list[dict]) -> str:
     ]
     for e in entries:
         u = e["upstream"]
+        path = f"`{u['path']}`"
+        if u.get("archive"):  # read from a chart archive: the path is inside it
+            path = f"`{u['path']}` in `{u['archive']}` (sha256 `{u['archiveSha256']}`)"
         lines.append(
             f"| `{e['apiVersion']}` {e['kind']} | `{e['file']}` | {u['repo']} | `{u['ref']}` "
-            f"| `{u['commit']}` | `{u['path']}` | {u['license']} | {e['vendored']} |"
+            f"| `{u['commit']}` | {path} | {u['license']} | {e['vendored']} |"
         )
     lines += [
         "",
@@ -498,7 +620,8 @@ def main(argv: list[str] | None = None) -> int:
         by_name[name].ref = ref
     if args.list:
         for u in UPSTREAMS:
-            print(f"{u.name:22} {u.repo}@{u.ref} -> {u.out_dir}/")
+            origin = f" (chart archive {u.archive_name})" if u.archive else ""
+            print(f"{u.name:22} {u.repo}@{u.ref}{origin} -> {u.out_dir}/")
             for f in u.files:
                 print(f"{'':22}   {f.path}")
         return 0

@@ -125,7 +125,7 @@ build_helm() (
 
 # Schema-serving provider binaries (tools/dwprovider): each serves one provider schema JSON (the
 # `providers schema -json` format) over plugin protocol 6, so `tofu init/validate` check
-# configurations against the real schema. They cannot plan or apply. See tools/dwprovider/README.md.
+# configurations against the real schema, and plan offline; they cannot apply. See tools/dwprovider/README.md.
 DWP_SRC="$ROOT/tools/dwprovider"
 
 # build_schema_provider SOURCE SCHEMA META OUT: build dwprovider with SCHEMA (and META, or `{}`

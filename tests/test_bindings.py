@@ -30,7 +30,9 @@ def _all_types_stack(scope) -> TerraformStack:
     stack = TerraformStack(scope, "bindings")
     pw = TerraformVariable(stack, "admin_password", type="string", sensitive=True)
     user_pw = TerraformVariable(stack, "user_password", type="string", sensitive=True)
-    DatawarehouseProvider(stack, "dw", host="dw.example.internal", port=15432, username="admin", password=pw.string_value)
+    ca = TerraformVariable(stack, "ca_cert_pem", type="string")
+    DatawarehouseProvider(stack, "dw", host="dw.example.internal", port=15432, username="admin", password=pw.string_value,
+                          ca_cert_pem=ca.string_value)
     inst = Instance(stack, "inst", name="analytics", storage_size_gb=250, replication_factor=3,
                     plugins_enabled=["geo", "ml"], operational_profile="Strict")
     Vde(stack, "vde", instance_id=inst.id, name="finance", block_size=8192, encryption_enabled=True,
@@ -100,6 +102,7 @@ def test_provider_block(synthesized):
         "source": "datawarehouse/datawarehouse", "version": "~> 1.0"
     }
     assert doc["provider"]["datawarehouse"][0]["password"] == "${var.admin_password}"
+    assert doc["provider"]["datawarehouse"][0]["ca_cert_pem"] == "${var.ca_cert_pem}"
 
 
 def test_valid_terraform_with_real_tofu(stack, tools):

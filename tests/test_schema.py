@@ -56,6 +56,7 @@ def test_provider_attributes():
         "password": ("string", True, True),
         "tls_enabled": ("bool", False, False),
         "tls_skip_verify": ("bool", False, False),
+        "ca_cert_pem": ("string", False, False),  # a CA certificate is public
     }
     assert {k: v["default"] for k, v in META["provider"].items() if "default" in v} == {
         "port": 5432, "tls_enabled": True, "tls_skip_verify": False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -544,6 +545,14 @@ def test_vendored_index_lists_every_required_kind_with_provenance():
         assert up["repo"].startswith("https://github.com/")
         assert len(up["commit"]) == 40 and up["license"] == "Apache-2.0" and up["path"]
         assert (validation.CRD_DIR / entry["file"]).is_file()
+        if "archive" in up:  # read from a chart archive: its name and sha256 are the source
+            assert up["archive"].endswith(".tgz") and re.fullmatch(r"[0-9a-f]{64}", up["archiveSha256"])
+            assert entry["plural"]
+    # one schema per kind: ObjectStore is the CRD the pinned plugin chart installs (0.7.0, plugin
+    # v0.13.0), not the plugin repository's newer v0.14.0 (tests/cnpg/test_versions.py compares them)
+    (store,) = [e for e in index["schemas"] if e["kind"] == "ObjectStore"]
+    assert (store["upstream"]["repo"], store["upstream"]["ref"], store["upstream"]["archive"]) == (
+        "https://github.com/cloudnative-pg/charts", "plugin-barman-cloud-v0.7.0", "plugin-barman-cloud-0.7.0.tgz")
 
 
 def test_import_is_light():

@@ -13,6 +13,7 @@ from dw_constructs.cnpg.model import (  # noqa: F401
     ClusterProps,
     ClusterResources,
     EsoProps,
+    FluxProps,
     HelmChartSource,
     Mode,
     OperatorProps,
@@ -27,7 +28,7 @@ _LAZY = {
     "CnpgOperator": "dw_constructs.cnpg.operator",
 }
 
-__all__ = sorted([*_LAZY, "BackupProps", "ClusterProps", "ClusterResources", "EsoProps", "HelmChartSource", "Mode",
+__all__ = sorted([*_LAZY, "BackupProps", "ClusterProps", "ClusterResources", "EsoProps", "FluxProps", "HelmChartSource", "Mode",
                   "OperatorProps", "render_tree", "render_tree_of", "sync_policy_contract", "versions",
                   "write_rendered"])
 

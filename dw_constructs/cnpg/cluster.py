@@ -14,7 +14,7 @@ from constructs import Construct
 from dw_constructs._construct import child_path, lifecycle, raise_problems
 from dw_constructs import _stack
 from dw_constructs.cnpg import model
-from dw_constructs.cnpg.model import BackupProps, ClusterResources, EsoProps, Mode, OperatorProps
+from dw_constructs.cnpg.model import BackupProps, ClusterResources, EsoProps, FluxProps, Mode, OperatorProps
 from dw_constructs.errors import Problem
 
 if TYPE_CHECKING:
@@ -41,7 +41,8 @@ def _terraform_literal(text: str) -> str:
 class CnpgPostgisCluster(Construct):
     """A CloudNativePG PostGIS cluster; see :class:`model.ClusterProps`, :class:`model.BackupProps`,
     :class:`model.EsoProps`, :class:`model.ClusterResources` and :class:`model.OperatorProps` for
-    every prop and its default.
+    every prop and its default. In apply mode each prop takes a Terraform reference of its type in
+    place of a value, except those marked "known at synth time"; render mode takes none (docs/cnpg.md).
 
     The operator and the Barman Cloud plugin are installed once per Kubernetes cluster: with
     ``install_operator`` (or backups needing the plugin) the cluster uses the ``CnpgOperator``
@@ -60,7 +61,8 @@ class CnpgPostgisCluster(Construct):
     ``HelmProvider``, which must then exist before this construct is created.
 
     Render mode creates no Kubernetes resources: only outputs. The render-mode clusters of a stack
-    share one GitOps tree (one operator, one kustomization.yaml per folder).
+    share one GitOps tree (one operator, one kustomization.yaml per folder, and the Flux
+    Kustomization objects that reconcile the folders in bootstrap order, see :class:`model.FluxProps`).
 
     Outputs (ids from the construct id in snake case, e.g. ``wildside_pg_primary_endpoint`` for
     id ``WildsidePg``): ``<id>_primary_endpoint``, ``<id>_replica_endpoint``,
@@ -110,7 +112,8 @@ class CnpgPostgisCluster(Construct):
         backup: BackupProps | Mapping[str, Any] | None = None,
         eso: EsoProps | Mapping[str, Any] | None = None,
         flux_namespace: str = "flux-system",
-        operator_render_dir: str = model.DATABASES_DIR,
+        operator_render_dir: str = model.OPERATORS_DIR,
+        flux: FluxProps | Mapping[str, Any] | None = None,
         prevent_destroy: bool = True,
         kubernetes_provider: TerraformProvider | None = None,
         helm_provider: TerraformProvider | None = None,
@@ -120,6 +123,7 @@ class CnpgPostgisCluster(Construct):
         res, p1 = model.coerce(ClusterResources, ClusterResources() if resources is None else resources, "resources")
         bak, p2 = model.coerce(BackupProps, BackupProps() if backup is None else backup, "backup")
         es, p3 = model.coerce(EsoProps, EsoProps() if eso is None else eso, "eso")
+        fx, p5 = model.coerce(FluxProps, FluxProps() if flux is None else flux, "flux")
         shared: CnpgOperator | None = operator if isinstance(operator, CnpgOperator) else None
         if shared is not None:
             op, p4 = shared.props, []
@@ -135,10 +139,10 @@ class CnpgPostgisCluster(Construct):
             database_name=database_name, database_owner=database_owner, resources=res,
             install_operator=install_operator, operator_chart_version=operator_chart_version, operator=op,
             enable_superuser_access=enable_superuser_access, backup=bak, eso=es,
-            flux_namespace=flux_namespace, operator_render_dir=operator_render_dir,
+            flux_namespace=flux_namespace, operator_render_dir=operator_render_dir, flux=fx,
             prevent_destroy=prevent_destroy,
         )
-        problems = p1 + p2 + p3 + p4 + model.validate(props)
+        problems = p1 + p2 + p3 + p4 + p5 + model.validate(props)
         if not problems:
             # resolved: the shorthands and the operator settings agree (validated), keep them all
             resolved = model.operator_of(props)

@@ -55,7 +55,24 @@ S3_SECRET_ACCESS_KEY_KEY = "ACCESS_SECRET_KEY"
 RENDER_S3_VARIABLES = {S3_ACCESS_KEY_ID_KEY: "CNPG_S3_ACCESS_KEY_ID",
                        S3_SECRET_ACCESS_KEY_KEY: "CNPG_S3_SECRET_ACCESS_KEY"}
 SOURCES_DIR = "platform/sources"
+#: Render mode: default folder of the shared operator's files (its own Flux Kustomization, so that
+#: the operator installs the CRDs before the databases folder is applied).
+OPERATORS_DIR = "platform/operators"
 DATABASES_DIR = "platform/databases"
+#: Render mode: default folder of the Flux ``Kustomization`` objects (see :class:`FluxProps`).
+FLUX_DIR = "platform/flux"
+#: Render mode: Flux never garbage-collects (prunes) an object with this annotation: the Clusters and
+#: namespaces of clusters with ``prevent_destroy``.
+PRUNE_DISABLED = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
+#: Render mode: Flux health check of a CNPG ``Cluster`` (``healthCheckExprs``, CEL): ready when the
+#: operator reports its ``Ready`` condition True. Without it Flux's generic check (kstatus) would call
+#: a Cluster without status conditions (just created) ready at once.
+CLUSTER_HEALTH_EXPR = "status.?conditions.orValue([]).exists(c, c.type == 'Ready' && c.status == 'True')"
+#: Render mode: ``spec.timeout`` of a Flux Kustomization that health-checks HelmReleases (two chart
+#: installs, each with helm's wait) and of one that health-checks Clusters (initdb of the primary,
+#: then each replica cloned with pg_basebackup).
+FLUX_OPERATORS_TIMEOUT = "10m"
+FLUX_DATABASES_TIMEOUT = "15m"
 HELM_REPOSITORY_NAME = "cloudnative-pg"
 #: Render mode: name of a second Flux HelmRepository, when the plugin chart comes from another
 #: repository than the operator chart.
@@ -102,7 +119,8 @@ class BackupProps:
     """Backups to S3-compatible object storage through the Barman Cloud plugin.
 
     Attributes:
-        enabled: turn backups (WAL archiving + scheduled base backups) on. Default: False.
+        enabled: turn backups (WAL archiving + scheduled base backups) on. Known at synth time.
+            Default: False.
         destination_path: ``s3://bucket/path``; required when enabled. Default: None.
         endpoint_url: S3 endpoint for non-AWS stores (MinIO, Ceph, ...). Default: None (AWS S3).
         retention_policy: recovery window, ``<n>d|w|m``. Default: "30d".
@@ -119,7 +137,8 @@ class BackupProps:
         secret_access_key: as ``access_key_id``. Default: - a sensitive variable
             ``<id>_s3_secret_access_key``.
         install_plugin: install the Barman Cloud plugin chart (needs cert-manager) next to the
-            operator. Default: True (set False when the platform installs the plugin).
+            operator. Known at synth time. Default: True (set False when the platform installs the
+            plugin).
     """
 
     enabled: bool = False
@@ -140,7 +159,8 @@ class EsoProps:
 
     Attributes:
         enabled: create ``ExternalSecret`` objects for the superuser, app and (with backups) S3
-            credentials. Default: False (CNPG generates the app password itself).
+            credentials. Known at synth time. Default: False (CNPG generates the app password
+            itself).
         cluster_secret_store_name: the ``ClusterSecretStore`` to read from; required when enabled.
             Default: None.
         superuser_remote_key: remote key of the superuser password. Default: "<cluster>-superuser".
@@ -194,9 +214,11 @@ class OperatorProps:
     share one operator must ask for the same settings.
 
     Attributes:
-        namespace: namespace of the operator and the plugin. Default: "cnpg-system".
+        namespace: namespace of the operator and the plugin. Known at synth time. Default:
+            "cnpg-system".
         create_namespace: create that namespace (apply: ``kubernetes_namespace_v1``; render: a
-            Namespace file). Default: True (set False when the namespace exists already).
+            Namespace file). Known at synth time. Default: True (set False when the namespace exists
+            already).
         chart_version: ``cloudnative-pg`` chart version; a local chart must have this version.
             Default: versions.CNPG_CHART_VERSION ("0.29.0", operator 1.30.0).
         chart_source: where the operator chart comes from. Default: HelmChartSource() (the upstream
@@ -205,9 +227,9 @@ class OperatorProps:
             keys (apply: ``helm_release.values``; render: ``HelmRelease.spec.values``); a test
             cluster without nodes sets ``{"webhook": {"mutating": {"create": False},
             "validating": {"create": False}}}`` (and ``wait=False``). Default: {} (the chart's defaults).
-        install_plugin: install the Barman Cloud plugin chart (needs cert-manager). Default: None
-            (installed when a cluster using this operator has ``backup.enabled`` and
-            ``backup.install_plugin``; True installs it always, False never: the platform does).
+        install_plugin: install the Barman Cloud plugin chart (needs cert-manager). Known at synth
+            time. Default: None (installed when a cluster using this operator has ``backup.enabled``
+            and ``backup.install_plugin``; True installs it always, False never: the platform does).
         plugin_chart_version: ``plugin-barman-cloud`` chart version; a local chart must have this
             version. Default: versions.BARMAN_PLUGIN_CHART_VERSION ("0.7.0", plugin v0.13.0).
         plugin_chart_source: where the plugin chart comes from. Default: None (the repository of
@@ -234,37 +256,82 @@ class OperatorProps:
 
 
 @dataclass(frozen=True)
+class FluxProps:
+    """Render mode: the Flux ``Kustomization`` objects (``kustomize.toolkit.fluxcd.io/v1``) written
+    with the tree, one per folder, in ``flux_namespace``. They reconcile the folders in bootstrap
+    order, sources -> operators -> databases (each ``dependsOn`` the one before), with ``prune:
+    true``; the operators one health-checks its HelmReleases (the CRDs exist before the databases
+    folder is applied), the databases one its Clusters. Every render-mode cluster of a stack must
+    give the same settings (one tree).
+
+    Attributes:
+        enabled: write the Kustomization objects. Default: True (False: the tree holds only the
+            folders; reconcile them with Kustomizations of your own, in the same order).
+        render_dir: folder of the tree the Kustomization objects (and a kustomization.yaml listing
+            them) are written to; apply it once, or let the Kustomization of your Flux bootstrap
+            include it. A folder of its own. Default: "platform/flux".
+        source_name: the ``GitRepository`` (in ``flux_namespace``) the tree is committed to.
+            Default: "flux-system" (the one ``flux bootstrap`` creates).
+        path_prefix: folder of that repository the tree is written below (``""``: the repository
+            root); each ``spec.path`` is ``./<path_prefix>/<folder>``. Default: "".
+        name_prefix: prefix of the Kustomization names: ``<name_prefix>sources``,
+            ``<name_prefix>operators``, ``<name_prefix>databases``. Default: "cnpg-".
+        depends_on: names of Kustomizations (in ``flux_namespace``) the first of ours waits for, e.g.
+            the ones installing cert-manager and External Secrets. Default: () (none).
+        substitute_from: the Secret (in ``flux_namespace``, kept out of Git) holding the values of
+            ``CNPG_S3_ACCESS_KEY_ID`` and ``CNPG_S3_SECRET_ACCESS_KEY``; the Kustomization of the
+            folder with a managed S3 Secret references it in ``postBuild.substituteFrom`` (only
+            then). Default: "cnpg-s3-credentials".
+        interval: ``spec.interval`` of each Kustomization (drift correction; a new Git revision is
+            applied at once). Default: "10m".
+    """
+
+    enabled: bool = True
+    render_dir: str = FLUX_DIR
+    source_name: str = "flux-system"
+    path_prefix: str = ""
+    name_prefix: str = "cnpg-"
+    depends_on: Sequence[str] = ()
+    substitute_from: str = "cnpg-s3-credentials"
+    interval: str = "10m"
+
+
+@dataclass(frozen=True)
 class ClusterProps:
     """A CloudNativePG ``Cluster`` running PostGIS, with its operator, backups and credentials.
 
     Attributes:
         mode: ``Mode.APPLY`` (Terraform applies) or ``Mode.RENDER`` (Terraform renders a GitOps
-            tree). Required.
+            tree). Known at synth time. Required.
         cluster_name: the ``Cluster`` name, a DNS-1035 label of at most 50 characters.
             Default: - derived from the construct id in kebab case (``WildsidePg`` -> ``wildside-pg``).
         operator_namespace: namespace of the operator (and the Barman Cloud plugin); shorthand for
-            ``operator.namespace`` (a different non-default value in both is an error).
-            Default: None (the operator's: "cnpg-system" unless ``operator`` says otherwise).
-        cluster_namespace: namespace of the Cluster and everything belonging to it. Default: "databases".
+            ``operator.namespace`` (a different non-default value in both is an error). Known at
+            synth time (the shared operator is found and named by it). Default: None (the
+            operator's: "cnpg-system" unless ``operator`` says otherwise).
+        cluster_namespace: namespace of the Cluster and everything belonging to it. A Terraform
+            reference is taken as a namespace other than the operator's. Default: "databases".
         create_namespace: create ``cluster_namespace`` (apply: ``kubernetes_namespace_v1`` with
             prevent_destroy; render: a Namespace file). Never when it is the namespace of the
-            operator this cluster installs (the operator creates that one). Default: True (set
-            False when the namespace exists, or when another CnpgPostgisCluster of the stack in the
-            same namespace creates it: this one then waits for it).
+            operator this cluster installs (the operator creates that one). Known at synth time.
+            Default: True (set False when the namespace exists, or when another CnpgPostgisCluster
+            of the stack in the same namespace creates it: this one then waits for it).
         instances: PostgreSQL instances (1 primary + n-1 replicas), 1..16. Default: 3.
         storage_size: PVC size per instance, a Kubernetes quantity. Default: "10Gi".
         storage_class: StorageClass of the PVCs. Default: None (the cluster's default class).
-        postgres_major: PostgreSQL major version, one of ``versions.POSTGIS_IMAGES`` (14..18).
-            Default: 16.
+        postgres_major: PostgreSQL major version, one of ``versions.POSTGIS_IMAGES`` (14..18). Known
+            at synth time (it selects the pinned image). Default: 16.
         image_name: operand image override. Default: None (the pinned PostGIS image of
             ``postgres_major`` from ``versions.POSTGIS_IMAGES``; extension versions pinned too).
-        postgis_enabled: manage the PostGIS extensions with a ``Database`` CR. Default: True.
-        database_name: application database. Default: "app".
+        postgis_enabled: manage the PostGIS extensions with a ``Database`` CR. Known at synth time.
+            Default: True.
+        database_name: application database. Known at synth time (it names the ``Database`` object).
+            Default: "app".
         database_owner: owner role of the application database. Default: "app".
         resources: instance pod resources. Default: ClusterResources().
         install_operator: install the CNPG operator (the shared ``CnpgOperator`` of the stack: one
-            operator per Kubernetes cluster, whatever the number of clusters). Default: True (set
-            False when another stack or the platform already runs the operator).
+            operator per Kubernetes cluster, whatever the number of clusters). Known at synth time.
+            Default: True (set False when another stack or the platform already runs the operator).
         operator_chart_version: ``cloudnative-pg`` chart version; shorthand for
             ``operator.chart_version``. Default: None (the operator's: versions.CNPG_CHART_VERSION,
             "0.29.0", operator 1.30.0, unless ``operator`` says otherwise).
@@ -276,13 +343,21 @@ class ClusterProps:
             on, the superuser password then coming from ESO; False otherwise, CNPG's default).
         backup: backups. Default: BackupProps() (disabled).
         eso: External Secrets. Default: EsoProps() (disabled).
-        flux_namespace: render mode: namespace of the Flux ``HelmRepository``. Default: "flux-system".
+        flux_namespace: render mode: namespace of the Flux ``HelmRepository`` and ``Kustomization``
+            objects. Default: "flux-system".
         operator_render_dir: render mode: folder of the operator namespace and the operator/plugin
-            ``HelmRelease`` files. Default: "platform/databases" (one folder). Set e.g.
-            "platform/operators" to reconcile them with their own Flux Kustomization, which the
-            databases one ``dependsOn`` (needed when the CNPG CRDs are not installed yet).
-        prevent_destroy: apply mode: refuse to destroy the Cluster and its namespace in plan.
-            Default: True.
+            ``HelmRelease`` files, reconciled by its own Flux Kustomization before the databases
+            folder (whose ``Cluster`` needs the CRDs the operator chart installs). Known at synth
+            time. Default: "platform/operators" (a folder of its own; "platform/databases", one
+            folder, works only where the CNPG CRDs exist already: Flux dry-runs a folder as a
+            whole).
+        flux: render mode: the Flux Kustomization objects of the tree. Default: FluxProps()
+            (written to "platform/flux", source GitRepository "flux-system", the tree at the
+            repository root).
+        prevent_destroy: apply mode: refuse to destroy the Cluster and its namespace in plan; render
+            mode: annotate them ``kustomize.toolkit.fluxcd.io/prune: disabled``, so Flux's garbage
+            collection never deletes them. Known at synth time (Terraform's lifecycle takes no
+            references). Default: True.
     """
 
     mode: Mode | str
@@ -306,7 +381,8 @@ class ClusterProps:
     backup: BackupProps = field(default_factory=BackupProps)
     eso: EsoProps = field(default_factory=EsoProps)
     flux_namespace: str = "flux-system"
-    operator_render_dir: str = DATABASES_DIR
+    operator_render_dir: str = OPERATORS_DIR
+    flux: FluxProps = field(default_factory=FluxProps)
     prevent_destroy: bool = True
 
     @property
@@ -478,12 +554,16 @@ def is_oci(url: Any) -> bool:
 
 
 def _subdomain(prop: str, value: Any) -> list[Problem]:
+    if c.is_string_token(value):  # a reference: checked by the API server at apply time
+        return []
     if not isinstance(value, str) or len(value) > 253 or not _SUBDOMAIN_RE.match(value):
         return [Problem(prop, value, "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', 1..253 chars")]
     return []
 
 
 def _pg_identifier(prop: str, value: Any, reserved: Iterable[str]) -> list[Problem]:
+    if c.is_string_token(value):
+        return []
     if not isinstance(value, str) or not _PG_IDENT_RE.match(value):
         return [Problem(prop, value, "a PostgreSQL identifier: lowercase letters, digits and '_', 1..63 chars, "
                                      "not starting with a digit")]
@@ -493,6 +573,8 @@ def _pg_identifier(prop: str, value: Any, reserved: Iterable[str]) -> list[Probl
 
 
 def _no_space_str(prop: str, value: Any) -> list[Problem]:
+    if c.is_string_token(value):
+        return []
     if not isinstance(value, str) or not value or any(ch.isspace() for ch in value):
         return [Problem(prop, value, "a non-empty string without whitespace")]
     return []
@@ -507,6 +589,8 @@ def _validate_resources(r: ClusterResources) -> list[Problem]:
 def _validate_backup(p: ClusterProps, mode: Mode | None) -> list[Problem]:
     b = p.backup
     problems = c.boolean("backup.enabled", b.enabled) + c.boolean("backup.install_plugin", b.install_plugin)
+    problems += c.known("backup.enabled", b.enabled, "it decides which objects exist")
+    problems += c.known("backup.install_plugin", b.install_plugin, "it decides whether the plugin is installed")
     if b.enabled is not True:
         return problems
     if b.destination_path is None:
@@ -515,11 +599,12 @@ def _validate_backup(p: ClusterProps, mode: Mode | None) -> list[Problem]:
     else:
         problems += c.url("backup.destination_path", b.destination_path, schemes=("s3",))
     problems += c.optional(c.url, "backup.endpoint_url", b.endpoint_url)
-    if not isinstance(b.retention_policy, str) or not _RETENTION_RE.match(b.retention_policy):
+    if not c.is_string_token(b.retention_policy) and (not isinstance(b.retention_policy, str)
+                                                      or not _RETENTION_RE.match(b.retention_policy)):
         problems.append(Problem("backup.retention_policy", b.retention_policy,
                                 "'<n>d', '<n>w' or '<n>m' with n >= 1 (days, weeks, months), e.g. '30d'"))
     problems += c.cron_with_seconds("backup.schedule", b.schedule)
-    if b.compression not in _BACKUP_COMPRESSIONS:
+    if not c.is_string_token(b.compression) and b.compression not in _BACKUP_COMPRESSIONS:
         problems.append(Problem("backup.compression", b.compression,
                                 f"one of {', '.join(repr(x) for x in _BACKUP_COMPRESSIONS)}"))
     problems += c.optional(_subdomain, "backup.existing_credentials_secret", b.existing_credentials_secret)
@@ -539,6 +624,7 @@ def _validate_backup(p: ClusterProps, mode: Mode | None) -> list[Problem]:
 def _validate_eso(p: ClusterProps) -> list[Problem]:
     e = p.eso
     problems = c.boolean("eso.enabled", e.enabled)
+    problems += c.known("eso.enabled", e.enabled, "it decides which objects exist")
     if e.enabled is not True:
         return problems
     if e.cluster_secret_store_name is None:
@@ -549,11 +635,78 @@ def _validate_eso(p: ClusterProps) -> list[Problem]:
     for name in ("superuser_remote_key", "app_remote_key", "backup_remote_key",
                  "password_property", "access_key_id_property", "secret_access_key_property"):
         problems += c.optional(c.non_empty_str, f"eso.{name}", getattr(e, name))
-    if not isinstance(e.refresh_interval, str) or not _DURATION_RE.match(e.refresh_interval):
+    if not c.is_string_token(e.refresh_interval) and (not isinstance(e.refresh_interval, str)
+                                                      or not _DURATION_RE.match(e.refresh_interval)):
         problems.append(Problem("eso.refresh_interval", e.refresh_interval, "a duration such as '1h', '15m' or '1h30m'"))
     if p.enable_superuser_access is False:
         problems.append(Problem("enable_superuser_access", False,
                                 "True or None when eso.enabled (ESO provides the superuser secret the Cluster uses)"))
+    return problems
+
+
+_NAME_PREFIX_RE = re.compile(r"^([a-z0-9][-a-z0-9]*)?$")
+_REPO_PATH_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
+#: The names the Flux Kustomizations get after ``FluxProps.name_prefix`` (the longest one bounds it).
+_FLUX_ROLES = ("sources", "operators", "databases")
+
+
+def _validate_flux(p: ClusterProps, mode: Mode | None) -> list[Problem]:
+    """``flux`` (render mode only; apply mode writes no tree)."""
+    f = p.flux
+    if mode is not Mode.RENDER:
+        return []
+    if not isinstance(f, FluxProps):
+        return [Problem("flux", f, "a FluxProps or a dict of its fields")]
+    problems = c.boolean("flux.enabled", f.enabled)
+    if f.enabled is not True:
+        return problems
+    plain = {}
+    for name in ("render_dir", "source_name", "path_prefix", "name_prefix", "substitute_from", "interval"):
+        value = getattr(f, name)
+        if c.is_token(value):
+            problems.append(Problem(f"flux.{name}", "<reference>",
+                                    "a plain value in render mode (a GitOps tree cannot hold Terraform references)"))
+        else:
+            plain[name] = value
+    if "render_dir" in plain:
+        d = f.render_dir
+        if not isinstance(d, str) or not _REL_DIR_RE.match(d) or ".." in d.split("/"):
+            problems.append(Problem("flux.render_dir", d, "a relative folder such as 'platform/flux' (lowercase, "
+                                                          "'/'-separated, no '..')"))
+        elif d in (SOURCES_DIR, DATABASES_DIR, p.operator_render_dir):
+            taken = ", ".join(repr(x) for x in dict.fromkeys((SOURCES_DIR, p.operator_render_dir, DATABASES_DIR)))
+            problems.append(Problem("flux.render_dir", d, f"a folder of its own, not one of the tree's ({taken})"))
+    if "source_name" in plain:
+        problems += _subdomain("flux.source_name", f.source_name)
+    if "path_prefix" in plain:
+        pp = f.path_prefix
+        if not isinstance(pp, str) or (pp and (not _REPO_PATH_RE.match(pp) or ".." in pp.split("/"))):
+            problems.append(Problem("flux.path_prefix", pp, "'' (the repository root) or a relative folder of the Git "
+                                                            "repository such as 'clusters/prod' (no leading './' "
+                                                            "or '/', no '..')"))
+    longest = max(len(r) for r in _FLUX_ROLES)
+    if "name_prefix" in plain:
+        np_ = f.name_prefix
+        if not isinstance(np_, str) or not _NAME_PREFIX_RE.match(np_) or len(np_) > 63 - longest:
+            problems.append(Problem("flux.name_prefix", np_,
+                                    f"a prefix of at most {63 - longest} chars (lowercase letters, digits and '-', "
+                                    "not starting with '-') such as 'cnpg-': the names must be DNS labels"))
+    deps = f.depends_on
+    if isinstance(deps, str) or not isinstance(deps, (list, tuple)):
+        problems.append(Problem("flux.depends_on", deps, "a list of Kustomization names, e.g. ['cert-manager']"))
+    else:
+        for i, name in enumerate(deps):
+            problems += (_subdomain(f"flux.depends_on[{i}]", name) if not c.is_token(name) else [
+                Problem(f"flux.depends_on[{i}]", "<reference>", "a plain name in render mode")])
+        own = {f"{f.name_prefix}{r}" for r in _FLUX_ROLES} if isinstance(f.name_prefix, str) else set()
+        for name in deps:
+            if name in own:
+                problems.append(Problem("flux.depends_on", name, "names of other Kustomizations (this one is "
+                                                                 "written with the tree: a cycle)"))
+    if "substitute_from" in plain:
+        problems += _subdomain("flux.substitute_from", f.substitute_from)
+    if "interval" in plain and (not isinstance(f.interval, str) or not _DURATION_RE.match(f.interval)):
+        problems.append(Problem("flux.interval", f.interval, "a duration such as '10m' or '1h'"))
     return problems
 
 
@@ -669,6 +822,22 @@ def _validate_values(prop: str, values: Any, mode: Mode | None) -> list[Problem]
     return problems
 
 
+_RENDER_REFERENCE = "a plain value in render mode (a GitOps tree cannot hold Terraform references)"
+
+
+def _render_reference(prop: str, value: Any, mode: Mode | None) -> list[Problem]:
+    """Render mode writes files at synth time: a reference there is a problem."""
+    return [Problem(prop, c.REFERENCE, _RENDER_REFERENCE)] if mode is Mode.RENDER and c.contains_token(value) else []
+
+
+def _chart_version_problems(prop: str, value: Any, example: str, mode: Mode | None) -> list[Problem]:
+    if c.is_string_token(value):  # apply mode: helm_release.version takes a reference
+        return _render_reference(prop, value, mode)
+    if isinstance(value, str) and _SEMVER_RE.match(value):
+        return []
+    return [Problem(prop, c.shown(value), f"a chart version such as '{example}'")]
+
+
 def validate_operator(op: OperatorProps, mode: Mode | None, *, prefix: str = "",
                       names: Mapping[str, str] | None = None, plugin_needed: bool = False) -> list[Problem]:
     """Every problem of the operator settings ``op``. Props are reported as ``prefix + field``
@@ -684,26 +853,28 @@ def validate_operator(op: OperatorProps, mode: Mode | None, *, prefix: str = "",
     plugin = op.install_plugin is True or (op.install_plugin is None and plugin_needed)
     problems = c.collect(
         c.dns_label(name("namespace"), op.namespace),
+        c.known(name("namespace"), op.namespace, "the shared operator is found and named by it"),
         c.boolean(name("create_namespace"), op.create_namespace),
-        [] if isinstance(op.chart_version, str) and _SEMVER_RE.match(op.chart_version) else [
-            Problem(name("chart_version"), op.chart_version, "a chart version such as '0.29.0'")],
+        c.known(name("create_namespace"), op.create_namespace, "it decides whether the namespace resource exists"),
+        _chart_version_problems(name("chart_version"), op.chart_version, "0.29.0", mode),
         _validate_source(name("chart_source"), op.chart_source, v.CNPG_CHART_NAME, op.chart_version,
                          name("chart_version"), mode),
         _validate_values(name("values"), op.values, mode),
         c.optional(c.boolean, name("install_plugin"), op.install_plugin),
-        [] if isinstance(op.plugin_chart_version, str) and _SEMVER_RE.match(op.plugin_chart_version) else [
-            Problem(name("plugin_chart_version"), op.plugin_chart_version, "a chart version such as '0.7.0'")],
+        c.known(name("install_plugin"), op.install_plugin, "it decides whether the plugin is installed"),
+        _chart_version_problems(name("plugin_chart_version"), op.plugin_chart_version, "0.7.0", mode),
         c.optional(_validate_source, name("plugin_chart_source"), op.plugin_chart_source,
                    v.BARMAN_PLUGIN_CHART_NAME, op.plugin_chart_version, name("plugin_chart_version"), mode),
         _validate_values(name("plugin_values"), op.plugin_values, mode),
         c.boolean(name("wait"), op.wait),
+        _render_reference(name("wait"), op.wait, mode),
     )
     if plugin and op.plugin_chart_source is None and isinstance(op.chart_source, HelmChartSource) \
             and plugin_source(op) is None:
         problems.append(Problem(name("plugin_chart_source"), None,
                                 "a HelmChartSource for the 'plugin-barman-cloud' chart (required: the operator chart "
                                 "is a local chart and the Barman Cloud plugin is installed)"))
-    return problems
+    return c.without_shadowed(problems)
 
 
 def _validate_operator_of_cluster(p: ClusterProps, mode: Mode | None) -> list[Problem]:
@@ -736,7 +907,7 @@ def _validate_operator_of_cluster(p: ClusterProps, mode: Mode | None) -> list[Pr
 
 def validate(p: ClusterProps) -> list[Problem]:
     """Every problem of ``p`` at once (an empty list when the props are fine)."""
-    mode_problems = c.one_of("mode", p.mode, Mode)
+    mode_problems = c.known("mode", p.mode, "it decides what the construct creates") or c.one_of("mode", p.mode, Mode)
     mode = None if mode_problems else mode_of(p)
     problems = c.collect(
         mode_problems,
@@ -746,9 +917,10 @@ def validate(p: ClusterProps) -> list[Problem]:
         c.int_range("instances", p.instances, 1, 16),
         c.k8s_quantity("storage_size", p.storage_size),
         c.optional(_subdomain, "storage_class", p.storage_class),
-        [] if c.is_int(p.postgres_major) and p.postgres_major in v.POSTGIS_IMAGES else [
-            Problem("postgres_major", p.postgres_major,
-                    f"one of {', '.join(str(k) for k in sorted(v.POSTGIS_IMAGES))} (pinned PostGIS images)")],
+        c.known("postgres_major", p.postgres_major, "it selects the pinned PostGIS image") or (
+            [] if c.is_int(p.postgres_major) and p.postgres_major in v.POSTGIS_IMAGES else [
+                Problem("postgres_major", p.postgres_major,
+                        f"one of {', '.join(str(k) for k in sorted(v.POSTGIS_IMAGES))} (pinned PostGIS images)")]),
         c.optional(_no_space_str, "image_name", p.image_name),
         c.boolean("postgis_enabled", p.postgis_enabled),
         _pg_identifier("database_name", p.database_name, _RESERVED_DATABASES),
@@ -757,17 +929,49 @@ def validate(p: ClusterProps) -> list[Problem]:
         c.boolean("install_operator", p.install_operator),
         c.optional(c.boolean, "enable_superuser_access", p.enable_superuser_access),
         c.dns_label("flux_namespace", p.flux_namespace),
-        [] if isinstance(p.operator_render_dir, str) and _REL_DIR_RE.match(p.operator_render_dir)
-        and ".." not in p.operator_render_dir.split("/") else [
-            Problem("operator_render_dir", p.operator_render_dir,
-                    "a relative folder such as 'platform/operators' (lowercase, '/'-separated, no '..')")],
+        c.known("operator_render_dir", p.operator_render_dir, "it is a folder of the rendered tree") or (
+            [] if isinstance(p.operator_render_dir, str) and _REL_DIR_RE.match(p.operator_render_dir)
+            and ".." not in p.operator_render_dir.split("/") else [
+                Problem("operator_render_dir", p.operator_render_dir,
+                        "a relative folder such as 'platform/operators' (lowercase, '/'-separated, no '..')")]),
         c.boolean("prevent_destroy", p.prevent_destroy),
+        # Known at synth time: they decide which objects exist and how they are named.
+        c.known("create_namespace", p.create_namespace, "it decides whether the namespace resource exists"),
+        c.known("postgis_enabled", p.postgis_enabled, "it decides whether the Database object exists"),
+        c.known("database_name", p.database_name, "it names the Database object"),
+        c.known("install_operator", p.install_operator, "it decides whether the operator is installed"),
+        c.known("prevent_destroy", p.prevent_destroy, "Terraform's lifecycle takes no references"),
     )
+    problems += _validate_flux(p, mode)
     if isinstance(p.backup, BackupProps) and isinstance(p.eso, EsoProps):
         problems += _validate_eso(p) + _validate_backup(p, mode)
         problems += _validate_operator_of_cluster(p, mode)
+        if mode is Mode.RENDER:
+            problems += _render_reference_problems(p, {q.prop for q in problems})
         if not problems and mode is Mode.RENDER:
             problems += render_path_problems(p)
+    return c.without_shadowed(problems)
+
+
+#: Render mode: fields whose references other checks report already (in their own words).
+_RENDER_CHECKED_ELSEWHERE = ("operator", "flux", "backup.access_key_id", "backup.secret_access_key")
+
+
+def _render_reference_problems(p: ClusterProps, reported: set[str]) -> list[Problem]:
+    """Render mode writes the tree at synth time: every Terraform reference among the props is a
+    problem (one per prop not reported otherwise)."""
+    problems = []
+
+    def walk(obj: Any, path: str) -> None:
+        if path in _RENDER_CHECKED_ELSEWHERE or path in reported:
+            return
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            for f in dataclasses.fields(obj):
+                walk(getattr(obj, f.name), f"{path}.{f.name}" if path else f.name)
+        elif c.contains_token(obj):
+            problems.append(Problem(path, c.REFERENCE, _RENDER_REFERENCE))
+
+    walk(p, "")
     return problems
 
 
@@ -845,7 +1049,7 @@ class SharedOperator:
     #: render mode: namespace of the Flux HelmRepository objects
     flux_namespace: str = "flux-system"
     #: render mode: folder of the operator namespace and the HelmRelease files
-    render_dir: str = DATABASES_DIR
+    render_dir: str = OPERATORS_DIR
 
 
 def helm_repository(name: str, url: str, flux_namespace: str) -> dict:
@@ -1093,6 +1297,38 @@ def kustomization(resources: Iterable[str]) -> dict:
     return {"apiVersion": v.KUSTOMIZE_API_VERSION, "kind": "Kustomization", "resources": list(resources)}
 
 
+def flux_path(f: FluxProps, folder: str) -> str:
+    """``spec.path`` of the Flux Kustomization of ``folder``: ``./<path_prefix>/<folder>``."""
+    return "./" + "/".join(x for x in (f.path_prefix.strip("/"), folder) if x)
+
+
+def flux_kustomization(f: FluxProps, flux_namespace: str, name: str, folder: str, *,
+                       depends_on: Sequence[str] = (), health_checks: Sequence[Mapping[str, str]] = (),
+                       substitute: bool = False, timeout: str | None = None) -> dict:
+    """Flux ``Kustomization`` (``kustomize.toolkit.fluxcd.io/v1``) reconciling one folder of the tree
+    from the GitRepository ``f.source_name``, with garbage collection (``prune``), the given health
+    checks (CNPG Clusters judged by :data:`CLUSTER_HEALTH_EXPR`) and, with ``substitute``, Flux
+    post-build substitution from the Secret ``f.substitute_from``."""
+    clusters = any(h["kind"] == "Cluster" for h in health_checks)
+    return clean({
+        "apiVersion": v.FLUX_KUSTOMIZE_API_VERSION,
+        "kind": "Kustomization",
+        "metadata": _meta(name, flux_namespace, {"app.kubernetes.io/managed-by": MANAGED_BY}),
+        "spec": {
+            "interval": f.interval,
+            "dependsOn": [{"name": d} for d in depends_on],
+            "sourceRef": {"kind": "GitRepository", "name": f.source_name},
+            "path": flux_path(f, folder),
+            "prune": True,
+            "timeout": timeout,
+            "healthChecks": [dict(h) for h in health_checks],
+            "healthCheckExprs": [{"apiVersion": v.CNPG_API_VERSION, "kind": "Cluster",
+                                  "current": CLUSTER_HEALTH_EXPR}] if clusters else None,
+            "postBuild": {"substituteFrom": [{"kind": "Secret", "name": f.substitute_from}]} if substitute else None,
+        },
+    })
+
+
 # ------------------------------------------------------------------------------------------------
 # The plan: which objects, in which order, under which construct id and file name
 
@@ -1194,11 +1430,54 @@ def operator_render_items(s: SharedOperator) -> tuple[list[Item], list[Item]]:
     return namespaces, flux
 
 
+def _prune_protected(items: list[Item], clusters: Sequence[ClusterProps]) -> list[Item]:
+    """Render mode's ``prevent_destroy``: the Cluster of a protected cluster, and every Namespace a
+    protected cluster lives in, carry :data:`PRUNE_DISABLED` (Flux's prune never deletes them)."""
+    protected = [p for p in clusters if p.prevent_destroy is True]
+    namespaces = {p.cluster_namespace for p in protected}
+    out = []
+    for item in items:
+        m = item.manifest
+        if (m["kind"] == "Namespace" and m["metadata"]["name"] in namespaces) or (
+                m["kind"] == "Cluster" and item.owner >= 0 and clusters[item.owner].prevent_destroy is True):
+            meta = {**m["metadata"], "annotations": {**m["metadata"].get("annotations", {}), **PRUNE_DISABLED}}
+            item = dataclasses.replace(item, manifest={**m, "metadata": meta})
+        out.append(item)
+    return out
+
+
+def flux_kustomization_items(items: Sequence[Item], folders: Sequence[str], f: FluxProps,
+                             flux_namespace: str) -> list[Item]:
+    """One Flux Kustomization per folder (in ``folders`` order, each ``dependsOn`` the one before,
+    the first ``f.depends_on``), written to ``f.render_dir``: named ``<name_prefix>sources`` /
+    ``operators`` / ``databases`` after the folder's role; health checks of its HelmReleases and
+    Clusters; post-build substitution where a managed S3 Secret is."""
+    out: list[Item] = []
+    previous: Sequence[str] = tuple(f.depends_on)
+    for folder in folders:
+        files = [i for i in items if str(PurePosixPath(i.path).parent) == folder]
+        role = "databases" if folder == DATABASES_DIR else "sources" if folder == SOURCES_DIR else "operators"
+        name = f"{f.name_prefix}{role}"
+        checks = [{"apiVersion": i.manifest["apiVersion"], "kind": i.manifest["kind"],
+                   "name": i.manifest["metadata"]["name"], "namespace": i.manifest["metadata"]["namespace"]}
+                  for i in files if i.manifest["kind"] in ("HelmRelease", "Cluster")]
+        kinds = {h["kind"] for h in checks}
+        timeout = FLUX_DATABASES_TIMEOUT if "Cluster" in kinds else FLUX_OPERATORS_TIMEOUT if kinds else None
+        manifest = flux_kustomization(f, flux_namespace, name, folder, depends_on=previous, health_checks=checks,
+                                      substitute=any(i.key == "S3Credentials" for i in files), timeout=timeout)
+        out.append(Item(f"FluxKustomization:{role}", f"{f.render_dir}/{name}.yaml", manifest,
+                        ("flux.render_dir",), owner=-1))
+        previous = (name,)
+    return out
+
+
 def render_plan_of(clusters: Sequence[ClusterProps]) -> list[Item]:
-    """Every file of the GitOps tree of ``clusters`` (one tree, one shared operator): the operator
-    namespace and the clusters' namespaces, the Flux objects, the clusters' objects in order, plus
-    one kustomization.yaml per folder listing exactly the files in that folder. ``Item.owner`` is
-    the index of the cluster a file belongs to (-1: the shared operator)."""
+    """Every file of the GitOps tree of ``clusters`` (one tree, one shared operator): the Flux
+    Kustomization objects (:class:`FluxProps`, settings of the first cluster), the operator
+    namespace and the clusters' namespaces, the Flux sources and HelmReleases, the clusters' objects
+    in order, plus one kustomization.yaml per folder listing exactly the files in that folder.
+    Folders in bootstrap order: Flux Kustomizations, sources, operators, databases. ``Item.owner``
+    is the index of the cluster a file belongs to (-1: the shared operator, the tree)."""
     shared = shared_operator_of(clusters)
     op_namespaces, flux = operator_render_items(shared) if shared else ([], [])
     namespaces: list[Item] = []
@@ -1207,11 +1486,16 @@ def render_plan_of(clusters: Sequence[ClusterProps]) -> list[Item]:
         for item in plan(p):
             item = dataclasses.replace(item, owner=i)
             (namespaces if item.manifest["kind"] == "Namespace" else rest).append(item)
-    items = op_namespaces + namespaces + flux + rest
+    items = _prune_protected(op_namespaces + namespaces + flux + rest, clusters)
     op_dir = shared.render_dir if shared else DATABASES_DIR
-    out: list[Item] = []
     folders = list(dict.fromkeys(str(PurePosixPath(i.path).parent) for i in items))  # first-use order
-    for folder in sorted(folders, key=lambda f: (f != SOURCES_DIR, f != op_dir, folders.index(f))):
+    folders = sorted(folders, key=lambda f: (f != SOURCES_DIR, f != op_dir, folders.index(f)))
+    gitops = clusters[0].flux if clusters else None
+    if isinstance(gitops, FluxProps) and gitops.enabled is True:
+        items = flux_kustomization_items(items, folders, gitops, clusters[0].flux_namespace) + items
+        folders.insert(0, gitops.render_dir)
+    out: list[Item] = []
+    for folder in folders:
         files = [i for i in items if str(PurePosixPath(i.path).parent) == folder]
         out += files
         out.append(Item(f"Kustomization:{folder}", f"{folder}/kustomization.yaml",
@@ -1356,10 +1640,27 @@ def tree_problems(p: ClusterProps, others: Sequence[tuple[str, ClusterProps]], p
         problems += plugin_problems(p, [o for o, q in others if plugin_wanted(q) is True],
                                     [o for o, q in others if plugin_wanted(q) is False],
                                     op.install_plugin, "of the tree")
+    if not problems and others:
+        o_path, q = others[0]
+        problems += [Problem(prop, mine, f"{theirs!r} as {o_path!r} asks; the render-mode clusters of a stack "
+                                         "write one GitOps tree with one set of Flux Kustomizations: give each "
+                                         "the same flux settings")
+                     for prop, mine, theirs in setting_conflicts(tree_settings(p), tree_settings(q))]
     if not problems:
         clusters = [q for _, q in others] + [p]
         problems += render_path_problems_of(clusters, [o for o, _ in others] + [path], only=len(others))
     return problems
+
+
+def tree_settings(p: ClusterProps) -> dict[str, Any]:
+    """What a render-mode cluster asks of the tree it shares with the other render-mode clusters of
+    its stack: the Flux Kustomizations' settings (compared between them)."""
+    out: dict[str, Any] = {"flux_namespace": p.flux_namespace}
+    if isinstance(p.flux, FluxProps):
+        for f in dataclasses.fields(FluxProps) if p.flux.enabled is True else [dataclasses.fields(FluxProps)[0]]:
+            value = getattr(p.flux, f.name)
+            out[f"flux.{f.name}"] = list(value) if isinstance(value, (list, tuple)) else value
+    return out
 
 
 class _NoAliasDumper(yaml.SafeDumper):

@@ -68,8 +68,9 @@ class CnpgOperator(Construct):
     needs it); a cdktf ``TerraformAsset`` [Chart] / [PluginChart] for a local chart (``path``
     sources). Releases: ``wait`` and ``atomic`` follow ``wait``; ``values`` as one YAML document.
 
-    Besides the props below, the constructor takes ``install_operator`` (default True; False when the
-    platform runs the operator: then only the plugin is installed here, in ``namespace``) and
+    Besides the props below, the constructor takes ``install_operator`` (default True, known at synth
+    time; False when the platform runs the operator: then only the plugin is installed here, in
+    ``namespace``) and
     ``kubernetes_provider`` / ``helm_provider`` (default: the stack's ``KubernetesProvider`` /
     ``HelmProvider``, which must exist). ``CnpgOperator.from_props(scope, id, OperatorProps(...))``
     builds it from the props dataclass; ``CnpgOperator.find(scope, helm_provider=None)`` returns the
@@ -165,7 +166,8 @@ class CnpgOperator(Construct):
                         kubernetes_provider: Any, helm_provider: Any) -> list[Problem]:
         from dw_constructs import _checks as c
 
-        problems = c.boolean("install_operator", install_operator)
+        problems = (c.known("install_operator", install_operator, "it decides whether the operator is installed")
+                    or c.boolean("install_operator", install_operator))
         problems += _stack.provider_problems(scope, "helm_provider", helm_provider, "helm", "HelmProvider")
         creates_ns = install_operator is True and props is not None and props.create_namespace is True
         if creates_ns:

@@ -11,8 +11,9 @@ Where each pin was confirmed (upstream repositories, at the commits named):
   20260803, commit b29286a): the ``standard`` PostGIS operand images, by tag and digest. ``standard``
   (no in-tree Barman Cloud) is the right type with the Barman Cloud *plugin*, which brings its own
   sidecar; ``trixie`` is the current Debian base.
-* CRD apiVersions: the vendored schemas in ``dw_constructs/schemas/crds`` (CNPG 1.30.0, plugin
-  barman-cloud 0.14.0, External Secrets 2.9.0, Flux helm-controller 1.6.3 / source-controller 1.9.1).
+* CRD apiVersions: the vendored schemas in ``dw_constructs/schemas/crds`` (CNPG 1.30.0, External
+  Secrets 2.9.0, Flux helm-controller 1.6.3 / source-controller 1.9.1 / kustomize-controller 1.9.4;
+  the Barman Cloud ``ObjectStore``: see :data:`BARMAN_PLUGIN_CRD_SOURCE`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ BARMAN_PLUGIN_APP_VERSION = "v0.13.0"
 BARMAN_PLUGIN_RELEASE_NAME = "barman-cloud"
 #: The plugin's name in ``Cluster.spec.plugins`` and ``ScheduledBackup.spec.pluginConfiguration``.
 BARMAN_PLUGIN_NAME = "barman-cloud.cloudnative-pg.io"
+#: The ``ObjectStore`` schema our manifests are validated against is the CRD this chart installs
+#: (plugin v0.13.0): ``templates/crds/crds.yaml`` of this archive (sha256
+#: ``BARMAN_PLUGIN_CHART_ARCHIVE_SHA256`` in ``tools/versions.env``), vendored by
+#: ``scripts/refresh_crds.py`` into ``dw_constructs/schemas/crds/plugin-barman-cloud-chart-0.7.0/``.
+#: Not the plugin repository's newer release (v0.14.0): we validate what is deployed.
+BARMAN_PLUGIN_CRD_SOURCE = f"{BARMAN_PLUGIN_CHART_NAME}-{BARMAN_PLUGIN_CHART_VERSION}.tgz"
 
 # --- PostGIS operand images ----------------------------------------------------------------------
 #: PostGIS version shipped in every image below (extension versions in the ``Database`` CR).
@@ -57,4 +64,5 @@ BARMAN_API_VERSION = "barmancloud.cnpg.io/v1"
 ESO_API_VERSION = "external-secrets.io/v1"
 FLUX_HELM_API_VERSION = "helm.toolkit.fluxcd.io/v2"
 FLUX_SOURCE_API_VERSION = "source.toolkit.fluxcd.io/v1"
+FLUX_KUSTOMIZE_API_VERSION = "kustomize.toolkit.fluxcd.io/v1"
 KUSTOMIZE_API_VERSION = "kustomize.config.k8s.io/v1beta1"

@@ -18,7 +18,7 @@ from dw_constructs.datawarehouse.enums import (  # noqa: F401  (plain Python, ch
     VdeReplicationMode,
 )
 
-from dw_constructs.datawarehouse.cluster_model import Endpoint  # noqa: F401
+from dw_constructs.datawarehouse.cluster_model import Endpoint, ProviderEndpoint  # noqa: F401
 
 _LAZY = {
     "DataWarehouseProvider": "dw_constructs.datawarehouse.provider",
@@ -35,7 +35,7 @@ _LAZY = {
 }
 
 __all__ = sorted([*_LAZY, "AntiAffinity", "ClusterMode", "Endpoint", "CascadeStrategy", "CompressionCodec", "NodeRole", "OperationalProfile",
-                  "PolicyFeature", "TopologyMode", "VdeReplicationMode"])
+                  "PolicyFeature", "ProviderEndpoint", "TopologyMode", "VdeReplicationMode"])
 
 
 def __getattr__(name: str) -> Any:

@@ -25,9 +25,11 @@ class ClusterChild(Construct):
         super().__init__(scope, id)
         self.cluster = cluster
 
-    def _create(self, resource_type: Callable[..., Any], config: dict[str, Any], *, prevent_destroy: bool = False):
+    def _create(self, resource_type: Callable[..., Any], config: dict[str, Any], *, prevent_destroy: bool = False,
+                depends_on: list | None = None):
         self.resource = resource_type(
             self, "Resource", instance_id=self.cluster.instance_id, **config,
             provider=self.cluster.provider.resource, lifecycle=lifecycle(prevent_destroy),
+            depends_on=depends_on or None,
         )
         return self.resource

@@ -7,9 +7,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping, Sequence
 
-import yaml
 from constructs import Construct
 
+from dw_constructs import _checks as c
 from dw_constructs import _stack
 from dw_constructs._construct import (
     lifecycle,
@@ -21,15 +21,26 @@ from dw_constructs._construct import (
 from dw_constructs.datawarehouse import cluster_model as m
 from dw_constructs.datawarehouse.enums import OperationalProfile, TopologyMode
 from dw_constructs.datawarehouse.model import InstanceProps
+from dw_constructs.errors import Problem
 
 
 class DataWarehouseCluster(Construct):
     """DataWarehouse deployed with the packaged chart, single-node or clustered.
 
     Props and defaults: :class:`cluster_model.ClusterProps` (same names as the keyword arguments).
+    Each takes a Terraform reference of its type (a variable's value, a resource attribute) in
+    place of a value, except those marked "known at synth time" (docs/datawarehouse.md).
     ``helm_provider`` is the ``HelmProvider`` the release uses and ``kubernetes_provider`` the
-    ``KubernetesProvider`` of the namespace and the admin Secret (Default: - the stack's default
-    provider of that type, which the app declares).
+    ``KubernetesProvider`` of the namespace, the admin Secret and the CA lookup (Default: - the
+    stack's default provider of that type, which the app declares).
+
+    ``endpoint`` is required: say how Terraform reaches the server, ``ProviderEndpoint(host=...,
+    port=...)`` (LoadBalancer, Ingress with TLS passthrough, ``kubectl port-forward``) or
+    ``ProviderEndpoint.in_cluster()`` when Terraform runs inside the Kubernetes cluster (the
+    Service DNS name resolves nowhere else). The provider verifies the server certificate: with
+    the chart-generated certificate against its CA (read from Secret ``<name>-tls``), with
+    ``tls_secret_name`` against ``tls_ca_cert_pem`` or the system trust store; ``tls_skip_verify``
+    is an explicit opt-out. See docs/datawarehouse.md.
 
     Children (ids are stable API): ``Chart`` (TerraformAsset of the chart), ``Namespace``
     (kubernetes_namespace_v1, when ``create_namespace``; protected like the release),
@@ -39,9 +50,17 @@ class DataWarehouseCluster(Construct):
     ``auth.existingSecret``), ``CredentialsRevision`` (terraform_data replaced when the admin
     username or password changes; its random id goes to the chart as ``auth.existingSecretVersion``
     so the pods roll, without anything derived from the password in the pod spec), ``Release``
-    (helm_release), ``Provider`` (the datawarehouse provider,
-    alias ``<name>``), ``Instance`` (datawarehouse_instance), outputs ``<id>_endpoint_host``,
-    ``<id>_endpoint_port``, ``<id>_instance_id``, ``<id>_admin_secret`` (ids in snake case).
+    (helm_release), ``TlsCa`` (data source kubernetes_secret_v1 reading ``<name>-tls`` after the
+    release, only with the chart-generated certificate and neither ``tls_ca_cert_pem`` nor
+    ``tls_skip_verify``), ``Provider`` (the datawarehouse provider, alias ``<name>``, host and port
+    from ``endpoint``), ``Instance`` (datawarehouse_instance), outputs ``<id>_endpoint_host`` and
+    ``<id>_endpoint_port`` (the in-cluster Service address, as :attr:`endpoint`),
+    ``<id>_instance_id``, ``<id>_admin_secret`` (ids in snake case).
+
+    Names Terraform or Kubernetes want unique are checked against the stack when the construct is
+    created (a PropsError naming the other construct's path): ``name`` (provider alias, variable
+    ``<name>_admin_password``, helm release in its namespace), the namespace it creates, and the
+    output names derived from ``id``.
 
     The admin password travels as a Terraform string into a Kubernetes Secret: never through
     helm's ``--set`` parser (which splits on ``,``, reads ``\\`` and ``=``, and turns ``true`` or
@@ -56,6 +75,7 @@ class DataWarehouseCluster(Construct):
         id: str,
         *,
         name: str,
+        endpoint: m.ProviderEndpoint | None = None,
         mode: m.ClusterMode | str = m.ClusterMode.SINGLE,
         replicas: int | None = None,
         storage_size_gb: int = 100,
@@ -64,8 +84,11 @@ class DataWarehouseCluster(Construct):
         plugins: Sequence[str] = ("*",),
         tls_enabled: bool = True,
         tls_secret_name: str | None = None,
+        tls_ca_cert_pem: str | None = None,
+        tls_skip_verify: bool = False,
         replication_factor: int | None = None,
         namespace: str = "datawarehouse",
+        cluster_domain: str = "cluster.local",
         create_namespace: bool = True,
         anti_affinity: m.AntiAffinity | str = m.AntiAffinity.SOFT,
         admin_username: str = "admin",
@@ -79,10 +102,11 @@ class DataWarehouseCluster(Construct):
         kubernetes_provider=None,
     ) -> None:
         props = m.ClusterProps(
-            name=name, mode=mode, replicas=replicas, storage_size_gb=storage_size_gb,
+            name=name, endpoint=endpoint, mode=mode, replicas=replicas, storage_size_gb=storage_size_gb,
             storage_class=storage_class, operational_profile=operational_profile, plugins=plugins,
-            tls_enabled=tls_enabled, tls_secret_name=tls_secret_name, replication_factor=replication_factor,
-            namespace=namespace, create_namespace=create_namespace, anti_affinity=anti_affinity,
+            tls_enabled=tls_enabled, tls_secret_name=tls_secret_name, tls_ca_cert_pem=tls_ca_cert_pem,
+            tls_skip_verify=tls_skip_verify, replication_factor=replication_factor, namespace=namespace,
+            cluster_domain=cluster_domain, create_namespace=create_namespace, anti_affinity=anti_affinity,
             admin_username=admin_username, admin_password=admin_password, admin_secret_name=admin_secret_name,
             chart_values=chart_values if chart_values is not None else {}, prevent_destroy=prevent_destroy,
             release_timeout_seconds=release_timeout_seconds, release_wait=release_wait,
@@ -91,7 +115,9 @@ class DataWarehouseCluster(Construct):
                        + _stack.provider_problems(scope, "helm_provider", helm_provider, "helm", "HelmProvider")
                        + (_stack.provider_problems(scope, "kubernetes_provider", kubernetes_provider, "kubernetes",
                                                      "KubernetesProvider")
-                          if props.create_namespace is not False or not props.admin_secret_name else []))
+                          if props.create_namespace is not False or not props.admin_secret_name
+                          or props.reads_chart_ca else [])
+                       + _name_problems(scope, id, props, helm_provider, kubernetes_provider))
         super().__init__(scope, id)
         self.props = props
         self._build(id, helm_provider, kubernetes_provider)
@@ -109,8 +135,12 @@ class DataWarehouseCluster(Construct):
     # --- construction ---------------------------------------------------------------------
 
     def _build(self, id: str, helm_provider, kubernetes_provider) -> None:
-        from cdktf import AssetType, DataResource, TerraformAsset
+        from cdktf import AssetType, DataResource, Fn, TerraformAsset
         from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
+        from cdktf_cdktf_provider_kubernetes.data_kubernetes_secret_v1 import (
+            DataKubernetesSecretV1,
+            DataKubernetesSecretV1Metadata,
+        )
         from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
         from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
 
@@ -123,7 +153,8 @@ class DataWarehouseCluster(Construct):
         values = self.build_chart_values(p)
         instance_props = self.build_instance_props(p)
         raise_problems(type(self).__name__, self.node.scope, id,
-                       [dataclasses.replace(q, prop=f"instance.{q.prop}") for q in validate_instance(instance_props)])
+                       [dataclasses.replace(q, prop=f"instance.{q.prop}") for q in validate_instance(instance_props)],
+                       new=False)
 
         password = p.admin_password
         self.admin_password_variable = None
@@ -157,15 +188,26 @@ class DataWarehouseCluster(Construct):
             triggers_replace={m.SECRET_USERNAME_KEY: p.admin_username, m.SECRET_PASSWORD_KEY: password})
         self.release = Release(
             self, "Release", name=p.name, chart=chart.path, namespace=p.namespace, create_namespace=False,
-            values=[yaml.safe_dump(values, sort_keys=True)], depends_on=before or None,
+            values=[m.values_yaml(values, Fn.jsonencode)], depends_on=before or None,
             set=[ReleaseSet(name=m.SECRET_VERSION_VALUE, value=self.credentials_revision.id, type="string")],
             wait=p.release_wait, timeout=p.release_timeout_seconds, lifecycle=lifecycle(p.prevent_destroy),
             provider=helm_provider,
         )
-        # The chart's self-signed certificate (no tls_secret_name) cannot be verified by the provider.
+        # The provider verifies the server: with the chart-generated certificate against the CA the
+        # chart wrote next to it (read once the release exists), else against tls_ca_cert_pem or the
+        # system trust store. Skipping verification is the user's explicit tls_skip_verify.
+        ca = p.tls_ca_cert_pem if p.tls_enabled is not False else None
+        self.tls_ca_secret = None
+        if p.reads_chart_ca:
+            self.tls_ca_secret = DataKubernetesSecretV1(
+                self, "TlsCa",
+                metadata=DataKubernetesSecretV1Metadata(name=m.tls_secret_name(p), namespace=p.namespace),
+                depends_on=[self.release], provider=kubernetes_provider)
+            ca = self.tls_ca_secret.data.lookup(m.TLS_CA_KEY)
         self.provider = DataWarehouseProvider(
-            self, "Provider", host=p.host, port=m.DEFAULT_PORT, username=p.admin_username, password=password,
-            tls_enabled=p.tls_enabled, tls_skip_verify=p.tls_enabled and not p.tls_secret_name, alias=p.name,
+            self, "Provider", host=p.provider_host, port=p.provider_port, username=p.admin_username,
+            password=password, tls_enabled=p.tls_enabled, tls_skip_verify=p.tls_skip_verify, ca_cert_pem=ca,
+            alias=p.name,
         )
         self.instance = DataWarehouseInstance(
             self, "Instance", name=instance_props.name, storage_size_gb=instance_props.storage_size_gb,
@@ -175,8 +217,10 @@ class DataWarehouseCluster(Construct):
             depends_on=[self.release],
         )
         base = tf_name(id)
-        output(self, "EndpointHost", f"{base}_endpoint_host", p.host, f"DataWarehouse {p.name} client host")
-        output(self, "EndpointPort", f"{base}_endpoint_port", m.DEFAULT_PORT, f"DataWarehouse {p.name} client port")
+        output(self, "EndpointHost", f"{base}_endpoint_host", p.host,
+               f"DataWarehouse {p.name} in-cluster Service host (pods and peers in the same Kubernetes cluster)")
+        output(self, "EndpointPort", f"{base}_endpoint_port", m.DEFAULT_PORT,
+               f"DataWarehouse {p.name} in-cluster Service port")
         output(self, "InstanceId", f"{base}_instance_id", self.instance_id, f"DataWarehouse {p.name} instance id")
         output(self, "AdminSecret", f"{base}_admin_secret", self.admin_secret_ref,
                f"Kubernetes Secret holding the admin credentials of {p.name} (a reference, not the value)")
@@ -185,8 +229,14 @@ class DataWarehouseCluster(Construct):
 
     @property
     def endpoint(self) -> m.Endpoint:
-        """Client endpoint (in-cluster Service DNS name and port)."""
+        """The in-cluster Service address (DNS name and port): what pods and replication peers in
+        the same Kubernetes cluster use; also the outputs ``<id>_endpoint_host``/``_port``."""
         return m.Endpoint(host=self.props.host, port=m.DEFAULT_PORT)
+
+    @property
+    def provider_endpoint(self) -> m.ProviderEndpoint:
+        """Where the ``datawarehouse`` provider connects: ``endpoint`` prop, resolved (host, port)."""
+        return m.ProviderEndpoint(host=self.props.provider_host, port=self.props.provider_port)
 
     @property
     def instance_id(self) -> str:
@@ -223,10 +273,13 @@ class DataWarehouseCluster(Construct):
 
     def replicate_to(self, id: str, *peers, mode: TopologyMode | str = TopologyMode.ACTIVE_PASSIVE,
                      sync_interval_seconds: int = 30):
-        """A :class:`ReplicationTopology` with this cluster first and ``peers`` after it."""
+        """A :class:`ReplicationTopology` with this cluster first and ``peers`` after it: each a
+        DataWarehouseCluster, an Endpoint or a host name, given as separate arguments
+        (``replicate_to("R", a, b)``) or as lists or tuples of them (``replicate_to("R", [a, b])``)."""
         from dw_constructs.datawarehouse.topology import ReplicationTopology
 
-        return ReplicationTopology(self, id, cluster=self, peers=peers, mode=mode,
+        flat = [q for p in peers for q in (p if isinstance(p, (list, tuple)) else (p,))]
+        return ReplicationTopology(self, id, cluster=self, peers=flat, mode=mode,
                                    sync_interval_seconds=sync_interval_seconds)
 
     # --- lookups ----------------------------------------------------------------------------
@@ -267,3 +320,58 @@ class DataWarehouseCluster(Construct):
         from dw_constructs.datawarehouse.lookups import PluginCatalog
 
         return PluginCatalog(scope, id, provider=provider)
+
+
+# --- names that must be unique in the stack ------------------------------------------------------
+
+
+def _same_provider(scope: Construct, a, b, resource_type: str) -> bool:
+    a, b = _stack.resolve_provider(scope, a, resource_type), _stack.resolve_provider(scope, b, resource_type)
+    return (a.node.path if a is not None else None) == (b.node.path if b is not None else None)
+
+
+def _name_problems(scope: Construct, id: str, p: m.ClusterProps, helm_provider, kubernetes_provider) -> list[Problem]:
+    """What Terraform (or Kubernetes, on apply) would reject because another construct of the stack
+    already has it: the provider alias and variable of ``name``, the release in its namespace, the
+    namespace created, the output names from ``id``. Each problem names the other construct."""
+    from cdktf import TerraformOutput, TerraformVariable
+    from cdktf_cdktf_provider_helm.release import Release
+    from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
+
+    problems: list[Problem] = []
+    known = lambda v: isinstance(v, str) and not c.is_token(v)  # noqa: E731 - references cannot collide here
+    if known(p.name):
+        twin = next((o for o in _stack.nodes(scope, DataWarehouseCluster) if o.props.name == p.name), None)
+        alias = _stack.provider_with_alias(scope, "datawarehouse", p.name)
+        variable = tf_name(p.name, "admin_password")
+        var_owner = _stack.logical_id_owner(scope, TerraformVariable, variable) if p.admin_password is None else None
+        if twin is not None:
+            problems.append(Problem("name", p.name, f"a name no other DataWarehouseCluster of the stack has: "
+                                    f"'{twin.node.path}' has it (provider alias, variables and outputs would collide)"))
+        elif alias is not None:
+            problems.append(Problem("name", p.name, f"a name that is not the alias of another datawarehouse "
+                                    f"provider of the stack ('{alias.node.path}' has it)"))
+        elif var_owner is not None:
+            problems.append(Problem("name", p.name, f"a name whose variable '{variable}' the stack does not "
+                                    f"declare already ('{var_owner.node.path}' does)"))
+        if twin is None and known(p.namespace):
+            for rel in _stack.nodes(scope, Release):
+                if (rel.name_input == p.name and (rel.namespace_input or "default") == p.namespace
+                        and _same_provider(scope, rel.provider, helm_provider, "helm")):
+                    problems.append(Problem("name", p.name, f"a release name not installed in namespace "
+                                            f"'{p.namespace}' already ('{rel.node.path}' installs it)"))
+    if p.create_namespace is True and known(p.namespace):
+        for ns in _stack.nodes(scope, NamespaceV1):
+            if ns.metadata.name_input == p.namespace and _same_provider(scope, ns.provider, kubernetes_provider,
+                                                                        "kubernetes"):
+                problems.append(Problem("create_namespace", True, f"False: '{ns.node.path}' creates namespace "
+                                        f"'{p.namespace}' already"))
+    base = tf_name(id) if isinstance(id, str) else ""
+    taken = isinstance(id, str) and scope.node.try_find_child(id) is not None  # reported as a taken id
+    for suffix in () if taken else ("endpoint_host", "endpoint_port", "instance_id", "admin_secret"):
+        owner = _stack.logical_id_owner(scope, TerraformOutput, f"{base}_{suffix}")
+        if owner is not None:
+            problems.append(Problem("id", id, f"an id whose outputs ('{base}_*') the stack does not declare "
+                                    f"already ('{owner.node.path}' declares '{base}_{suffix}')"))
+            break
+    return problems

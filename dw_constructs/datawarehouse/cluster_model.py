@@ -5,9 +5,12 @@ each, and builders producing chart values and Terraform resource arguments. No c
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
+
+import yaml
 
 from dw_constructs import _checks as c
 from dw_constructs.datawarehouse.enums import (
@@ -22,25 +25,110 @@ from dw_constructs.datawarehouse.enums import (
     VdeReplicationMode,
     value_of,
 )
-from dw_constructs.datawarehouse.model import InstanceProps, validate_instance
-from dw_constructs.errors import Problem
+from dw_constructs.datawarehouse.model import InstanceProps, ca_cert_problems, validate_instance
+from dw_constructs.errors import HIDDEN, Problem
 
 #: Port of the DataWarehouse PostgreSQL-wire endpoint (chart value service.port).
 DEFAULT_PORT = 5432
 #: Keys of the admin credentials Secret (the chart's ``auth.secretKeys`` defaults).
 SECRET_USERNAME_KEY = "username"
 SECRET_PASSWORD_KEY = "password"
+#: Key of the CA certificate in the chart-generated TLS Secret ``<name>-tls``.
+TLS_CA_KEY = "ca.crt"
 #: Chart value of the credentials revision (a non-secret token that rolls the pods when it changes).
 SECRET_VERSION_VALUE = "auth.existingSecretVersion"
 
 
-#: Chart values the construct manages from its props; overriding them through ``chart_values``
-#: would make the Terraform resources disagree with the deployment, so it is rejected.
-MANAGED_VALUES = (
-    "fullnameOverride", "replicaCount", "storage.size", "storage.storageClass", "operationalProfile",
-    "plugins.enabled", "tls.enabled", "clustering.enabled", "clustering.antiAffinity", "auth.username",
-    "auth.existingSecret", "auth.existingSecretVersion", "auth.password", "service.port",
+#: Chart values the construct manages, each with what to use instead. The provider configuration
+#: (host, port, TLS, credentials) and the construct's own resources (the admin Secret, the CA
+#: lookup, the instance) are derived from the props, so a ``chart_values`` override of one of these
+#: keys, of anything below it, or of a parent replaced by a non-mapping, is rejected rather than
+#: letting the deployment and the Terraform resources disagree. Everything else (resources, image,
+#: ``service.type`` and ``service.annotations`` for a LoadBalancer, ``ingress``, pod settings, ...)
+#: may be overridden.
+MANAGED_VALUES: dict[str, str] = {
+    "fullnameOverride": "use name (the release, Service and provider host derive from it)",
+    "nameOverride": "it stays unset (the admin Secret's labels follow the chart's default name)",
+    "replicaCount": "use replicas",
+    "storage.size": "use storage_size_gb",
+    "storage.storageClass": "use storage_class",
+    "operationalProfile": "use operational_profile",
+    "plugins.enabled": "use plugins",
+    "tls.enabled": "use tls_enabled",
+    "tls.secretName": "use tls_secret_name (the provider's CA and verification follow it)",
+    "clustering.enabled": "use mode",
+    "clustering.antiAffinity": "use anti_affinity",
+    "clusterDomain": "use cluster_domain (the in-cluster provider host uses it)",
+    "service.port": "it stays 5432, the in-cluster provider port; to reach the server elsewhere, "
+                    "expose it (service.type, ingress) and set endpoint",
+    "auth": "use admin_username, admin_password, admin_secret_name (the construct writes the Secret the chart reads)",
+}
+
+
+def managed_value(path: str) -> str | None:
+    """The managed key ``path`` (dotted) is, or is below, else None."""
+    for key in MANAGED_VALUES:
+        if path == key or path.startswith(key + "."):
+            return key
+    return None
+
+
+def _managed_below(path: str) -> list[str]:
+    """Managed keys strictly below ``path`` (replaced wholesale when ``path`` is set to a non-mapping)."""
+    return [key for key in MANAGED_VALUES if key.startswith(path + ".")]
+
+
+@dataclass(frozen=True)
+class ProviderEndpoint:
+    """How Terraform reaches the DataWarehouse server (the ``datawarehouse`` provider's host and
+    port). There is no default: the in-cluster Service DNS name resolves only inside the
+    Kubernetes cluster, an external address only the user knows.
+
+    Attributes:
+        host: host name or IP address Terraform connects to: a LoadBalancer's address (chart value
+            ``service.type: LoadBalancer``), an Ingress host with TLS passthrough, or ``localhost``
+            with ``kubectl port-forward``; a Terraform reference (e.g. a variable) is accepted. With
+            TLS the server certificate must cover it (the chart-generated one covers the Service
+            names, ``localhost`` and ``127.0.0.1`` only). Default: None (required unless
+            ``in_cluster_dns``).
+        port: TCP port at ``host``. Default: 5432.
+        in_cluster_dns: Terraform runs inside the Kubernetes cluster (e.g. a CI runner pod) and uses
+            the Service DNS name ``<name>.<namespace>.svc.<cluster_domain>`` and port 5432; what
+            :meth:`in_cluster` gives. Known at synth time. Default: False.
+    """
+
+    host: str | None = None
+    port: int = DEFAULT_PORT
+    in_cluster_dns: bool = False
+
+    @classmethod
+    def in_cluster(cls) -> "ProviderEndpoint":
+        """The release's Service DNS name: only when Terraform runs inside the Kubernetes cluster."""
+        return cls(in_cluster_dns=True)
+
+
+#: What ``endpoint`` must be (in messages).
+ENDPOINT_ALLOWED = (
+    "a ProviderEndpoint saying how Terraform reaches the server: ProviderEndpoint(host=..., port=...) of a "
+    "LoadBalancer, an Ingress with TLS passthrough or a kubectl port-forward, or ProviderEndpoint.in_cluster() "
+    "when Terraform runs inside the Kubernetes cluster (the Service DNS name resolves nowhere else)"
 )
+
+
+def validate_endpoint(e: Any) -> list[Problem]:
+    if not isinstance(e, ProviderEndpoint):
+        return [Problem("endpoint", e if e is None else type(e).__name__, ENDPOINT_ALLOWED)]
+    problems = c.boolean("endpoint.in_cluster_dns", e.in_cluster_dns)
+    if e.in_cluster_dns is True:
+        if e.host is not None:
+            problems.append(Problem("endpoint.host", e.host, "None with in_cluster_dns (the Service DNS name is used)"))
+        if e.port != DEFAULT_PORT:
+            problems.append(Problem("endpoint.port", e.port, f"{DEFAULT_PORT} with in_cluster_dns (the Service port)"))
+        return problems
+    if e.host is None:
+        return problems + [Problem("endpoint.host", None, "the host Terraform connects to (or "
+                                   "ProviderEndpoint.in_cluster() when Terraform runs inside the cluster)")]
+    return problems + c.non_empty_str("endpoint.host", e.host) + c.int_range("endpoint.port", e.port, 1, 65535)
 
 
 @dataclass(frozen=True)
@@ -48,23 +136,52 @@ class ClusterProps:
     """Props of :class:`DataWarehouseCluster`.
 
     Attributes:
-        name: release, Service and instance name; a DNS-1123 label. Required.
-        mode: ClusterMode.SINGLE or ClusterMode.CLUSTERED. Default: ClusterMode.SINGLE.
+        name: release, Service and instance name; a DNS-1123 label; also the alias of the cluster's
+            ``datawarehouse`` provider and the prefix of its variables, so unique in the stack.
+            Known at synth time (a Terraform reference is rejected: it names the provider alias, the
+            variables and the Kubernetes objects). Required.
+        endpoint: how Terraform reaches the server, a :class:`ProviderEndpoint`:
+            ``ProviderEndpoint(host=..., port=...)`` (LoadBalancer, Ingress with TLS passthrough,
+            ``kubectl port-forward``) or ``ProviderEndpoint.in_cluster()`` when Terraform runs
+            inside the Kubernetes cluster. Required: the in-cluster DNS name resolves only there.
+        mode: ClusterMode.SINGLE or ClusterMode.CLUSTERED; fixed for a running cluster (see
+            "Immutable props" in docs/datawarehouse.md). Known at synth time. Default:
+            ClusterMode.SINGLE.
         replicas: pods; exactly 1 when single, 3..15 when clustered.
             Default: - 1 when single, 3 when clustered.
-        storage_size_gb: data volume per pod and instance storage, GiB (1..65536). Default: 100.
-        storage_class: StorageClass of the data volumes. Default: - the cluster's default class.
+        storage_size_gb: data volume per pod and instance storage, GiB (1..65536); fixed for a
+            running cluster (the chart refuses the upgrade, see "Immutable props" in
+            docs/datawarehouse.md). Default: 100.
+        storage_class: StorageClass of the data volumes; fixed for a running cluster.
+            Default: - the cluster's default class.
         operational_profile: speed/safety trade-off. Default: OperationalProfile.BALANCED.
         plugins: plugin ids enabled in the chart and the instance. Default: ("*",).
         tls_enabled: serve and connect over TLS (the chart makes a self-signed certificate unless
-            ``tls_secret_name`` is set). Default: True.
-        tls_secret_name: existing ``kubernetes.io/tls`` Secret. Default: - chart-generated.
+            ``tls_secret_name`` is set). Known at synth time (it decides the provider's TLS
+            settings). Default: True.
+        tls_secret_name: existing ``kubernetes.io/tls`` Secret whose certificate covers the
+            endpoint's host. Default: - chart-generated (a self-signed CA and a certificate for the
+            Service names, ``localhost`` and ``127.0.0.1``, in Secret ``<name>-tls``).
+        tls_ca_cert_pem: PEM of the CA the provider verifies the server certificate with (a
+            literal, ``Fn.file(...)`` or another reference; not a secret). Default: - with the
+            chart-generated certificate, the ``ca.crt`` of Secret ``<name>-tls``, read after the
+            release by a ``kubernetes_secret_v1`` data source (which, like any data source,
+            stores the whole Secret, its private key included, in the Terraform state, which
+            holds the admin password already: protect the state, or pass the CA here); with
+            ``tls_secret_name``, the system trust store of the machine running Terraform.
+        tls_skip_verify: the provider does not verify the server certificate: encrypted but not
+            authenticated, so anyone between Terraform and the server can pose as it and read the
+            admin password. An explicit opt-in for throwaway clusters, reported by the ``dw-tls``
+            policy. Known at synth time. Default: False.
         replication_factor: copies of each block, at most ``replicas``.
             Default: - 1 when single, min(3, replicas) when clustered.
         namespace: Kubernetes namespace of the release. Default: "datawarehouse".
+        cluster_domain: DNS domain of the Kubernetes cluster (chart value ``clusterDomain``: Raft
+            peer addresses, certificate names, the in-cluster host ``<name>.<namespace>.svc.<domain>``).
+            Default: "cluster.local".
         create_namespace: create the namespace (a ``kubernetes_namespace_v1``, protected like the
             release, deleted on destroy with everything left in it, e.g. the data volumes' claims);
-            False when it exists. Default: True.
+            False when it exists. Known at synth time. Default: True.
         anti_affinity: pod anti-affinity when clustered. Default: AntiAffinity.SOFT.
         admin_username: admin user. Default: "admin".
         admin_password: admin password as a reference (never a literal).
@@ -73,9 +190,16 @@ class ClusterProps:
             instead of ours (then ``admin_password`` must reference the same password).
             Default: - a ``kubernetes_secret_v1`` ``<name>-admin`` written from ``admin_username``
             and ``admin_password``, byte for byte, passed to the chart as ``auth.existingSecret``.
-        chart_values: extra chart values, deep-merged over the generated ones; keys the
-            construct manages (see MANAGED_VALUES) are rejected. Default: {}.
-        prevent_destroy: protect the release (its volumes) and the instance. Default: True.
+        chart_values: extra chart values, deep-merged over the generated ones. Keys the construct
+            manages are rejected, each with the prop to use instead (MANAGED_VALUES:
+            ``fullnameOverride``, ``nameOverride``, ``replicaCount``, ``storage.size``,
+            ``storage.storageClass``, ``operationalProfile``, ``plugins.enabled``, ``tls.enabled``,
+            ``tls.secretName``, ``clustering.enabled``, ``clustering.antiAffinity``,
+            ``clusterDomain``, ``service.port``, everything under ``auth``). The mapping is known at
+            synth time; a Terraform reference inside it is written into the values YAML as its JSON
+            (``jsonencode``), so it keeps its type. Default: {}.
+        prevent_destroy: protect the release (its volumes) and the instance. Known at synth time
+            (Terraform's lifecycle takes no references). Default: True.
         release_timeout_seconds: helm install/upgrade timeout, 60..3600. Default: 600.
         release_wait: helm waits until the pods are ready (and fails the apply after
             ``release_timeout_seconds`` otherwise). False only where pods cannot start, e.g. a
@@ -83,6 +207,7 @@ class ClusterProps:
     """
 
     name: str
+    endpoint: ProviderEndpoint | None
     mode: ClusterMode | str = ClusterMode.SINGLE
     replicas: int | None = None
     storage_size_gb: int = 100
@@ -91,8 +216,11 @@ class ClusterProps:
     plugins: Sequence[str] = ("*",)
     tls_enabled: bool = True
     tls_secret_name: str | None = None
+    tls_ca_cert_pem: str | None = None
+    tls_skip_verify: bool = False
     replication_factor: int | None = None
     namespace: str = "datawarehouse"
+    cluster_domain: str = "cluster.local"
     create_namespace: bool = True
     anti_affinity: AntiAffinity | str = AntiAffinity.SOFT
     admin_username: str = "admin"
@@ -117,13 +245,31 @@ class ClusterProps:
     def effective_replication_factor(self) -> int:
         if self.replication_factor is not None:
             return self.replication_factor
-        replicas = self.effective_replicas if c.is_int(self.effective_replicas) else 1
+        # A reference (or a bad value, reported by validation) for replicas: clustered means >= 3.
+        replicas = self.effective_replicas if c.is_int(self.effective_replicas) else 3
         return min(3, replicas) if self.clustered else 1
 
     @property
     def host(self) -> str:
         """In-cluster DNS name of the release's client Service."""
-        return f"{self.name}.{self.namespace}.svc.cluster.local"
+        return f"{self.name}.{self.namespace}.svc.{self.cluster_domain}"
+
+    @property
+    def provider_host(self) -> str:
+        """Host the ``datawarehouse`` provider connects to (see ``endpoint``)."""
+        e = self.endpoint
+        return self.host if e is None or e.in_cluster_dns else e.host
+
+    @property
+    def provider_port(self) -> int:
+        e = self.endpoint
+        return DEFAULT_PORT if e is None or e.in_cluster_dns else e.port
+
+    @property
+    def reads_chart_ca(self) -> bool:
+        """The provider's CA is the chart-generated one, read from Secret ``<name>-tls``."""
+        return (self.tls_enabled is True and self.tls_skip_verify is not True and self.tls_ca_cert_pem is None
+                and not self.tls_secret_name)
 
     def instance_props(self) -> InstanceProps:
         return InstanceProps(
@@ -148,6 +294,11 @@ def auth_secret_name(p: ClusterProps) -> str:
     return p.admin_secret_name or f"{p.name}-admin"
 
 
+def tls_secret_name(p: ClusterProps) -> str:
+    """The Secret the server's certificate is in: ``tls_secret_name`` or the chart's ``<name>-tls``."""
+    return p.tls_secret_name or f"{p.name}-tls"
+
+
 def auth_secret_metadata(p: ClusterProps) -> dict[str, Any]:
     """Metadata of the admin credentials Secret the construct writes (no ``admin_secret_name``)."""
     return {"name": auth_secret_name(p), "namespace": p.namespace, "labels": _labels(p)}
@@ -162,6 +313,40 @@ def _paths(values: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]
         if isinstance(val, Mapping):
             out.extend(_paths(val, path + "."))
     return out
+
+
+def _chart_values_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """Overrides of managed keys (:data:`MANAGED_VALUES`): each leaf at or below one, and each
+    parent of one replaced by something that is not a mapping. Values under ``auth`` are hidden."""
+    problems = []
+    for path, val in _paths(values):
+        key = managed_value(path)
+        if key is not None and not (isinstance(val, Mapping) and val):
+            shown = HIDDEN if key == "auth" and val is not None else val
+            problems.append(Problem(f"chart_values.{path}", shown, f"a key the construct does not manage: "
+                                    f"{MANAGED_VALUES[key]}"))
+        elif key is None and not isinstance(val, Mapping) and _managed_below(path):
+            below = _managed_below(path)
+            problems.append(Problem(f"chart_values.{path}", HIDDEN if path == "auth" else val,
+                                    "a mapping: it holds keys the construct manages (" + ", ".join(below)
+                                    + "); set those through the construct's props"))
+    return problems
+
+
+_DOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _tls_problems(p: ClusterProps) -> list[Problem]:
+    problems = c.boolean("tls_skip_verify", p.tls_skip_verify)
+    if p.tls_ca_cert_pem is not None:
+        problems += ca_cert_problems("tls_ca_cert_pem", p.tls_ca_cert_pem)
+    if p.tls_enabled is False:
+        for prop in ("tls_skip_verify", "tls_ca_cert_pem"):
+            if getattr(p, prop) not in (None, False):
+                problems.append(Problem(prop, getattr(p, prop), "unset when tls_enabled is False"))
+    elif p.tls_skip_verify is True and p.tls_ca_cert_pem is not None:
+        problems.append(Problem("tls_skip_verify", True, "False when tls_ca_cert_pem is given (verify with that CA)"))
+    return problems
 
 
 def validate_cluster(p: ClusterProps) -> list[Problem]:
@@ -181,33 +366,58 @@ def validate_cluster(p: ClusterProps) -> list[Problem]:
         c.int_range("release_timeout_seconds", p.release_timeout_seconds, 60, 3600),
         c.boolean("release_wait", p.release_wait),
     )
+    # Terraform references are accepted (and their checks skipped) except where a value must be
+    # known at synth time: names of Terraform objects, which resources exist, lifecycle.
+    problems += c.collect(
+        c.known("name", p.name, "it names the provider alias, the variables and the Kubernetes objects"),
+        c.known("mode", p.mode, "it decides the replica range and the chart's clustering"),
+        c.known("create_namespace", p.create_namespace, "it decides whether the namespace resource exists"),
+        c.known("tls_enabled", p.tls_enabled, "it decides the provider's TLS settings"),
+        c.known("tls_skip_verify", p.tls_skip_verify, "it decides whether the provider reads a CA"),
+        c.known("endpoint.in_cluster_dns", getattr(p.endpoint, "in_cluster_dns", None),
+                "it decides which host the provider uses"),
+    )
     lo, hi = (3, 15) if p.clustered else (1, 1)
-    if p.replicas is not None and not (c.is_int(p.replicas) and lo <= p.replicas <= hi):
-        problems.append(Problem("replicas", p.replicas, f"an integer {lo}..{hi} in {value_of(p.mode)} mode"))
+    if p.replicas is not None and not c.is_token(p.mode) and not c.is_number_token(p.replicas) \
+            and not (c.is_int(p.replicas) and lo <= p.replicas <= hi):
+        problems.append(Problem("replicas", c.shown(p.replicas), f"an integer {lo}..{hi} in {value_of(p.mode)} mode"))
     if p.admin_secret_name and p.admin_password is None:
         problems.append(Problem("admin_password", None, "a reference to the password in admin_secret_name "
                                 "(required when admin_secret_name is set)"))
     if isinstance(p.chart_values, Mapping):
-        for path, val in _paths(p.chart_values):
-            if path in MANAGED_VALUES:
-                problems.append(Problem(f"chart_values.{path}", val, "a key the construct does not manage; set "
-                                        "this one through the construct's props (managed: "
-                                        + ", ".join(MANAGED_VALUES) + ")"))
+        problems += _chart_values_problems(p.chart_values)
+    problems += validate_endpoint(p.endpoint)
+    if not c.is_string_token(p.cluster_domain) and not (isinstance(p.cluster_domain, str)
+                                                        and _DOMAIN_RE.match(p.cluster_domain)):
+        problems.append(Problem("cluster_domain", p.cluster_domain, "a DNS domain such as 'cluster.local'"))
+    problems += _tls_problems(p)
     # The instance's own checks (storage, plugins, profile, replication factor, protection).
     problems += [q for q in validate_instance(p.instance_props()) if q.prop != "name"]
     rf = p.effective_replication_factor
     if c.is_int(rf) and c.is_int(p.effective_replicas) and rf > p.effective_replicas:
         problems.append(Problem("replication_factor", rf, f"at most replicas ({p.effective_replicas})"))
-    return problems
+    return c.without_shadowed(problems)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of plain data; Terraform references (jsii objects among them, which
+    ``copy.deepcopy`` cannot copy) are kept as they are."""
+    if c.is_token(value):
+        return value
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return copy.deepcopy(value)
 
 
 def _deep_merge(base: dict, overrides: Mapping) -> dict:
-    out = copy.deepcopy(base)
+    out = _copy(base)
     for key, val in overrides.items():
         if isinstance(val, Mapping) and isinstance(out.get(key), dict):
             out[key] = _deep_merge(out[key], val)
         else:
-            out[key] = copy.deepcopy(val)
+            out[key] = _copy(val)
     return out
 
 
@@ -223,8 +433,52 @@ def chart_values(p: ClusterProps) -> dict[str, Any]:
         "clustering": {"enabled": p.clustered, "antiAffinity": value_of(p.anti_affinity)},
         "auth": {"username": p.admin_username, "existingSecret": auth_secret_name(p)},
         "service": {"port": DEFAULT_PORT},
+        "clusterDomain": p.cluster_domain,
     }
     return _deep_merge(values, p.chart_values)
+
+
+_REF_PLACEHOLDER = "dwref"
+
+
+def values_yaml(values: Mapping[str, Any], encode: Callable[[Any], str]) -> str:
+    """The release's values document (YAML, keys sorted). A Terraform reference among the values
+    (string, number, list, map or other token) cannot be written as YAML at synth time: it is
+    written as ``encode(reference)``, a string reference to its value as JSON (the construct passes
+    ``cdktf.Fn.jsonencode``), which Terraform substitutes when it evaluates ``values``, and which
+    YAML reads back with its type (``"fast"`` a string, ``3`` a number, ``["a"]`` a list), whatever
+    characters the value holds. Without references this is ``yaml.safe_dump(values, sort_keys=True)``."""
+    if not c.contains_token(values):
+        return yaml.safe_dump(values, sort_keys=True)
+    refs: list[Any] = []
+    prefix = _REF_PLACEHOLDER
+    while prefix in yaml.safe_dump(_without_refs(values), sort_keys=True):
+        prefix += "x"
+
+    def mark(obj: Any) -> Any:
+        if c.is_token(obj):
+            refs.append(obj)
+            return f"{prefix}{len(refs) - 1}{prefix}"
+        if isinstance(obj, Mapping):
+            return {k: mark(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [mark(v) for v in obj]
+        return obj
+
+    text = yaml.safe_dump(mark(values), sort_keys=True)
+    for i, ref in enumerate(refs):  # a placeholder is a plain scalar: YAML writes it unquoted
+        text = text.replace(f"{prefix}{i}{prefix}", encode(ref), 1)
+    return text
+
+
+def _without_refs(obj: Any) -> Any:
+    if c.is_token(obj):
+        return None
+    if isinstance(obj, Mapping):
+        return {k: _without_refs(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_without_refs(v) for v in obj]
+    return obj
 
 
 # --- objects attached to a cluster ------------------------------------------------------------
@@ -240,7 +494,8 @@ class VdeProps:
         encryption_enabled: encrypt at rest; changing it replaces the VDE. Default: True.
         compression_codec: Default: CompressionCodec.ZSTD.
         replication_mode: Default: VdeReplicationMode.SYNC.
-        prevent_destroy: protect the VDE's data. Default: True.
+        prevent_destroy: protect the VDE's data. Known at synth time (Terraform's lifecycle takes no
+            references). Default: True.
     """
 
     name: str
@@ -258,7 +513,8 @@ def validate_vde(p: VdeProps) -> list[Problem]:
         c.boolean("encryption_enabled", p.encryption_enabled),
         c.one_of("compression_codec", p.compression_codec, CompressionCodec),
         c.one_of("replication_mode", p.replication_mode, VdeReplicationMode),
-        c.boolean("prevent_destroy", p.prevent_destroy),
+        c.known("prevent_destroy", p.prevent_destroy, "Terraform's lifecycle takes no references")
+        or c.boolean("prevent_destroy", p.prevent_destroy),
     )
 
 
@@ -272,7 +528,8 @@ class UserProps:
     """A user of the instance.
 
     Attributes:
-        username: login name (changing it replaces the user). Required.
+        username: login name (changing it replaces the user). Known at synth time unless
+            ``password`` is given (it names the password variable). Required.
         password: a reference (never a literal). Default: - a sensitive variable
             ``<cluster name>_<username>_password`` (dashes become underscores).
         roles: granted roles. Default: ().
@@ -286,12 +543,14 @@ class UserProps:
 
 
 def validate_user(p: UserProps) -> list[Problem]:
-    return c.collect(
+    return c.without_shadowed(c.collect(
         c.dns_label("username", p.username),
+        c.known("username", p.username, "it names the password variable; give password= to use a reference")
+        if p.password is None else [],
         c.secret_reference("password", p.password),
         c.str_list("roles", p.roles),
         c.boolean("mfa_enabled", p.mfa_enabled),
-    )
+    ))
 
 
 def user_config(p: UserProps, password: str) -> dict[str, Any]:
@@ -324,7 +583,11 @@ def validate_policy(p: PolicyProps) -> list[Problem]:
         c.int_range("intensity_level", p.intensity_level, 1, 10),
         c.one_of("cascade_strategy", p.cascade_strategy, CascadeStrategy),
     )
-    if not isinstance(p.target_path, str) or not p.target_path.startswith("/"):
+    if c.is_string_token(p.target_path):
+        pass
+    elif (wrong := c.non_empty_str("target_path", p.target_path)) and c.is_token(p.target_path):
+        problems[1:1] = wrong
+    elif not isinstance(p.target_path, str) or not p.target_path.startswith("/"):
         problems.insert(1, Problem("target_path", p.target_path, "an absolute path starting with '/'"))
     return problems
 
@@ -372,8 +635,45 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class ReplicationProps:
+    """Arguments of :class:`ReplicationTopology` and ``DataWarehouseCluster.replicate_to`` (besides
+    the cluster the topology belongs to, which is its first member).
+
+    Attributes:
+        peers: the other members, a list or tuple of DataWarehouseClusters (reached at their
+            in-cluster Service, ``<name>.<namespace>.svc.<cluster_domain>:5432``; the topology
+            ``depends_on`` their release and instance, or, for a cluster of another stack, this
+            stack depends on that one, so no member is told to replicate to a server that does
+            not exist yet), :class:`Endpoint` objects or host names (str, port 5432; a Terraform
+            reference is accepted). ``replicate_to`` takes them as separate arguments or as one
+            list. Required.
+        mode: TopologyMode; known at synth time (it decides the members' roles).
+            Default: TopologyMode.ACTIVE_PASSIVE.
+        sync_interval_seconds: seconds between synchronisation rounds, 1..86400. Default: 30.
+    """
+
+    peers: Sequence[Any]
+    mode: TopologyMode | str = TopologyMode.ACTIVE_PASSIVE
+    sync_interval_seconds: int = 30
+
+
+#: What a peer of a replication topology may be (in messages).
+PEER_ALLOWED = "a DataWarehouseCluster, an Endpoint or a host name (str)"
+
+
+def validate_replication(p: ReplicationProps) -> list[Problem]:
+    """The shape of ``peers`` and what must be known at synth time; the members themselves are
+    checked by :func:`validate_topology`."""
+    problems = c.known("mode", p.mode, "it decides the members' roles")
+    if isinstance(p.peers, (str, bytes)) or not isinstance(p.peers, Sequence):
+        problems.append(Problem("peers", c.shown(p.peers) if isinstance(p.peers, (str, bytes)) else type(p.peers).__name__,
+                                f"a list or tuple of peers, each {PEER_ALLOWED}"))
+    return problems
+
+
+@dataclass(frozen=True)
 class TopologyProps:
-    """Replication between the cluster's instance and other endpoints.
+    """Replication between the cluster's instance and other endpoints (the resolved members).
 
     Attributes:
         nodes: the members, this cluster first; at least 2. Required.
@@ -395,17 +695,19 @@ def validate_topology(p: TopologyProps) -> list[Problem]:
         return problems + [Problem("nodes", p.nodes, "at least 2 endpoints")]
     for i, n in enumerate(p.nodes):
         problems += c.non_empty_str(f"nodes[{i}].host", n.host)
-        if not c.is_token(n.port):
-            problems += c.int_range(f"nodes[{i}].port", n.port, 1, 65535)
+        problems += c.int_range(f"nodes[{i}].port", n.port, 1, 65535)
         problems += c.one_of(f"nodes[{i}].role", n.role, NodeRole)
+        problems += c.known(f"nodes[{i}].role", n.role, "the roles are checked against the mode")
         problems += c.int_range(f"nodes[{i}].priority", n.priority, 0, 1000)
     roles = [value_of(n.role) for n in p.nodes]
-    if value_of(p.mode) == TopologyMode.ACTIVE_PASSIVE.value and roles.count(NodeRole.PRIMARY.value) != 1:
-        problems.append(Problem("nodes", roles, "exactly one 'primary' in active-passive mode"))
-    if value_of(p.mode) == TopologyMode.ACTIVE_ACTIVE.value and set(roles) != {NodeRole.PRIMARY.value}:
-        problems.append(Problem("nodes", roles, "only 'primary' members in active-active mode"))
+    if all(isinstance(r, str) and not c.is_token(r) for r in roles) and not c.is_token(p.mode):
+        if value_of(p.mode) == TopologyMode.ACTIVE_PASSIVE.value and roles.count(NodeRole.PRIMARY.value) != 1:
+            problems.append(Problem("nodes", roles, "exactly one 'primary' in active-passive mode"))
+        if value_of(p.mode) == TopologyMode.ACTIVE_ACTIVE.value and set(roles) != {NodeRole.PRIMARY.value}:
+            problems.append(Problem("nodes", roles, "only 'primary' members in active-active mode"))
     hosts = [(n.host, n.port) for n in p.nodes]
-    if len(set(hosts)) != len(hosts):
+    hashable = all(isinstance(h, str) and isinstance(port, (int, float)) for h, port in hosts)
+    if hashable and len(set(hosts)) != len(hosts):
         problems.append(Problem("nodes", hosts, "distinct host:port pairs"))
     return problems
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from dw_constructs._construct import raise_problems
+
 
 class InstanceStatus:
     """Live status of an instance (``datawarehouse_instance_status``)."""
 
     def __init__(self, scope: Construct, id: str, *, instance_id: str, provider=None) -> None:
+        raise_problems(type(self).__name__, scope, id, [])  # a taken id, before jsii fails on it
         from dw_cdktf_provider_datawarehouse.data_datawarehouse_instance_status import (
             DataDatawarehouseInstanceStatus,
         )
@@ -53,6 +56,7 @@ class Capabilities:
     """What a server supports (``datawarehouse_capabilities``)."""
 
     def __init__(self, scope: Construct, id: str, *, provider=None) -> None:
+        raise_problems(type(self).__name__, scope, id, [])  # a taken id, before jsii fails on it
         from dw_cdktf_provider_datawarehouse.data_datawarehouse_capabilities import DataDatawarehouseCapabilities
 
         self.data = DataDatawarehouseCapabilities(scope, id, provider=provider)
@@ -74,6 +78,7 @@ class PluginCatalog:
     """Plugins available for installation (``datawarehouse_plugin_catalog``)."""
 
     def __init__(self, scope: Construct, id: str, *, provider=None) -> None:
+        raise_problems(type(self).__name__, scope, id, [])  # a taken id, before jsii fails on it
         from dw_cdktf_provider_datawarehouse.data_datawarehouse_plugin_catalog import (
             DataDatawarehousePluginCatalog,
         )

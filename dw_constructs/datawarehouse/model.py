@@ -17,13 +17,18 @@ class ProviderProps:
     """Connection of the ``datawarehouse`` provider.
 
     Attributes:
-        host: server host name (e.g. a Service DNS name or a cluster endpoint). Required.
+        host: server host name or address, as reachable from where Terraform runs (a Service DNS
+            name ``<svc>.<ns>.svc.cluster.local`` resolves only inside that Kubernetes cluster).
+            Required.
         password: admin password as a reference (a sensitive variable's value, a secret lookup).
             Default: - a sensitive ``TerraformVariable`` named ``<id>_password`` is created.
         port: server port. Default: 5432.
         username: admin user. Default: "admin".
         tls_enabled: connect over TLS. Default: True.
-        tls_skip_verify: skip server-certificate verification. Default: False.
+        tls_skip_verify: skip server-certificate verification (encrypted but not authenticated;
+            reported by the ``dw-tls`` policy). Default: False.
+        ca_cert_pem: PEM of the CA(s) the server certificate is verified with (a literal or a
+            reference; not a secret). Default: - the system trust store.
     """
 
     host: str
@@ -32,12 +37,30 @@ class ProviderProps:
     username: str = "admin"
     tls_enabled: bool = True
     tls_skip_verify: bool = False
+    ca_cert_pem: str | None = None
+
+
+_PEM_CERT = "-----BEGIN CERTIFICATE-----"
+
+
+def ca_cert_problems(prop: str, value: Any) -> list[Problem]:
+    """A PEM certificate (bundle) or a string reference to one (e.g. ``Fn.file(...)``)."""
+    if c.is_token(value) or (isinstance(value, str) and _PEM_CERT in value):
+        return []
+    return [Problem(prop, value, f"PEM text with a '{_PEM_CERT}' block, or a reference to it")]
+
+
+def _provider_tls_problems(p: ProviderProps) -> list[Problem]:
+    problems = c.optional(ca_cert_problems, "ca_cert_pem", p.ca_cert_pem)
+    if p.tls_skip_verify is True and p.ca_cert_pem is not None:
+        problems.append(Problem("tls_skip_verify", True, "False when ca_cert_pem is given (verify with that CA)"))
+    return problems
 
 
 def validate_provider(p: ProviderProps) -> list[Problem]:
-    return c.collect(
+    return _provider_tls_problems(p) + c.collect(
         c.non_empty_str("host", p.host),
-        c.int_range("port", p.port, 1, 65535) if not c.is_token(p.port) else [],
+        c.int_range("port", p.port, 1, 65535),
         c.non_empty_str("username", p.username),
         c.secret_reference("password", p.password),
         c.boolean("tls_enabled", p.tls_enabled),
@@ -53,6 +76,7 @@ def provider_config(p: ProviderProps, password: str) -> dict[str, Any]:
         "password": password,
         "tls_enabled": p.tls_enabled,
         "tls_skip_verify": p.tls_skip_verify,
+        "ca_cert_pem": p.ca_cert_pem,
     }
 
 
@@ -66,7 +90,8 @@ class InstanceProps:
         replication_factor: copies of every block, 1..7 (at most the number of nodes). Default: 1.
         plugins: plugin ids to enable; ``"*"`` enables all installed plugins. Default: ("*",).
         operational_profile: speed/safety trade-off. Default: OperationalProfile.BALANCED.
-        prevent_destroy: refuse to destroy the instance (and its data) in plan. Default: True.
+        prevent_destroy: refuse to destroy the instance (and its data) in plan. Known at synth time
+            (Terraform's lifecycle takes no references). Default: True.
     """
 
     name: str
@@ -78,14 +103,15 @@ class InstanceProps:
 
 
 def validate_instance(p: InstanceProps) -> list[Problem]:
-    return c.collect(
+    return c.without_shadowed(c.collect(
         c.dns_label("name", p.name),
         c.int_range("storage_size_gb", p.storage_size_gb, 1, 65536),
         c.int_range("replication_factor", p.replication_factor, 1, 7),
         c.str_list("plugins", p.plugins, min_items=1),
         c.one_of("operational_profile", p.operational_profile, OperationalProfile),
         c.boolean("prevent_destroy", p.prevent_destroy),
-    )
+        c.known("prevent_destroy", p.prevent_destroy, "Terraform's lifecycle takes no references"),
+    ))
 
 
 def instance_config(p: InstanceProps) -> dict[str, Any]:

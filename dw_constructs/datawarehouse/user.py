@@ -6,16 +6,19 @@ from typing import Sequence
 
 from constructs import Construct
 
+from dw_constructs import _stack
 from dw_constructs._construct import sensitive_variable, tf_name
 from dw_constructs.datawarehouse import cluster_model as m
 from dw_constructs.datawarehouse._child import ClusterChild
+from dw_constructs.errors import Problem
 
 
 class DataWarehouseUser(ClusterChild):
     """A ``datawarehouse_user`` (props and defaults: :class:`cluster_model.UserProps`).
 
     Without ``password``, a sensitive variable ``<cluster name>_<username>_password`` is created
-    (attribute ``password_variable``).
+    (attribute ``password_variable``). A second user with the same ``username`` on the cluster, or
+    a variable of that name already in the stack, is a PropsError naming the other construct.
     """
 
     def __init__(
@@ -30,7 +33,8 @@ class DataWarehouseUser(ClusterChild):
         mfa_enabled: bool = False,
     ) -> None:
         props = m.UserProps(username=username, password=password, roles=roles, mfa_enabled=mfa_enabled)
-        super().__init__(scope, id, cluster=cluster, problems=m.validate_user(props))
+        super().__init__(scope, id, cluster=cluster,
+                         problems=m.validate_user(props) + _name_problems(scope, cluster, props))
         from dw_cdktf_provider_datawarehouse.user import User
 
         self.props = props
@@ -42,3 +46,25 @@ class DataWarehouseUser(ClusterChild):
             )
             password = self.password_variable.string_value
         self._create(User, m.user_config(props, password))
+
+
+def _name_problems(scope: Construct, cluster, p: m.UserProps) -> list[Problem]:
+    from cdktf import TerraformVariable
+
+    from dw_constructs.datawarehouse.cluster import DataWarehouseCluster
+
+    if not isinstance(cluster, DataWarehouseCluster) or not isinstance(p.username, str):
+        return []
+    twin = next((u for u in _stack.nodes(scope, DataWarehouseUser)
+                 if u.cluster is cluster and u.props.username == p.username), None)
+    if twin is not None:
+        return [Problem("username", p.username, f"a username no other user of {cluster.node.path!r} has "
+                                                f"('{twin.node.path}' has it)")]
+    if p.password is None:
+        name = tf_name(cluster.props.name, p.username, "password")
+        owner = _stack.logical_id_owner(scope, TerraformVariable, name)
+        if owner is not None:
+            return [Problem("username", p.username, f"a username whose password variable '{name}' the stack "
+                                                    f"does not declare already ('{owner.node.path}' does), "
+                                                    "or pass password=")]
+    return []

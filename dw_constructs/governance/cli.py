@@ -63,11 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("file", metavar="FILE")
     sub.add_parser("policies", help="list the policies with their ids")
     sub.add_parser("schema", help="print the JSON schema of constraints documents")
+    from dw_constructs.deploy.cli import add_parsers as add_deploy_parsers  # plan|approve|apply|destroy|status
+
+    add_deploy_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "deploy", None) is not None:  # the lifecycle subcommands (dw_constructs.deploy.cli)
+        return args.deploy(args)
     try:
         if args.command == "schema":
             print(json.dumps(schema(), indent=2))

@@ -39,6 +39,19 @@ CONSTRUCT_TYPES: dict[str, str | None] = {
     "InstanceStatus": None,
     "Capabilities": None,
     "PluginCatalog": None,
+    "DeltaStreamProvider": "dw_constructs.deltastream.model:ProviderProps",
+    "DeltaStreamDatabase": "dw_constructs.deltastream.model:DatabaseProps",
+    "DeltaStreamNamespace": "dw_constructs.deltastream.model:NamespaceProps",
+    "DeltaStreamStore": "dw_constructs.deltastream.model:StoreProps",
+    "DeltaStreamObject": "dw_constructs.deltastream.model:ObjectProps",
+    "DeltaStreamQuery": "dw_constructs.deltastream.model:QueryProps",
+    "DeltaStreamEntity": "dw_constructs.deltastream.model:EntityProps",
+    "DeltaStreamSecret": "dw_constructs.deltastream.model:SecretProps",
+    "DeltaStreamSchemaRegistry": "dw_constructs.deltastream.model:SchemaRegistryProps",
+    **{name: None for name in (
+        "DatabaseLookup", "DatabasesLookup", "NamespaceLookup", "NamespacesLookup", "StoreLookup", "StoresLookup",
+        "ObjectLookup", "ObjectsLookup", "SecretLookup", "SecretsLookup", "SchemaRegistryLookup",
+        "SchemaRegistriesLookup", "EntitiesLookup")},
 }
 
 #: The parameter constraint kinds, in the order they are checked and reported.
@@ -106,6 +119,33 @@ class PolicyOptions:
         return any(fnmatch.fnmatchcase(n, g) for n in names if n for g in self.allow_destroy)
 
 
+#: Values of ``approval.apply`` / ``approval.destroy``.
+APPROVAL_MODES = ("required", "none")
+
+
+@dataclass(frozen=True)
+class ApprovalSettings:
+    """Tenant settings of the deployment gate (``approval:`` in the constraints document), used by
+    :mod:`dw_constructs.deploy` (docs/deploy.md).
+
+    Attributes:
+        apply: ``required``: a plan that creates or changes resources runs only after an explicit,
+            recorded approval; ``none``: it runs without one. Default: "none".
+        destroy: the same for destroy plans. Default: "required".
+        compensate_protected: when an apply fails part-way, compensation may also destroy resources
+            with ``prevent_destroy`` that this failed apply created (never resources that existed
+            before it); when False they are kept and reported. Default: False.
+    """
+
+    apply: str = "none"
+    destroy: str = "required"
+    compensate_protected: bool = False
+
+    def required(self, kind: str) -> bool:
+        """Whether a plan of ``kind`` (``apply`` or ``destroy``) needs an approval."""
+        return (self.destroy if kind == "destroy" else self.apply) == "required"
+
+
 @dataclass(frozen=True)
 class TenantConstraints:
     """One tenant of a constraints document."""
@@ -116,6 +156,7 @@ class TenantConstraints:
     constructs: Mapping[str, TypeConstraints] = field(default_factory=dict)
     policies: PolicyOptions = field(default_factory=PolicyOptions)
     description: str = ""
+    approval: ApprovalSettings = field(default_factory=ApprovalSettings)
 
 
 @dataclass(frozen=True)
@@ -207,9 +248,11 @@ def _tenant(name: str, raw: Mapping[str, Any]) -> tuple[TenantConstraints, list[
         honor_resource_opt_outs=pol.get("honor_resource_opt_outs", True),
         skip=tuple(pol.get("skip", ())),
     )
+    approval = ApprovalSettings(**(raw.get("approval") or {}))
     tenant = TenantConstraints(name=name, mode=raw.get("mode", "enforce"),
                                unlisted_constructs=raw.get("unlisted_constructs", "allow"),
-                               constructs=types, policies=options, description=raw.get("description", ""))
+                               constructs=types, policies=options, description=raw.get("description", ""),
+                               approval=approval)
     return tenant, problems
 
 

@@ -430,7 +430,9 @@ def dw_clustered_replicas(ctx: Context) -> Iterator[Violation]:
 
 def dw_tls(ctx: Context) -> Iterator[Violation]:
     """DataWarehouse: TLS not disabled, in the chart values (``tls.enabled``) and in the
-    ``datawarehouse`` provider (``tls_enabled``)."""
+    ``datawarehouse`` provider (``tls_enabled``), and the provider verifies the server certificate
+    (``tls_skip_verify`` not true: unverified TLS lets anyone on the path pose as the server and
+    read the admin password)."""
     for res, values in ctx.dw_releases():
         if _get(values, "tls.enabled") is False:
             yield _v(res.path, "values.tls.enabled", False, "tls.enabled true",
@@ -438,6 +440,9 @@ def dw_tls(ctx: Context) -> Iterator[Violation]:
     for path, cfg in ctx.providers("datawarehouse"):
         if cfg.get("tls_enabled") is False:
             yield _v(path, "tls_enabled", False, "tls_enabled true", "TLS must not be disabled", "dw-tls")
+        elif cfg.get("tls_skip_verify") is True:
+            yield _v(path, "tls_skip_verify", True, "tls_skip_verify false (verify with ca_cert_pem)",
+                     "the server certificate must be verified", "dw-tls")
 
 
 def _stateful(ctx: Context) -> Iterator[Resource]:
@@ -632,6 +637,75 @@ def no_secret_literals(ctx: Context) -> Iterator[Violation]:
             yield from _scan(m.manifest, prefix, m.path, rule)
 
 
+# --- DeltaStream ------------------------------------------------------------------------------------
+
+#: Credential attributes of the deltastream provider's resources. Provider 1.0.3 writes them into
+#: the SQL it sends; a literal is a plaintext credential in the configuration, plan and state. Some
+#: have names the generic rule does not see as secrets (``string_value``, ``client_key_file``).
+DELTASTREAM_CREDENTIALS = {
+    "deltastream_store": ("kafka.sasl_password", "confluent_kafka.sasl_password", "kinesis.secret_access_key",
+                          "snowflake.client_key_file", "snowflake.client_key_passphrase", "postgres.password"),
+    "deltastream_schema_registry": ("confluent.password", "confluent_cloud.secret"),
+    "deltastream_secret": ("string_value",),
+}
+
+
+def deltastream_credentials(ctx: Context) -> Iterator[Violation]:
+    """DeltaStream: no plaintext credential: the provider's ``api_key``, every store and schema
+    registry credential and a secret's ``string_value`` are references (a sensitive variable),
+    never literals."""
+    rule = "deltastream-credentials"
+    for path, cfg in ctx.providers("deltastream"):
+        if _literal(cfg.get("api_key")):
+            yield _v(path, "api_key", HIDDEN, "a reference (a sensitive variable)",
+                     "plaintext DeltaStream API key", rule)
+    for res in ctx.resources(*DELTASTREAM_CREDENTIALS):
+        for attr in DELTASTREAM_CREDENTIALS[res.type]:
+            if _literal(_get(res.body, attr)):
+                yield _v(res.path, attr, HIDDEN, "a reference (a sensitive variable)",
+                         f"plaintext credential in {res.type}", rule)
+
+
+_PG_NO_TLS = re.compile(r"[?&]sslmode=(disable|allow|prefer)(&|$)")
+
+
+def _uris(value: Any) -> list[str]:
+    return [u.strip() for u in value.split(",")] if isinstance(value, str) else []
+
+
+def deltastream_tls(ctx: Context) -> Iterator[Violation]:
+    """DeltaStream stores keep TLS: a Kafka store's ``tls_disabled`` is not true and
+    ``tls_verify_server_hostname`` not false; no store or schema registry URI is ``http://``; no
+    PostgreSQL URI turns TLS off or makes it optional (``sslmode=disable|allow|prefer``); the
+    provider talks ``https`` to the API and does not set ``insecure_skip_verify``. Without TLS the
+    store credentials travel in plaintext."""
+    rule = "deltastream-tls"
+    for res in ctx.resources("deltastream_store", "deltastream_schema_registry"):
+        kafka = res.body.get("kafka")
+        if isinstance(kafka, Mapping):
+            if kafka.get("tls_disabled") is True:
+                yield _v(res.path, "kafka.tls_disabled", True, "tls_disabled false",
+                         "TLS must not be disabled on a store (credentials and data in plaintext)", rule)
+            if kafka.get("tls_verify_server_hostname") is False:
+                yield _v(res.path, "kafka.tls_verify_server_hostname", False, "tls_verify_server_hostname true",
+                         "the broker certificate must match its host name", rule)
+        for block in ("kafka", "confluent_kafka", "kinesis", "snowflake", "postgres", "confluent", "confluent_cloud"):
+            uris = _uris(_get(res.body, f"{block}.uris"))
+            for uri in uris:
+                if uri.lower().startswith("http://"):
+                    yield _v(res.path, f"{block}.uris", uri, "https:// URIs", "plaintext HTTP endpoint", rule)
+                elif block == "postgres" and _PG_NO_TLS.search(uri):
+                    yield _v(res.path, "postgres.uris", uri, "no sslmode=disable|allow|prefer",
+                             "TLS to PostgreSQL must not be off or optional", rule)
+    for path, cfg in ctx.providers("deltastream"):
+        server = cfg.get("server")
+        if isinstance(server, str) and server.lower().startswith("http://"):
+            yield _v(path, "server", server, "an https:// server", "the API key would travel in plaintext", rule)
+        if cfg.get("insecure_skip_verify") is True:
+            yield _v(path, "insecure_skip_verify", True, "insecure_skip_verify unset or false",
+                     "the API server certificate must be verified", rule)
+
+
 def readable_input(ctx: Context) -> Iterator[Violation]:
     """Every input file could be read and parsed."""
     yield from ctx.inputs.problems
@@ -652,6 +726,8 @@ POLICIES: dict[str, Callable[[Context], Iterable[Violation]]] = {
     "dw-tls": dw_tls,
     "prevent-destroy": prevent_destroy,
     "no-secret-literals": no_secret_literals,
+    "deltastream-credentials": deltastream_credentials,
+    "deltastream-tls": deltastream_tls,
 }
 POLICY_IDS = tuple(POLICIES)
 

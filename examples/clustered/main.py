@@ -1,5 +1,10 @@
 #!/usr/bin/env python
-"""A clustered DataWarehouse (3 replicas, raft, hard anti-affinity) with a plugin and a VDE."""
+"""A clustered DataWarehouse (3 replicas, raft, hard anti-affinity) with a plugin and a VDE.
+
+Assumes Terraform runs inside the Kubernetes cluster (``ProviderEndpoint.in_cluster()``: the
+provider uses the Service DNS name, which resolves nowhere else). From a workstation, see
+examples/single_node and docs/datawarehouse.md, "Reaching the server".
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from dw_constructs.datawarehouse import (  # noqa: E402
     CompressionCodec,
     DataWarehouseCluster,
     OperationalProfile,
+    ProviderEndpoint,
 )
 from examples._common import helm_provider, kubernetes_provider, local_backend, run  # noqa: E402
 
@@ -33,6 +39,7 @@ class ClusteredStack(TerraformStack):
         self.warehouse = DataWarehouseCluster(
             self, "Warehouse",
             name="lakehouse",
+            endpoint=ProviderEndpoint.in_cluster(),  # Terraform runs in the cluster (module docstring)
             mode=ClusterMode.CLUSTERED,
             replicas=3,
             storage_size_gb=500,

@@ -1,12 +1,23 @@
 #!/usr/bin/env python
 """CloudNativePG + PostGIS, render mode: the same construct renders a GitOps tree (Flux
 HelmRepository/HelmRelease, namespaces, Cluster, Database, ObjectStore, ScheduledBackup,
-ExternalSecrets, kustomization.yaml) instead of applying anything; the Terraform JSON holds only
-outputs, among them ``wildside_pg_rendered_manifests`` (path -> YAML).
+ExternalSecrets, kustomization.yaml, and the Flux Kustomizations that reconcile its folders in
+bootstrap order) instead of applying anything; the Terraform JSON holds only outputs, among them
+``wildside_pg_rendered_manifests`` (path -> YAML).
 
     python examples/cnpg_render/main.py                      # synth only
     python examples/cnpg_render/main.py --write-tree gitops  # synth and write gitops/platform/...
-    kustomize build gitops/platform/databases                # checks the tree
+    kustomize build gitops/platform/databases                # checks a folder
+
+The tree (default layout, works on a cluster without CNPG): ``platform/flux`` holds the Flux
+Kustomizations ``cnpg-sources`` -> ``cnpg-operators`` -> ``cnpg-databases`` (each ``dependsOn``
+the one before; source: the GitRepository ``flux-system`` that ``flux bootstrap`` creates, the tree
+at the repository root), which reconcile ``platform/sources``, ``platform/operators`` and
+``platform/databases``. Commit the tree to that repository and apply ``platform/flux`` once
+(``kubectl apply -k gitops/platform/flux``), or render it into your bootstrap path with
+``flux=FluxProps(render_dir="clusters/<name>/cnpg")``. Prerequisites: cert-manager (the Barman Cloud
+plugin) and External Secrets with the ClusterSecretStore ``vault-backend``; see docs/cnpg.md,
+"Flux layout and bootstrap order".
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@
         --tenant analytics                             # the policy pack on the output, as in CI
 
 Both apps use a subclass of DataWarehouseCluster nested in a construct of their own: constraints
-apply to the library type a construct is, wherever it sits in the tree.
+apply to the library type a construct is, wherever it sits in the tree. Terraform is assumed to
+run inside the Kubernetes cluster (``ProviderEndpoint.in_cluster()``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ from cdktf import App, TerraformStack  # noqa: E402
 from constructs import Construct  # noqa: E402
 
 from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, Mode  # noqa: E402
-from dw_constructs.datawarehouse import ClusterMode, DataWarehouseCluster, OperationalProfile  # noqa: E402
+from dw_constructs.datawarehouse import (  # noqa: E402
+    ClusterMode,
+    DataWarehouseCluster,
+    OperationalProfile,
+    ProviderEndpoint,
+)
 from examples._common import helm_provider, kubernetes_provider, local_backend  # noqa: E402
 
 CONSTRAINTS = Path(__file__).resolve().parent / "constraints.yaml"
@@ -47,6 +53,7 @@ class Platform(Construct):
 
     def __init__(self, scope: Construct, id: str, *, helm, kubernetes, **warehouse) -> None:
         super().__init__(scope, id)
+        warehouse.setdefault("endpoint", ProviderEndpoint.in_cluster())
         self.warehouse = TeamWarehouse(self, "Warehouse", helm_provider=helm, kubernetes_provider=kubernetes,
                                        **warehouse)
 
@@ -82,7 +89,8 @@ class SandboxStack(TerraformStack):
         # ReplicatedVde is not listed for the sandbox tenant (unlisted_constructs: deny)
         self.platform.warehouse.add_vde("Scratch", name="scratch")
         # a second DataWarehouseCluster (max_instances: 1)
-        self.second = DataWarehouseCluster(self, "Second", name="sandbox-two", storage_size_gb=50,
+        self.second = DataWarehouseCluster(self, "Second", name="sandbox-two", endpoint=ProviderEndpoint.in_cluster(),
+                                           storage_size_gb=50,
                                            operational_profile=OperationalProfile.STANDARD,
                                            namespace="sandbox-two", helm_provider=helm,
                                            kubernetes_provider=kubernetes)

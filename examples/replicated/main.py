@@ -1,5 +1,10 @@
 #!/usr/bin/env python
-"""Two DataWarehouse clusters replicating active-passive, with a VDE, users and policies."""
+"""Two DataWarehouse clusters replicating active-passive, with a VDE, users and policies.
+
+Both run in one Kubernetes cluster, and so does Terraform (``ProviderEndpoint.in_cluster()``: the
+providers use the Services' DNS names, which resolve nowhere else). From a workstation, see
+examples/single_node and docs/datawarehouse.md, "Reaching the server".
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from dw_constructs.datawarehouse import (  # noqa: E402
     ClusterMode,
     DataWarehouseCluster,
     PolicyFeature,
+    ProviderEndpoint,
     TopologyMode,
     VdeReplicationMode,
 )
@@ -33,9 +39,11 @@ class ReplicatedStack(TerraformStack):
         local_backend(self, id)
         helm, kubernetes = helm_provider(self), kubernetes_provider(self)
         self.primary = DataWarehouseCluster(self, "Primary", name="dw-primary", mode=ClusterMode.CLUSTERED,
+                                            endpoint=ProviderEndpoint.in_cluster(),
                                             namespace="dw-primary", helm_provider=helm,
                                             kubernetes_provider=kubernetes, **overrides)
         self.standby = DataWarehouseCluster(self, "Standby", name="dw-standby", mode=ClusterMode.CLUSTERED,
+                                            endpoint=ProviderEndpoint.in_cluster(),
                                             namespace="dw-standby", helm_provider=helm,
                                             kubernetes_provider=kubernetes, **overrides)
         self.topology = self.primary.replicate_to("Replication", self.standby, mode=TopologyMode.ACTIVE_PASSIVE,

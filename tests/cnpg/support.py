@@ -67,3 +67,76 @@ def chart_archive(chart: str) -> Path:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert digest == _versions_env()[sha_key], f"{path}: sha256 {digest} is not the pinned {sha_key}"
     return path
+
+
+# -- Flux bootstrap order (render mode) ---------------------------------------------------------------
+
+
+def chart_crd_groups(tools) -> dict[str, set[str]]:
+    """Chart name -> API groups of the CRDs the pinned upstream chart installs, as the real helm
+    renders its ``templates/crds`` (an oracle independent of our code)."""
+    import yaml
+
+    out = {}
+    for chart in CHART_ARCHIVES:
+        res = tools.run(tools.helm, "template", chart, chart_archive(chart), "--show-only", "templates/crds/crds.yaml",
+                        "--kube-version", "1.34.0", check=False)
+        assert res.returncode == 0, res.stderr
+        out[chart] = {d["spec"]["group"] for d in yaml.safe_load_all(res.stdout)
+                      if d and d.get("kind") == "CustomResourceDefinition"}
+        assert out[chart], f"{chart}: no CRDs rendered"
+    return out
+
+
+def flux_reconcile_order(kustomizations: list[dict]) -> list[dict]:
+    """Flux Kustomizations in an order Flux can reconcile them: each after every one it ``dependsOn``
+    (names not in the list are preconditions). Fails on a cycle."""
+    by_name = {k["metadata"]["name"]: k for k in kustomizations}
+    done: list[str] = []
+    while len(done) < len(by_name):
+        ready = [n for n, k in by_name.items() if n not in done
+                 and all(d["name"] in done for d in k["spec"].get("dependsOn", []) if d["name"] in by_name)]
+        assert ready, f"dependsOn cycle among {sorted(set(by_name) - set(done))}"
+        done.append(ready[0])
+    return [by_name[n] for n in done]
+
+
+def _ancestors(name: str, by_name: dict[str, dict]) -> set[str]:
+    out: set[str] = set()
+    todo = [d["name"] for d in by_name[name]["spec"].get("dependsOn", [])]
+    while todo:
+        n = todo.pop()
+        if n not in out:
+            out.add(n)
+            todo += [d["name"] for d in by_name.get(n, {}).get("spec", {}).get("dependsOn", [])]
+    return out
+
+
+def fresh_cluster_problems(steps: list[tuple[dict, list[dict]]], chart_groups: dict[str, set[str]]) -> list[str]:
+    """What fails when Flux reconciles ``steps`` -- (Flux Kustomization, the objects of its folder), in
+    reconcile order -- on a cluster without the CRDs our charts install. Flux dry-runs a folder's
+    objects as a whole before applying any, so an object of such a group needs the HelmRelease of
+    the chart that installs it in a Kustomization this one (transitively) ``dependsOn``, health-checked
+    there (``dependsOn`` waits for Ready; Ready includes the health checks, not the chart install
+    otherwise)."""
+    provided = set().union(*chart_groups.values())
+    by_name = {k["metadata"]["name"]: k for k, _ in steps}
+    installer: dict[str, str] = {}  # API group -> the Kustomization whose health checks cover its chart
+    problems = []
+    for ks, objs in steps:
+        name = ks["metadata"]["name"]
+        before = _ancestors(name, by_name)
+        for o in objs:
+            group = o["apiVersion"].rpartition("/")[0]
+            if group in provided and installer.get(group) not in before:
+                problems.append(f"{name}: {o['kind']} {o['metadata']['name']} needs the {group} CRD, not installed by "
+                                "a Kustomization it depends on")
+        spec = ks["spec"]
+        checked = {(h["kind"], h.get("namespace"), h["name"]) for h in spec.get("healthChecks", [])}
+        for o in objs:
+            meta = o["metadata"]
+            if o["kind"] == "HelmRelease" and (spec.get("wait") or ("HelmRelease", meta.get("namespace"),
+                                                                     meta["name"]) in checked):
+                for group in chart_groups.get(o["spec"]["chart"]["spec"]["chart"], ()):
+                    installer.setdefault(group, name)
+    return problems

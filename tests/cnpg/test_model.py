@@ -101,11 +101,16 @@ def test_no_null_or_empty_values(variant):
 def test_render_paths_defaults():
     paths = list(model.render_tree(VARIANTS["defaults"]))
     assert paths == [
+        "platform/flux/cnpg-sources.yaml",
+        "platform/flux/cnpg-operators.yaml",
+        "platform/flux/cnpg-databases.yaml",
+        "platform/flux/kustomization.yaml",
         "platform/sources/cloudnative-pg-repo.yaml",
         "platform/sources/kustomization.yaml",
-        "platform/databases/namespace-cnpg-system.yaml",
+        "platform/operators/namespace-cnpg-system.yaml",
+        "platform/operators/cnpg-operator-helmrelease.yaml",
+        "platform/operators/kustomization.yaml",
         "platform/databases/namespace-databases.yaml",
-        "platform/databases/cnpg-operator-helmrelease.yaml",
         "platform/databases/wildside-pg-cluster.yaml",
         "platform/databases/wildside-pg-database.yaml",
         "platform/databases/kustomization.yaml",
@@ -132,7 +137,8 @@ def test_render_paths_defaults():
     ("same-namespace", {"namespace-databases.yaml", "cnpg-operator-helmrelease.yaml"}, {"namespace-cnpg-system.yaml"}),
 ])
 def test_render_paths_follow_props(name, present, absent):
-    files = {p.rsplit("/", 1)[1] for p in model.render_tree(VARIANTS[name]) if p.startswith("platform/databases/")}
+    files = {p.rsplit("/", 1)[1] for p in model.render_tree(VARIANTS[name])
+             if p.startswith(("platform/databases/", "platform/operators/"))}
     assert present <= files
     assert not absent & files
     if name == "no-postgis-no-operator":
@@ -153,7 +159,7 @@ def test_operator_files_in_their_own_folder():
 def test_paths_use_names_from_props():
     p = props(cluster_name="gis", operator_namespace="cnpg-operator", cluster_namespace="geo")
     paths = set(model.render_tree(p))
-    assert {"platform/databases/namespace-cnpg-operator.yaml", "platform/databases/namespace-geo.yaml",
+    assert {"platform/operators/namespace-cnpg-operator.yaml", "platform/databases/namespace-geo.yaml",
             "platform/databases/gis-cluster.yaml", "platform/databases/gis-database.yaml"} <= paths
 
 
@@ -507,8 +513,8 @@ def test_render_mirror_repositories_values_and_wait():
     repos = {d["metadata"]["name"]: d["spec"] for d in docs.values() if d["kind"] == "HelmRepository"}
     assert repos == {"cloudnative-pg": {"interval": "1h", "type": "oci", "url": "oci://registry.internal/cnpg"},
                      "plugin-barman-cloud": {"interval": "1h", "url": "https://charts.internal/cnpg"}}
-    operator = docs["platform/databases/cnpg-operator-helmrelease.yaml"]["spec"]
-    plugin = docs["platform/databases/barman-cloud-plugin-helmrelease.yaml"]["spec"]
+    operator = docs["platform/operators/cnpg-operator-helmrelease.yaml"]["spec"]
+    plugin = docs["platform/operators/barman-cloud-plugin-helmrelease.yaml"]["spec"]
     assert operator["values"] == NO_NODES and plugin["values"] == {"replicaCount": 1}
     assert plugin["chart"]["spec"]["sourceRef"]["name"] == "plugin-barman-cloud"
     assert operator["install"]["disableWait"] is True and operator["upgrade"]["disableWait"] is True
@@ -523,15 +529,15 @@ def test_render_plugin_without_our_operator_keeps_its_repository():
     kinds = sorted((d["kind"], d["metadata"]["name"]) for d in docs.values() if d["kind"] != "Kustomization")
     assert ("HelmRepository", "cloudnative-pg") in kinds and ("HelmRelease", "barman-cloud") in kinds
     assert ("HelmRelease", "cnpg") not in kinds and ("Namespace", "cnpg-system") not in kinds
-    assert "dependsOn" not in docs["platform/databases/barman-cloud-plugin-helmrelease.yaml"]["spec"]
+    assert "dependsOn" not in docs["platform/operators/barman-cloud-plugin-helmrelease.yaml"]["spec"]
 
 
 def test_render_tree_of_two_clusters():
     a, b = props(backup=BACKUP), props(cluster_name="tiles", cluster_namespace="tiles", eso=ESO)
     tree = model.render_tree_of([a, b])
     assert [p for p in tree if "helmrelease" in p or p.endswith("-repo.yaml")] == [
-        "platform/sources/cloudnative-pg-repo.yaml", "platform/databases/cnpg-operator-helmrelease.yaml",
-        "platform/databases/barman-cloud-plugin-helmrelease.yaml"]
+        "platform/sources/cloudnative-pg-repo.yaml", "platform/operators/cnpg-operator-helmrelease.yaml",
+        "platform/operators/barman-cloud-plugin-helmrelease.yaml"]
     assert "platform/databases/tiles-external-secret-app.yaml" in tree
     assert "platform/databases/wildside-pg-objectstore.yaml" in tree
     # a tree with one cluster is exactly that cluster's tree

@@ -455,9 +455,11 @@ def test_render_refuses_a_cnpg_operator_and_local_charts():
 def test_render_kustomize_builds_the_shared_tree(tmp_path, tools):
     _, a, _ = _render_stack()
     a.write_rendered(tmp_path)
-    res = tools.run(tools.kustomize, "build", tmp_path / "platform" / "databases", check=False)
-    assert res.returncode == 0, res.stderr
-    built = [(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(res.stdout) if d]
+    built = []
+    for folder in ("operators", "databases"):
+        res = tools.run(tools.kustomize, "build", tmp_path / "platform" / folder, check=False)
+        assert res.returncode == 0, res.stderr
+        built += [(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(res.stdout) if d]
     assert built.count(("HelmRelease", "cnpg")) == 1
     assert {("Cluster", "geo"), ("Cluster", "tiles"), ("Namespace", "tiles")} <= set(built)
 

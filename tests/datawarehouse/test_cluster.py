@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import re
@@ -17,6 +18,7 @@ from dw_constructs.datawarehouse import (
     DataWarehouseCluster,
     Endpoint,
     NodeRole,
+    ProviderEndpoint,
     ReplicatedVde,
     TopologyMode,
 )
@@ -25,6 +27,9 @@ from examples.clustered.main import build as build_clustered
 from tests.support.synth import assert_deterministic, synth_to
 from examples.replicated.main import build as build_replicated
 from examples.single_node.main import build as build_single
+
+#: Terraform runs inside the cluster: the explicit choice most tests here make.
+IN_CLUSTER = ProviderEndpoint.in_cluster()
 
 
 def _synth(build) -> dict:
@@ -98,10 +103,14 @@ def test_existing_namespace_and_admin_secret_create_nothing():
     stack = TerraformStack(Testing.app(), "s")
     HelmProvider(stack, "Helm")
     pw = TerraformVariable(stack, "pw", type="string", sensitive=True)
-    DataWarehouseCluster(stack, "Dw", name="dw", create_namespace=False, admin_secret_name="dw-creds",
-                         admin_password=pw.string_value, release_wait=False)
+    ca = TerraformVariable(stack, "ca", type="string")
+    DataWarehouseCluster(stack, "Dw", name="dw", endpoint=IN_CLUSTER, create_namespace=False,
+                         admin_secret_name="dw-creds", admin_password=pw.string_value, release_wait=False,
+                         tls_ca_cert_pem=ca.string_value)
     doc = json.loads(Testing.synth(stack))
+    # No kubernetes provider needed: nothing of Kubernetes is written or read (the CA is given).
     assert sorted(doc["resource"]) == ["datawarehouse_instance", "helm_release", "terraform_data"]
+    assert "data" not in doc and doc["provider"]["datawarehouse"][0]["ca_cert_pem"] == "${var.ca}"
     rel = _one(doc, "helm_release")
     assert _values(rel)["auth"]["existingSecret"] == "dw-creds" and rel["wait"] is False
     assert "depends_on" not in rel
@@ -109,11 +118,18 @@ def test_existing_namespace_and_admin_secret_create_nothing():
 
 def test_single_node_provider_and_instance(single):
     (provider,) = single["provider"]["datawarehouse"]
+    # Where Terraform reaches the server is the deployer's choice (variables, no silent in-cluster
+    # default), and the chart's self-signed certificate is verified against the CA read from the
+    # chart's Secret once the release exists (test_release_renders_with_real_helm: that Secret).
+    (ca_source,) = single["data"]["kubernetes_secret_v1"]
     assert provider == {
-        "alias": "analytics", "host": "analytics.datawarehouse.svc.cluster.local", "port": 5432,
+        "alias": "analytics", "host": "${var.analytics_endpoint_host}", "port": "${var.analytics_endpoint_port}",
         "username": "admin", "password": "${var.analytics_admin_password}",
-        "tls_enabled": True, "tls_skip_verify": True,
+        "tls_enabled": True, "tls_skip_verify": False,
+        "ca_cert_pem": f'${{data.kubernetes_secret_v1.{ca_source}.data["ca.crt"]}}',
     }
+    assert "default" not in single["variable"]["analytics_endpoint_host"]
+    assert single["data"]["kubernetes_secret_v1"][ca_source]["depends_on"] == ["helm_release.Warehouse_Release_21FA0990"]
     inst = _one(single, "datawarehouse_instance")
     assert inst["provider"] == "datawarehouse.analytics"
     assert inst["depends_on"] == ["helm_release.Warehouse_Release_21FA0990"]
@@ -144,6 +160,7 @@ def test_addresses_are_stable(single):
         "datawarehouse_user": ["Warehouse_Analyst_12396630"],
         "datawarehouse_policy": ["Warehouse_Retention_9590C1C0"],
     }
+    assert {t: sorted(v) for t, v in single["data"].items()} == {"kubernetes_secret_v1": ["Warehouse_TlsCa_39F3E8E2"]}
 
 
 def test_clustered_values(clustered):
@@ -230,6 +247,17 @@ def test_release_renders_with_real_helm(build, mode, tools, tmp_path):
             for c in sts["spec"]["template"]["spec"]["containers"] for e in c.get("env") or []
             if "secretKeyRef" in (e.get("valueFrom") or {})}
     assert {(ours["metadata"]["name"], k) for k in ours["data"]} <= refs
+    # The CA the provider verifies with is read from a Secret this chart renders, in the release's
+    # namespace, holding a CA certificate under the key read (independent of our naming).
+    (ca_source,) = doc["data"]["kubernetes_secret_v1"].values()
+    (key,) = re.fullmatch(r'\$\{data\.kubernetes_secret_v1\.\w+\.data\["([^"]+)"\]\}',
+                          doc["provider"]["datawarehouse"][0]["ca_cert_pem"]).groups()
+    (tls,) = [o for o in objs if o["kind"] == "Secret" and o["metadata"]["name"] == ca_source["metadata"]["name"]]
+    assert tls["metadata"]["namespace"] == ca_source["metadata"]["namespace"] == rel["namespace"]
+    assert tls["type"] == "kubernetes.io/tls"
+    ca_pem = base64.b64decode(tls["data"][key]).decode()
+    assert ca_pem.startswith("-----BEGIN CERTIFICATE-----")
+    assert ca_pem != base64.b64decode(tls["data"]["tls.crt"]).decode()  # the CA, not the server certificate
 
 
 # --- invalid input ---------------------------------------------------------------------------
@@ -255,7 +283,8 @@ def _stack(providers: bool = True):
         ({"storage_size_gb": 0}, "storage_size_gb: got 0; allowed: an integer 1..65536"),
         ({"operational_profile": "Turbo"}, "operational_profile: got 'Turbo'"),
         ({"chart_values": {"replicaCount": 5}}, "chart_values.replicaCount: got 5; allowed: a key the construct does not manage"),
-        ({"chart_values": {"auth": {"password": "x"}}}, "chart_values.auth.password: got 'x'"),
+        ({"chart_values": {"auth": {"password": "hunter2"}}},
+         "chart_values.auth.password: got '<literal hidden>'; allowed: a key the construct does not manage"),
         ({"admin_password": "hunter2"}, "admin_password: got '<literal hidden>'"),
         ({"admin_secret_name": "dw-creds"}, "admin_password: got None; allowed: a reference to the password in admin_secret_name"),
         ({"replication_factor": 2}, "replication_factor: got 2; allowed: at most replicas (1)"),
@@ -269,7 +298,7 @@ def _stack(providers: bool = True):
 def test_cluster_rejects(kwargs, expected):
     stack = _stack()
     with pytest.raises(PropsError) as err:
-        DataWarehouseCluster(stack, "Dw", name="dw", **kwargs)
+        DataWarehouseCluster(stack, "Dw", name="dw", **{"endpoint": IN_CLUSTER, **kwargs})
     msg = str(err.value)
     assert msg.startswith("Invalid props for DataWarehouseCluster at 's/Dw':"), msg
     assert expected in msg
@@ -280,7 +309,8 @@ def test_cluster_rejects(kwargs, expected):
 def test_cluster_rejects_a_provider_of_another_type():
     stack = _stack()
     with pytest.raises(PropsError) as err:
-        DataWarehouseCluster(stack, "Dw", name="dw", helm_provider=stack.kubernetes, kubernetes_provider=stack.helm)
+        DataWarehouseCluster(stack, "Dw", name="dw", endpoint=IN_CLUSTER, helm_provider=stack.kubernetes,
+                             kubernetes_provider=stack.helm)
     msg = str(err.value)
     assert "helm_provider: got 'KubernetesProvider'; allowed: a HelmProvider (provider 'helm')" in msg
     assert "kubernetes_provider: got 'HelmProvider'; allowed: a KubernetesProvider (provider 'kubernetes')" in msg
@@ -289,7 +319,7 @@ def test_cluster_rejects_a_provider_of_another_type():
 def test_cluster_needs_the_providers_of_what_it_creates():
     """cdktf cannot synthesize a resource without its provider construct; say so at construction."""
     with pytest.raises(PropsError) as err:
-        DataWarehouseCluster(_stack(providers=False), "Dw", name="dw")
+        DataWarehouseCluster(_stack(providers=False), "Dw", name="dw", endpoint=IN_CLUSTER)
     msg = str(err.value)
     assert "helm_provider: got None; allowed: a HelmProvider object, or a HelmProvider created in the stack" in msg
     assert "kubernetes_provider: got None; allowed: a KubernetesProvider object" in msg
@@ -297,7 +327,7 @@ def test_cluster_needs_the_providers_of_what_it_creates():
 
 @pytest.fixture()
 def cluster():
-    return DataWarehouseCluster(_stack(), "Dw", name="dw")
+    return DataWarehouseCluster(_stack(), "Dw", name="dw", endpoint=IN_CLUSTER)
 
 
 @pytest.mark.parametrize(
@@ -359,7 +389,7 @@ class TunedCluster(DataWarehouseCluster):
 
 def test_subclass_hooks_and_children():
     stack = _stack()
-    dw = TunedCluster(stack, "Dw", name="dw", mode=ClusterMode.CLUSTERED)
+    dw = TunedCluster(stack, "Dw", name="dw", endpoint=IN_CLUSTER, mode=ClusterMode.CLUSTERED)
     dw.add_vde("Vde", name="v")
     doc = json.loads(Testing.synth(stack))
     assert _values(_one(doc, "helm_release"))["podAnnotations"] == {"team": "platform"}
@@ -373,27 +403,29 @@ def test_subclass_hook_result_is_validated():
             return dataclasses.replace(super().build_instance_props(props), replication_factor=0)
 
     with pytest.raises(PropsError, match=r"instance\.replication_factor: got 0"):
-        Broken(_stack(), "Dw", name="dw")
+        Broken(_stack(), "Dw", name="dw", endpoint=IN_CLUSTER)
 
 
 def test_prevent_destroy_opt_out_and_existing_secret():
     stack = _stack()
     from cdktf import TerraformVariable
     pw = TerraformVariable(stack, "pw", type="string", sensitive=True)
-    DataWarehouseCluster(stack, "Dw", name="dw", prevent_destroy=False, admin_secret_name="dw-creds",
-                         admin_password=pw.string_value, tls_secret_name="dw-tls")
+    DataWarehouseCluster(stack, "Dw", name="dw", endpoint=IN_CLUSTER, prevent_destroy=False,
+                         admin_secret_name="dw-creds", admin_password=pw.string_value, tls_secret_name="dw-tls")
     doc = json.loads(Testing.synth(stack))
     rel = _one(doc, "helm_release")
     assert "lifecycle" not in rel and "lifecycle" not in _one(doc, "datawarehouse_instance")
     assert "set_sensitive" not in rel
     assert _values(rel)["auth"]["existingSecret"] == "dw-creds"
+    # A certificate of the user's PKI: verified against the system trust store, nothing read.
     assert doc["provider"]["datawarehouse"][0]["tls_skip_verify"] is False
+    assert "ca_cert_pem" not in doc["provider"]["datawarehouse"][0] and "data" not in doc
     assert list(doc["variable"]) == ["pw"]
 
 
 def test_lookups():
     stack = _stack()
-    dw = DataWarehouseCluster(stack, "Dw", name="dw")
+    dw = DataWarehouseCluster(stack, "Dw", name="dw", endpoint=IN_CLUSTER)
     status = dw.status()
     dw.capabilities()
     dw.plugin_catalog()
@@ -403,7 +435,8 @@ def test_lookups():
     (st,) = data["datawarehouse_instance_status"].values()
     assert st["instance_id"].startswith("${datawarehouse_instance.Dw_Instance_")
     assert st["provider"] == "datawarehouse.dw"
-    assert set(data) == {"datawarehouse_instance_status", "datawarehouse_capabilities", "datawarehouse_plugin_catalog"}
+    assert set(data) == {"datawarehouse_instance_status", "datawarehouse_capabilities", "datawarehouse_plugin_catalog",
+                         "kubernetes_secret_v1"}
 
 
 def test_lookups_of_servers_managed_elsewhere(tools, tmp_path):

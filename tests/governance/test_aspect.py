@@ -10,7 +10,7 @@ import pytest
 from cdktf import App, TerraformStack
 from constructs import Construct
 
-from dw_constructs.datawarehouse import DataWarehouseCluster, OperationalProfile
+from dw_constructs.datawarehouse import DataWarehouseCluster, OperationalProfile, ProviderEndpoint
 from dw_constructs.governance import GovernanceError, allow_destroy, check_app, enforce, parse_constraints
 from examples._common import helm_provider, kubernetes_provider
 
@@ -31,7 +31,8 @@ class Team(Construct):
 
     def __init__(self, scope, id, *, helm, **props):
         super().__init__(scope, id)
-        self.warehouse = MyWarehouse(self, "Warehouse", helm_provider=helm, **props)
+        self.warehouse = MyWarehouse(self, "Warehouse", helm_provider=helm, endpoint=ProviderEndpoint.in_cluster(),
+                                     **props)
 
 
 def _stack(app, id, *clusters: dict) -> TerraformStack:
@@ -39,7 +40,8 @@ def _stack(app, id, *clusters: dict) -> TerraformStack:
     helm = stack.helm = helm_provider(stack)
     kubernetes_provider(stack)  # the stack's default: the clusters write a namespace and a Secret
     for i, props in enumerate(clusters):
-        DataWarehouseCluster(stack, f"Dw{i}", helm_provider=helm, namespace=f"ns{i}", **props)
+        DataWarehouseCluster(stack, f"Dw{i}", helm_provider=helm, namespace=f"ns{i}",
+                             endpoint=ProviderEndpoint.in_cluster(), **props)
     return stack
 
 

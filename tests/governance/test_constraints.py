@@ -11,7 +11,7 @@ import yaml
 from dw_constructs.cnpg.model import BackupProps
 from dw_constructs.cnpg.model import ClusterProps as CnpgProps
 from dw_constructs.datawarehouse import ClusterMode, OperationalProfile
-from dw_constructs.datawarehouse.cluster_model import ClusterProps, VdeProps
+from dw_constructs.datawarehouse.cluster_model import ClusterProps, ProviderEndpoint, VdeProps
 from dw_constructs.governance import (
     ConstructRecord,
     GovernanceError,
@@ -30,7 +30,7 @@ def tenant(constructs: dict, **extra):
 
 
 def dw(**kw) -> ClusterProps:
-    return ClusterProps(name="dw", **kw)
+    return ClusterProps(name="dw", endpoint=ProviderEndpoint.in_cluster(), **kw)
 
 
 def rec(props, path="app/Warehouse", ctype="DataWarehouseCluster") -> ConstructRecord:
@@ -246,10 +246,11 @@ def test_registered_construct_types_are_the_library_classes():
 
     import dw_constructs.cnpg as cnpg
     import dw_constructs.datawarehouse as dwpkg
+    import dw_constructs.deltastream as dspkg
     from dw_constructs.governance.constraints import CONSTRUCT_TYPES
 
     for name, target in CONSTRUCT_TYPES.items():
-        cls = getattr(dwpkg, name, None) or getattr(cnpg, name)
+        cls = getattr(dwpkg, name, None) or getattr(cnpg, name, None) or getattr(dspkg, name)
         assert library_type(object.__new__(cls)) == name
         if target is not None:
             module, _, props = target.partition(":")

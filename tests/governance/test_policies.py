@@ -177,6 +177,12 @@ CASES = [
      [(REL, "values.tls.enabled", "TLS must not be disabled")]),
     ("dw-tls-provider-fail", "dw-tls", [tf(provider={"datawarehouse": [{"alias": "dw", "tls_enabled": False}]})], [], None,
      [("s/provider.datawarehouse.dw", "tls_enabled", "TLS must not be disabled")]),
+    ("dw-tls-verified-pass", "dw-tls", [tf(provider={"datawarehouse": [
+        {"alias": "dw", "tls_enabled": True, "tls_skip_verify": False, "ca_cert_pem": "${data.x.y.data[\"ca.crt\"]}"}]})],
+     [], None, []),
+    ("dw-tls-skip-verify-fail", "dw-tls", [tf(provider={"datawarehouse": [
+        {"alias": "dw", "tls_enabled": True, "tls_skip_verify": True}]})], [], None,
+     [("s/provider.datawarehouse.dw", "tls_skip_verify", "the server certificate must be verified")]),
     # --- prevent_destroy
     ("prevent-destroy-pass", "prevent-destroy", [tf({"helm_release": {"dw": release()}})], [], None, []),
     ("prevent-destroy-opt-out-pass", "prevent-destroy",
@@ -240,6 +246,21 @@ CASES = [
      mf({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"},
          "data": {"tls.pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"}}), None,
      [("m.yaml:ConfigMap/cfg", "data.tls.pem", SECRET)]),
+    # --- DeltaStream (tests/deltastream/test_governance.py has the full matrix)
+    ("deltastream-credentials-pass", "deltastream-credentials",
+     [tf({"deltastream_secret": {"x": {"name": "x", "string_value": "${var.token}"}}},
+         provider={"deltastream": [{"api_key": "${var.api_key}"}]})], [], None, []),
+    ("deltastream-credentials-fail", "deltastream-credentials",
+     [tf({"deltastream_store": {"p": {"name": "p", "postgres": {"uris": "postgresql://db:5432/app", "username": "u",
+                                                                 "password": "hunter2"}}}})], [], None,
+     [("s/deltastream_store.p", "postgres.password", "plaintext credential in deltastream_store")]),
+    ("deltastream-tls-pass", "deltastream-tls",
+     [tf({"deltastream_store": {"k": {"name": "k", "kafka": {"uris": "b:9092", "tls_disabled": False}}}})], [], None,
+     []),
+    ("deltastream-tls-fail", "deltastream-tls",
+     [tf({"deltastream_store": {"k": {"name": "k", "kafka": {"uris": "b:9092", "tls_disabled": True}}}})], [], None,
+     [("s/deltastream_store.k", "kafka.tls_disabled",
+       "TLS must not be disabled on a store (credentials and data in plaintext)")]),
     ("secrets-eso-and-names-pass", "no-secret-literals", [],
      mf({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": {"name": "app"},
          "spec": {"target": {"name": "app", "template": {"data": {"password": "{{ .password }}"}}},
@@ -353,7 +374,7 @@ def examples_out(tmp_path_factory):
 def test_examples_pass_every_policy(examples_out):
     inputs = read_paths([examples_out / "cdktf.out", examples_out / "gitops"])
     assert sorted(t.stack for t in inputs.terraform) == ["clustered", "cnpg-apply", "cnpg-render", "replicated", "single-node"]
-    assert len(inputs.manifests) == 14
+    assert len(inputs.manifests) == 19  # the render tree: 4 folders (Flux Kustomizations, sources, operators, databases)
     strict = PolicyOptions(require_backup=True, helm_repositories=(HelmRepositoryRef("cloudnative-pg", "flux-system", CNPG_REPO),))
     assert Report.of(run_policies(inputs, strict)).text() == "dw-constructs governance: no violations"
 

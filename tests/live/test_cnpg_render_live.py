@@ -3,21 +3,30 @@
 dry run) to the throwaway control plane of ``scripts/apiserver.sh`` (etcd + kube-apiserver +
 kube-controller-manager, no nodes), the way a GitOps tool would apply it.
 
-Two trees: the props of ``examples/cnpg_render`` (backups on, ESO on) and a variant with backups
-on and ESO off (the construct then writes the S3 credentials ``Secret`` with Flux substitution
-variables), whose operator objects go to their own folder (``operator_render_dir``) and whose
-names and namespaces differ from the defaults. Together they emit every kind the renderer knows
-(:data:`RENDERED_KINDS`).
+Two trees: the props of ``examples/cnpg_render`` (backups on, ESO on, default layout) and a
+variant with backups on and ESO off (the construct then writes the S3 credentials ``Secret`` with
+Flux substitution variables), whose names, namespaces, operator folder and Flux settings
+(GitRepository, path prefix in the repository, Kustomization names) differ from the defaults.
+Together they emit every kind the renderer knows (:data:`RENDERED_KINDS`).
 
-Order of application, as Flux's kustomize-controller does it: one Flux Kustomization per folder,
-in dependency order (sources, operators, databases); per folder, ``kustomize build``, Flux
-post-build substitution of the documented variables, then staged apply -- Namespaces first (Flux's
-"cluster definitions" stage), then built-in kinds, then custom resources, each stage in kustomize's
-output order. The Flux namespace itself is not in the tree (Flux runs there); the test creates it
-when missing, as a precondition.
+Order of application, as Flux does it, driven by the tree's own Flux ``Kustomization`` objects
+(``kustomize.toolkit.fluxcd.io/v1``): the tree is written where the variant says it sits in the Git
+repository; the folder of the Flux Kustomizations is applied first (what the Flux bootstrap
+does); then each Kustomization in ``dependsOn`` order reconciles the folder its ``spec.path``
+names, resolved from the repository root -- ``kustomize build``, post-build substitution only where
+``spec.postBuild.substituteFrom`` asks for it, with the values read back from the Secret it names,
+then staged apply: Namespaces first (Flux's "cluster definitions" stage), then built-in kinds, then
+custom resources, each stage in kustomize's output order. The Flux namespace and the substitution
+Secret are not in the tree (Flux runs there; the Secret is kept out of Git); the test creates them
+when missing, as preconditions.
 
 Proven here, per tree:
 
+* the Flux Kustomizations reconcile exactly the tree's folders, in the documented order (sources,
+  operators, databases) as their ``dependsOn`` orders them; on a cluster without the CNPG and
+  Barman Cloud CRDs, no folder holds an object whose CRD is installed by a chart whose HelmRelease
+  is not health-checked by a Kustomization it (transitively) depends on (which chart installs which
+  CRD group: the real helm on the pinned chart archives) -- Flux dry-runs a folder as a whole;
 * ``kustomize build`` of every folder succeeds and yields exactly the objects of the folder's files;
 * the server accepts every object with server-side apply (``fieldValidation=Strict``: an unknown
   or duplicate field is an error; CRD structural schemas and CEL rules of the vendored CRDs
@@ -25,7 +34,8 @@ Proven here, per tree:
 * the set of kinds applied equals the set of kinds in the tree, and the tree's kinds are the
   documented ones;
 * references between the stored objects resolve (ObjectStore credentials, Cluster plugin,
-  Database/ScheduledBackup cluster, HelmRelease source and dependsOn);
+  Database/ScheduledBackup cluster, HelmRelease source and dependsOn, Kustomization dependsOn,
+  health checks and substitution Secret);
 * applying the same objects again changes nothing: the second apply leaves ``resourceVersion``
   unchanged for every object except the Flux ``HelmRepository``/``HelmRelease`` -- for those,
   kube-apiserver writes once more, to persist the ``status`` default of their CRDs
@@ -37,9 +47,10 @@ Proven here, per tree:
 
 Not proven here: no CNPG, Barman Cloud, External Secrets or Flux controller runs, so the objects
 are accepted and stored, never reconciled -- no operator install from the HelmReleases, no
-PostgreSQL pods (there is no node either), no secrets fetched by ESO, no backups. The CRDs are
-the vendored schemas rebuilt by tests/support/crds.py (one version each, no conversion webhooks);
-the real Flux substitution and apply code is emulated, not run.
+PostgreSQL pods (there is no node either), no secrets fetched by ESO, no backups, no health
+checks evaluated, no GitRepository (its CRD is not vendored). The CRDs are the vendored schemas
+rebuilt by tests/support/crds.py (one version each, no conversion webhooks), all installed up
+front; the real Flux dependency handling, substitution and apply code is emulated, not run.
 """
 
 from __future__ import annotations
@@ -56,8 +67,9 @@ import pytest
 import yaml
 from cdktf import Testing, TerraformStack
 
-from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, Mode, write_rendered
+from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, FluxProps, Mode, write_rendered
 from examples.cnpg_render.main import build as build_example
+from tests.cnpg.support import chart_crd_groups, flux_reconcile_order, fresh_cluster_problems
 from tests.support.apiserver import KubeApi, KubeApiError
 from tests.support.crds import crds_for_groups
 from tests.support.live import get_or_none, wait_gone
@@ -70,12 +82,14 @@ FIELD_MANAGER = "dw-constructs-live"
 APPLY_QUERY = {"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"}
 #: API groups of the CRDs the tree needs (docs/cnpg.md, "Pinned versions": CRD apiVersions).
 CRD_GROUPS = ("postgresql.cnpg.io", "barmancloud.cnpg.io", "external-secrets.io",
-              "helm.toolkit.fluxcd.io", "source.toolkit.fluxcd.io")
+              "helm.toolkit.fluxcd.io", "source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io")
 #: Not an API object: the kustomize file format (kustomization.yaml), read by kustomize only.
 KUSTOMIZE_FILE = ("kustomize.config.k8s.io/v1beta1", "Kustomization")
+#: The Flux Kustomization API object (reconciles one folder).
+FLUX_KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io/v1", "Kustomization")
 #: Every kind the renderer emits, across its options (docs/cnpg.md, "Render mode").
 RENDERED_KINDS = frozenset({"Namespace", "Secret", "HelmRepository", "HelmRelease", "ExternalSecret",
-                            "ObjectStore", "Cluster", "Database", "ScheduledBackup"})
+                            "ObjectStore", "Cluster", "Database", "ScheduledBackup", "Kustomization"})
 #: Flux post-build substitution values (docs/cnpg.md: the managed S3 Secret's variables, given
 #: to the Flux Kustomization with ``postBuild.substituteFrom``). Test values, not credentials.
 FLUX_VARIABLES = {"CNPG_S3_ACCESS_KEY_ID": "live-test-access-key-id",
@@ -92,7 +106,8 @@ def _managed_secret_variant() -> CnpgPostgisCluster:
     return CnpgPostgisCluster(
         stack, "GisLive", mode=Mode.RENDER,                 # cluster name derived: gis-live
         operator_namespace="cnpg-live", cluster_namespace="gis-live", flux_namespace="flux-live",
-        operator_render_dir="platform/operators",
+        operator_render_dir="platform/cnpg-operator",
+        flux=FluxProps(source_name="gitops-live", path_prefix="clusters/live", name_prefix="live-"),
         instances=1, storage_size="1Gi", database_name="gis_data", database_owner="gis_owner",
         backup=BackupProps(enabled=True, destination_path="s3://live-bucket/gis-live",
                            endpoint_url="http://minio.storage.svc:9000", retention_policy="2w",
@@ -104,6 +119,10 @@ def _managed_secret_variant() -> CnpgPostgisCluster:
 class Variant:
     id: str
     build: Callable[[], CnpgPostgisCluster]
+    #: where the tree is written in the Git repository (FluxProps.path_prefix; "" = its root)
+    repo_dir: str
+    #: folder of the Flux Kustomization objects (applied first, as the Flux bootstrap does)
+    flux_dir: str
     #: the folders, in the order their Flux Kustomizations reconcile (dependsOn)
     folders: tuple[str, ...]
     #: the kinds the tree must hold (docs/cnpg.md, "Render mode": which file when)
@@ -113,15 +132,15 @@ class Variant:
 
 
 VARIANTS = [
-    Variant("example", lambda: build_example(Testing.app()).database,
-            ("platform/sources", "platform/databases"),
-            frozenset({"Namespace", "HelmRepository", "HelmRelease", "ExternalSecret", "ObjectStore",
-                       "Cluster", "Database", "ScheduledBackup"}),
-            "flux-system"),
-    Variant("backup-managed-secret", _managed_secret_variant,
+    Variant("example", lambda: build_example(Testing.app()).database, "", "platform/flux",
             ("platform/sources", "platform/operators", "platform/databases"),
+            frozenset({"Namespace", "HelmRepository", "HelmRelease", "ExternalSecret", "ObjectStore",
+                       "Cluster", "Database", "ScheduledBackup", "Kustomization"}),
+            "flux-system"),
+    Variant("backup-managed-secret", _managed_secret_variant, "clusters/live", "platform/flux",
+            ("platform/sources", "platform/cnpg-operator", "platform/databases"),
             frozenset({"Namespace", "Secret", "HelmRepository", "HelmRelease", "ObjectStore",
-                       "Cluster", "Database", "ScheduledBackup"}),
+                       "Cluster", "Database", "ScheduledBackup", "Kustomization"}),
             "flux-live"),
 ]
 
@@ -301,15 +320,18 @@ def test_variants_cover_every_rendered_kind():
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.id)
 def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools, tmp_path: Path,
                                                             cleanup: Cleanup, variant: Variant):
-    tree = variant.build().rendered_manifests
+    cluster = variant.build()
+    tree = cluster.rendered_manifests
     assert tree, "render mode produced no tree"
 
-    # -- the tree on disk, as a GitOps repository holds it
-    written = write_rendered(tree, tmp_path)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) \
-        == sorted(tree) == sorted(p.relative_to(tmp_path).as_posix() for p in written)
-    folders = sorted(p.parent.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("kustomization.yaml"))
-    assert folders == sorted(variant.folders)
+    # -- the tree on disk, where the Git repository (tmp_path) holds it
+    repo = tmp_path.resolve()
+    root = repo / variant.repo_dir if variant.repo_dir else repo
+    written = write_rendered(tree, root)
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) \
+        == sorted(tree) == sorted(p.relative_to(root).as_posix() for p in written)
+    folders = sorted(p.parent.relative_to(root).as_posix() for p in root.rglob("kustomization.yaml"))
+    assert folders == sorted((variant.flux_dir, *variant.folders))
     tree_objs = [d for text in tree.values() for d in yaml.safe_load_all(text) if d]
     tree_objs = [d for d in tree_objs if (d.get("apiVersion"), d.get("kind")) != KUSTOMIZE_FILE]
     tree_kinds = {d["kind"] for d in tree_objs}
@@ -317,27 +339,77 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
     variables = set(_VARIABLE_RE.findall("".join(tree.values())))
     assert variables <= set(FLUX_VARIABLES), f"undocumented substitution variables: {variables - set(FLUX_VARIABLES)}"
 
-    # -- 1. kustomize build of each folder; Flux post-build substitution
-    built: dict[str, list[dict]] = {}
-    for folder in variant.folders:
-        res = tools.run(tools.kustomize, "build", tmp_path / folder, check=False)
+    def kustomize_build(folder: Path) -> str:
+        res = tools.run(tools.kustomize, "build", folder, check=False)
         assert res.returncode == 0, f"kustomize build {folder} failed:\n{res.stderr}"
-        text = flux_substitute(res.stdout, FLUX_VARIABLES)
-        assert not _VARIABLE_RE.search(text), f"{folder}: unsubstituted variables left"
-        objs = [d for d in yaml.safe_load_all(text) if d]
-        files = [yaml.safe_load(p.read_text()) for p in sorted((tmp_path / folder).glob("*.yaml"))
-                 if p.name != "kustomization.yaml"]
-        assert sorted(map(ident, objs)) == sorted(map(ident, files)), f"{folder}: kustomize output != files"
-        built[folder] = objs
-    assert sorted(ident(o) for objs in built.values() for o in objs) == sorted(map(ident, tree_objs))
+        return res.stdout
 
-    custom_groups = {crd["spec"]["group"] for crd in crds_for_groups(*CRD_GROUPS)}
-    ordered = [o for folder in variant.folders for o in gitops_order(built[folder], custom_groups)]
+    def folder_files(folder: str) -> list[dict]:
+        return [yaml.safe_load(p.read_text()) for p in sorted((root / folder).glob("*.yaml"))
+                if p.name != "kustomization.yaml"]
 
-    # -- preconditions: Flux's namespace exists; none of the objects does (else: a leak from elsewhere)
+    # -- 1. the Flux Kustomizations (their folder, applied as the Flux bootstrap does) and their order
+    flux_objs = [d for d in yaml.safe_load_all(kustomize_build(root / variant.flux_dir)) if d]
+    assert flux_objs and all((d["apiVersion"], d["kind"]) == FLUX_KUSTOMIZATION for d in flux_objs)
+    assert sorted(map(ident, flux_objs)) == sorted(map(ident, folder_files(variant.flux_dir)))
+    reconcile = flux_reconcile_order(flux_objs)  # each after what it dependsOn
+    folder_of: dict[str, str] = {}
+    for ks in reconcile:
+        path = (repo / ks["spec"]["path"]).resolve()  # spec.path is resolved from the repository root
+        assert (path / "kustomization.yaml").is_file(), f"{ks['metadata']['name']}: no folder at {ks['spec']['path']}"
+        assert ks["spec"]["sourceRef"] == {"kind": "GitRepository", "name": cluster.props.flux.source_name}
+        folder_of[ks["metadata"]["name"]] = path.relative_to(root).as_posix()
+    assert [folder_of[ks["metadata"]["name"]] for ks in reconcile] == list(variant.folders)
+
+    # -- preconditions: Flux's namespace exists; so do the Secrets post-build substitution reads
+    # (kept out of Git, so not in the tree)
     if get_or_none(api, f"/api/v1/namespaces/{variant.flux_namespace}") is None:
         api.create_namespace(variant.flux_namespace)
         cleanup.created_namespaces.append(variant.flux_namespace)
+    substitution_secrets = []
+    for ks in reconcile:
+        for ref in (ks["spec"].get("postBuild") or {}).get("substituteFrom", []):
+            assert ref["kind"] == "Secret" and not ref.get("optional"), ref
+            secret = {"apiVersion": "v1", "kind": "Secret", "stringData": FLUX_VARIABLES,
+                      "metadata": {"name": ref["name"], "namespace": ks["metadata"]["namespace"]}}
+            assert get_or_none(api, object_path(api, secret)) is None, f"{label(secret)} exists already"
+            server_side_apply(api, secret)
+            substitution_secrets.append(secret)
+    cleanup.foreign_objects += [x for x in substitution_secrets
+                                if x["metadata"]["namespace"] not in cleanup.created_namespaces]
+    cleanup.all_objects += substitution_secrets
+
+    def substitution_values(ks: dict) -> dict[str, str]:
+        """What Flux substitutes: the data of the Secrets in ``postBuild.substituteFrom``, read back."""
+        values: dict[str, str] = {}
+        for ref in (ks["spec"].get("postBuild") or {}).get("substituteFrom", []):
+            got = api.get(f"/api/v1/namespaces/{ks['metadata']['namespace']}/secrets/{ref['name']}")
+            values.update({k: base64.b64decode(x).decode() for k, x in (got.get("data") or {}).items()})
+        return values
+
+    # -- 2. per Flux Kustomization, in order: kustomize build of its folder; post-build substitution
+    # where (and only where) it asks for it
+    built: dict[str, list[dict]] = {}
+    for ks in reconcile:
+        folder = folder_of[ks["metadata"]["name"]]
+        text = flux_substitute(kustomize_build(root / folder), substitution_values(ks))
+        assert not _VARIABLE_RE.search(text), f"{folder}: unsubstituted variables left (no postBuild.substituteFrom?)"
+        objs = [d for d in yaml.safe_load_all(text) if d]
+        assert sorted(map(ident, objs)) == sorted(map(ident, folder_files(folder))), f"{folder}: kustomize output != files"
+        built[folder] = objs
+    assert sorted(ident(o) for o in flux_objs + [o for objs in built.values() for o in objs]) \
+        == sorted(map(ident, tree_objs))
+
+    # on a cluster without the CNPG and Barman Cloud CRDs, that order works (Flux dry-runs a folder as a
+    # whole: an object's CRD must come from a chart health-checked by a Kustomization it depends on)
+    steps = [(ks, built[folder_of[ks["metadata"]["name"]]]) for ks in reconcile]
+    assert fresh_cluster_problems(steps, chart_crd_groups(tools)) == []
+
+    custom_groups = {crd["spec"]["group"] for crd in crds_for_groups(*CRD_GROUPS)}
+    ordered = gitops_order(flux_objs, custom_groups) + [
+        o for ks, objs in steps for o in gitops_order(objs, custom_groups)]
+
+    # -- preconditions: none of the objects exists (else: a leak from elsewhere)
     preexisting_ns = {o["metadata"]["name"] for o in ordered
                       if is_namespace(o) and get_or_none(api, object_path(api, o)) is not None}
     leftovers = [label(o) for o in ordered
@@ -346,11 +418,11 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
     for o in filter(is_namespace, ordered):
         name = o["metadata"]["name"]
         (cleanup.adopted_namespaces if name in preexisting_ns else cleanup.created_namespaces).append(name)
-    cleanup.foreign_objects = [o for o in ordered if not is_namespace(o)
-                               and o["metadata"].get("namespace") not in cleanup.created_namespaces]
-    cleanup.all_objects = list(ordered)
+    cleanup.foreign_objects += [o for o in ordered if not is_namespace(o)
+                                and o["metadata"].get("namespace") not in cleanup.created_namespaces]
+    cleanup.all_objects += ordered
 
-    # -- 2. first apply, in GitOps order; every namespace exists before anything is applied into it
+    # -- 3. first apply, in GitOps order; every namespace exists before anything is applied into it
     available = {variant.flux_namespace} | preexisting_ns
     refused, warned, stored = [], [], {}
     for o in ordered:
@@ -402,8 +474,16 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
         assert (src["namespace"], src["name"]) in names["HelmRepository"], f"HelmRelease source {src}"
         for dep in release["spec"].get("dependsOn", []):
             assert (dep.get("namespace", release["metadata"]["namespace"]), dep["name"]) in names["HelmRelease"]
+    for ks in by_kind["Kustomization"]:  # Flux's (the kustomization.yaml files are not API objects)
+        ns = ks["metadata"]["namespace"]
+        for dep in ks["spec"].get("dependsOn", []):
+            assert (dep.get("namespace", ns), dep["name"]) in names["Kustomization"], f"Kustomization dependsOn {dep}"
+        for check in ks["spec"].get("healthChecks", []):
+            assert (check.get("namespace", ns), check["name"]) in names[check["kind"]], f"health check {check}"
+        for ref in (ks["spec"].get("postBuild") or {}).get("substituteFrom", []):
+            assert get_or_none(api, f"/api/v1/namespaces/{ns}/secrets/{ref['name']}") is not None, ref
 
-    # -- 3. applying the same objects again changes nothing
+    # -- 4. applying the same objects again changes nothing
     settle_once = status_defaulted_kinds(crds_for_groups(*CRD_GROUPS))
     before = {ident(o): api.get(object_path(api, o)) for o in ordered}
     changed, settled = [], []

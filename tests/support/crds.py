@@ -49,9 +49,12 @@ def plural_of(entry: dict) -> str:
     group = entry["apiVersion"].split("/")[0]
     fname = Path(entry["upstream"]["path"]).name
     m = re.fullmatch(re.escape(group) + r"_([a-z0-9]+)\.ya?ml", fname)
-    if not m:
+    if "plural" in entry:  # recorded from the CRD (a CRD read from a chart archive's crds.yaml)
+        plural = entry["plural"]
+    elif not m:
         raise ValueError(f"cannot derive the plural of {entry['apiVersion']} {entry['kind']} from {fname!r}")
-    plural = m.group(1)
+    else:
+        plural = m.group(1)
     if plural != _naive_plural(entry["kind"]):
         raise ValueError(f"plural {plural!r} from {fname!r} does not match kind {entry['kind']!r}")
     return plural

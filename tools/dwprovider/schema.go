@@ -90,14 +90,19 @@ type jsonBlockType struct {
 
 // --- schema.meta.json: per-attribute facts the schema format cannot hold -----------------
 
-// rule is one attribute's entry. default and force_new are plan-time facts and are not
-// checked here; the entry of a nested block or nested attribute holds the rules of its
-// attributes under "block".
+// rule is one attribute's entry. allowed/min/max are checked by validate.go; default and
+// force_new are plan-time facts used by plan.go (def is `default` converted to the attribute's
+// type at load time, so a default that does not fit fails `-check`, i.e. the build). The entry
+// of a nested block or nested attribute holds the rules of its attributes under "block".
 type rule struct {
-	Allowed []any           `json:"allowed"`
-	Min     *json.Number    `json:"min"`
-	Max     *json.Number    `json:"max"`
-	Block   map[string]rule `json:"block"`
+	Allowed  []any           `json:"allowed"`
+	Min      *json.Number    `json:"min"`
+	Max      *json.Number    `json:"max"`
+	Default  json.RawMessage `json:"default"`
+	ForceNew bool            `json:"force_new"`
+	Block    map[string]rule `json:"block"`
+
+	def *tftypes.Value // Default, typed; nil when there is none
 }
 
 type metaDoc struct {
@@ -134,6 +139,7 @@ type definition struct {
 	functions   map[string]*tfprotov6.Function
 	ruleCount   int // meta rules with allowed/min/max, nested ones included
 	limitCount  int // nested attributes with min_items/max_items
+	planCount   int // meta rules with a default or force_new, nested ones included
 }
 
 // load converts the embedded schema document and its meta sidecar. metaJSON may be empty or
@@ -183,6 +189,9 @@ func load(schemaJSON, metaJSON []byte) (*definition, error) {
 			return nil, fmt.Errorf("schema.meta.json: %w", err)
 		}
 	}
+	if err := d.compileRules("provider", d.provider.schema.Block, meta.Provider); err != nil {
+		return nil, err
+	}
 	d.provider.rules = meta.Provider
 	d.ruleCount = countRules(meta.Provider)
 	for _, part := range []struct {
@@ -199,11 +208,60 @@ func load(schemaJSON, metaJSON []byte) (*definition, error) {
 			if !ok {
 				return nil, fmt.Errorf("schema.meta.json: %s.%s is not in schema.json", part.kind, name)
 			}
+			if err := d.compileRules(part.kind+"."+name, td.schema.Block, rules); err != nil {
+				return nil, err
+			}
 			td.rules = rules
 			d.ruleCount += countRules(rules)
 		}
 	}
 	return d, nil
+}
+
+// compileRules converts the `default`s of rules (and of the rules of nested blocks and nested
+// attributes) to values of the attributes' schema types. A default or force_new for an attribute
+// the schema lacks, or a default that does not fit the attribute's type, is an error: plan.go
+// would otherwise silently ignore it. (allowed/min/max for a missing attribute stay harmless:
+// there is nothing to check.)
+func (d *definition) compileRules(where string, b *tfprotov6.SchemaBlock, rules map[string]rule) error {
+	return d.compileShape(where, shapeOfBlock(b), rules)
+}
+
+func (d *definition) compileShape(where string, sh shape, rules map[string]rule) error {
+	for _, name := range sortedKeys(rules) {
+		r, at := rules[name], where+"."+name
+		attr, nested := sh.attribute(name), sh.child(name)
+		if attr == nil && nested == nil {
+			if len(r.Default) > 0 || r.ForceNew {
+				return fmt.Errorf("schema.meta.json: %s: default/force_new for an attribute or block the schema lacks", at)
+			}
+			continue
+		}
+		if len(r.Default) > 0 {
+			if attr == nil {
+				return fmt.Errorf("schema.meta.json: %s: a default for a nested block (only attributes take defaults)", at)
+			}
+			v, err := tftypes.ValueFromJSONWithOpts(r.Default, attr.ValueType(), tftypes.ValueFromJSONOpts{}) //nolint:staticcheck
+			if err != nil {
+				return fmt.Errorf("schema.meta.json: %s: default %s does not fit the type %s: %w",
+					at, r.Default, attr.ValueType(), err)
+			}
+			r.def = &v
+		}
+		if len(r.Default) > 0 || r.ForceNew {
+			d.planCount++
+		}
+		if r.Block != nil {
+			if nested == nil {
+				return fmt.Errorf("schema.meta.json: %s: \"block\" rules for an attribute that is not a nested block or nested attribute", at)
+			}
+			if err := d.compileShape(at, nested.shape, r.Block); err != nil {
+				return err
+			}
+		}
+		rules[name] = r
+	}
+	return nil
 }
 
 func (d *definition) convertSchemas(kind string, in map[string]jsonSchema) (map[string]*typeDef, error) {

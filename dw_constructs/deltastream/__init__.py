@@ -1,0 +1,56 @@
+"""DeltaStream constructs on the real ``deltastreaminc/deltastream`` provider 1.0.3: databases,
+namespaces, stores, objects (streams, changelogs, tables), queries, entities, secrets, schema
+registries and lookups, with DeltaStream's rules checked before anything reaches the provider.
+Constructs load lazily so ``import dw_constructs.deltastream`` starts neither the jsii runtime nor
+the bindings; props, enums and the model are plain Python."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from dw_constructs.deltastream.enums import (  # noqa: F401  (plain Python, cheap)
+    ObjectKind,
+    QueryChange,
+    SaslHashFunction,
+    SchemaRegistryKind,
+    StoreKind,
+    ValueFormat,
+)
+from dw_constructs.deltastream.model import (  # noqa: F401
+    Column,
+    ConfluentCloudRegistryProps,
+    ConfluentKafkaProps,
+    ConfluentRegistryProps,
+    KafkaProps,
+    KinesisProps,
+    PostgresProps,
+    SnowflakeProps,
+)
+
+_LAZY = {
+    "DeltaStreamProvider": "dw_constructs.deltastream.provider",
+    "DeltaStreamDatabase": "dw_constructs.deltastream.database",
+    "DeltaStreamNamespace": "dw_constructs.deltastream.namespace",
+    "DeltaStreamStore": "dw_constructs.deltastream.store",
+    "DeltaStreamObject": "dw_constructs.deltastream.stream_object",
+    "DeltaStreamQuery": "dw_constructs.deltastream.query",
+    "DeltaStreamEntity": "dw_constructs.deltastream.entity",
+    "DeltaStreamSecret": "dw_constructs.deltastream.secret",
+    "DeltaStreamSchemaRegistry": "dw_constructs.deltastream.schema_registry",
+    "cnpg_postgres_store": "dw_constructs.deltastream.postgres",
+    **{name: "dw_constructs.deltastream.lookups" for name in (
+        "DatabaseLookup", "DatabasesLookup", "NamespaceLookup", "NamespacesLookup", "StoreLookup", "StoresLookup",
+        "ObjectLookup", "ObjectsLookup", "SecretLookup", "SecretsLookup", "SchemaRegistryLookup",
+        "SchemaRegistriesLookup", "EntitiesLookup")},
+}
+
+__all__ = sorted([*_LAZY, "Column", "ConfluentCloudRegistryProps", "ConfluentKafkaProps", "ConfluentRegistryProps",
+                  "KafkaProps", "KinesisProps", "ObjectKind", "PostgresProps", "QueryChange", "SaslHashFunction",
+                  "SchemaRegistryKind", "SnowflakeProps", "StoreKind", "ValueFormat"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

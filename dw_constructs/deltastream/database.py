@@ -1,0 +1,48 @@
+"""DeltaStreamDatabase: one ``deltastream_database``; a rename replaces it (protected by default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from constructs import Construct
+
+from dw_constructs._construct import raise_problems
+from dw_constructs.deltastream import _base, model
+
+
+class DeltaStreamDatabase(Construct):
+    """A DeltaStream database (see :class:`model.DatabaseProps`).
+
+    Provider 1.0.3 cannot update a database (its Update always fails): a change of ``name`` or
+    ``owner`` plans a replacement through the ``Revision`` (``terraform_data``) in
+    ``replace_triggered_by``, which ``prevent_destroy`` (on by default) then stops at plan time.
+
+    Creates: ``deltastream_database`` [Resource], ``terraform_data`` [Revision].
+
+    Attributes:
+        resource: the generated ``Database``.
+        name: the database name (known at synth time).
+        provider: the provider configuration it uses.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, name: str, owner: str | None = None,
+                 prevent_destroy: bool = True, provider: Any = None) -> None:
+        props = model.DatabaseProps(name=name, owner=owner, prevent_destroy=prevent_destroy)
+        prov, p = _base.provider_of(scope, provider)
+        raise_problems(type(self).__name__, scope, id, model.validate_database(props) + p)
+        super().__init__(scope, id)
+        from dw_cdktf_provider_deltastream.database import Database
+
+        self.props = props
+        self.name = props.name
+        self.provider = prov
+        config = model.database_config(props)
+        self.revision = _base.revision(self, config)
+        self.resource = Database(self, "Resource", **config, provider=prov,
+                                 lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision]))
+
+    def add_namespace(self, id: str, *, name: str, **props: Any):
+        """A :class:`DeltaStreamNamespace` in this database, as a child of this construct."""
+        from dw_constructs.deltastream.namespace import DeltaStreamNamespace
+
+        return DeltaStreamNamespace(self, id, database=self, name=name, **props)
