@@ -40,3 +40,29 @@ def test_parse_attributes_handles_continuation_lines():
         b: other. Required.
     """
     assert _docs.parse_attributes(doc) == {"a": "first line continued. Default: 3.", "b": "other. Required."}
+
+
+def test_deviations_page_states_the_pinned_versions():
+    """docs/deviations.md explains our pins; it must name the versions actually pinned (the
+    toolchain's provider builds, the required_providers of a synthesized stack, the PostGIS
+    images), so a pin change without its explanation fails here."""
+    import json
+    import re
+
+    from dw_constructs.cnpg import versions
+    from examples.cnpg_apply.main import build
+    from tests.support.synth import synth_to
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "deviations.md").read_text()
+    pins = dict(re.findall(r"^([A-Z0-9_]+)=(\S+)$",
+                           (Path(__file__).resolve().parents[1] / "tools" / "versions.env").read_text(), re.M))
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        doc = json.loads((synth_to(Path(tmp), lambda app: build(app)) / "cdk.tf.json").read_text())
+    required = doc["terraform"]["required_providers"]
+    for name, pin in (("kubernetes", "K8S_PROVIDER_VERSION"), ("helm", "HELM_PROVIDER_VERSION")):
+        assert required[name]["version"] == pins[pin]
+        assert f"{name} **{pins[pin]}**" in text, name
+    assert f"PostGIS **{versions.POSTGIS_VERSION}**" in text
+    assert all(versions.POSTGIS_VERSION in image for image in versions.POSTGIS_IMAGES.values())
