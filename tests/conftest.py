@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from tests.support.apiserver import kube_api  # noqa: F401  (session fixture: a real kube-apiserver)
+from tests.support.apiserver import fresh_kube_api, kube_api  # noqa: F401  (real control planes)
 from tests.support.toolchain import toolchain, toolchain_env
 
 os.environ.update(

@@ -48,10 +48,12 @@ def _operator() -> OperatorProps:
 
 
 @pytest.fixture(scope="module")
-def prerequisites(kube_api):
-    """cert-manager and External Secrets CRDs (what the example's docstring asks the cluster for)."""
-    kube_api.apply_crds(crds_for_groups("cert-manager.io", "external-secrets.io"))
-    return kube_api
+def prerequisites(fresh_kube_api):
+    """A control plane of this module's own (the operator chart installs the CNPG CRDs, which other
+    modules' tests put into the shared one), with the cert-manager and External Secrets CRDs the
+    example's docstring asks the cluster for."""
+    fresh_kube_api.apply_crds(crds_for_groups("cert-manager.io", "external-secrets.io"))
+    return fresh_kube_api
 
 
 def _cnpg_crds(api) -> list[str]:

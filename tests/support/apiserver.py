@@ -253,3 +253,11 @@ def kube_api_session() -> Iterator[KubeApi]:
 def kube_api() -> Iterator[KubeApi]:
     """A real kube-apiserver (+ etcd) for the whole test session; see :class:`KubeApi`."""
     yield from kube_api_session()
+
+
+@pytest.fixture(scope="module")
+def fresh_kube_api() -> Iterator[KubeApi]:
+    """A control plane of its own for one test module: for tests that install cluster-scoped
+    objects (CRDs through a chart) which must not exist beforehand, whatever other modules put
+    into the session's server."""
+    yield from kube_api_session()
