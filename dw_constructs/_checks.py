@@ -30,8 +30,8 @@ from __future__ import annotations
 import enum
 import re
 import struct
-from collections.abc import Mapping
-from typing import Any, Iterable, Sequence, Type
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from dw_constructs.errors import Problem
 
@@ -52,7 +52,8 @@ def _tag(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
-        return struct.unpack("<Q", struct.pack("<d", float(value)))[0] >> 48
+        bits: int = struct.unpack("<Q", struct.pack("<d", float(value)))[0]
+        return bits >> 48
     except (OverflowError, struct.error):
         return None
 
@@ -156,8 +157,14 @@ def _wrong_token(prop: str, value: Any, allowed: str) -> list[Problem] | None:
     an element of a list reference, ``#{TfToken[...]}``, which cdktf refuses in a string)."""
     if not (is_token(value) or (isinstance(value, str) and _LIST_TOKEN_RE.search(value))):
         return None
-    return [Problem(prop, REFERENCE, f"{allowed} (a reference of another type was given; convert it with "
-                                     "Token.as_string, Token.as_number, Token.as_list or Token.as_string_map)")]
+    return [
+        Problem(
+            prop,
+            REFERENCE,
+            f"{allowed} (a reference of another type was given; convert it with "
+            "Token.as_string, Token.as_number, Token.as_list or Token.as_string_map)",
+        )
+    ]
 
 
 # --- value checks ---------------------------------------------------------------------------
@@ -209,7 +216,7 @@ def dns_label(prop: str, value: Any) -> list[Problem]:
     return []
 
 
-def one_of(prop: str, value: Any, enum_type: Type[enum.Enum]) -> list[Problem]:
+def one_of(prop: str, value: Any, enum_type: type[enum.Enum]) -> list[Problem]:
     """Accept a member of ``enum_type``, its exact value or a string reference; say which values
     are allowed."""
     if isinstance(value, enum_type) or is_string_token(value):
@@ -227,7 +234,9 @@ def str_list(prop: str, value: Any, *, min_items: int = 0) -> list[Problem]:
     (its length is checked by Terraform, not here)."""
     if is_list_token(value):
         return []
-    if (wrong := _wrong_token(prop, value, f"a list of non-empty strings with at least {min_items} item(s)")) is not None:
+    if (
+        wrong := _wrong_token(prop, value, f"a list of non-empty strings with at least {min_items} item(s)")
+    ) is not None:
         return wrong
     if (
         isinstance(value, (str, bytes))
@@ -254,7 +263,13 @@ def secret_reference(prop: str, value: Any) -> list[Problem]:
     """Secrets must be references (variables, secret lookups), never literals in the output."""
     if value is None or is_string_token(value):
         return []
-    return [Problem(prop, "<literal hidden>", "a reference such as TerraformVariable(..., sensitive=True).string_value, never a literal")]
+    return [
+        Problem(
+            prop,
+            "<literal hidden>",
+            "a reference such as TerraformVariable(..., sensitive=True).string_value, never a literal",
+        )
+    ]
 
 
 def collect(*groups: Iterable[Problem]) -> list[Problem]:
@@ -271,7 +286,7 @@ def power_of_two(prop: str, value: Any, lo: int, hi: int) -> list[Problem]:
     return []
 
 
-def optional(check, prop: str, value: Any, *args, **kwargs) -> list[Problem]:
+def optional(check: Callable[..., list[Problem]], prop: str, value: Any, *args: Any, **kwargs: Any) -> list[Problem]:
     """Apply ``check`` unless the value is None (an optional prop left at its default)."""
     return [] if value is None else check(prop, value, *args, **kwargs)
 
@@ -298,22 +313,30 @@ def dns1035_label(prop: str, value: Any, *, max_len: int = 63) -> list[Problem]:
     if (wrong := _wrong_token(prop, value, f"a DNS-1035 label, 1..{max_len} chars")) is not None:
         return wrong
     if not isinstance(value, str) or len(value) > max_len or not _DNS1035_RE.match(value):
-        return [Problem(prop, value, f"a DNS-1035 label: lowercase letters, digits and '-', 1..{max_len} chars, "
-                                     "starting with a letter and ending alphanumeric")]
+        return [
+            Problem(
+                prop,
+                value,
+                f"a DNS-1035 label: lowercase letters, digits and '-', 1..{max_len} chars, "
+                "starting with a letter and ending alphanumeric",
+            )
+        ]
     return []
 
 
 # Kubernetes resource.Quantity, as in k8s.io/apimachinery/pkg/api/resource (suffixes are case-sensitive).
 _QUANTITY_RE = re.compile(
     r"^(?P<num>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
-    r"(?P<suffix>[KMGTPE]i|[numkMGTPE]|[eE][+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))?$"
+    r"(?P<suffix>[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$"  # an exponent is an integer ("1e1.5" is refused)
 )
 
 
 def k8s_quantity(prop: str, value: Any, *, positive: bool = True) -> list[Problem]:
     """A Kubernetes quantity such as ``10Gi``, ``500m`` or ``1.5``; ``10GB`` is not one."""
-    allowed = ("a Kubernetes quantity: a number with an optional suffix Ki, Mi, Gi, Ti, Pi, Ei "
-               "(binary), n, u, m, k, M, G, T, P, E (decimal), e.g. '10Gi' or '500m'")
+    allowed = (
+        "a Kubernetes quantity: a number with an optional suffix Ki, Mi, Gi, Ti, Pi, Ei "
+        "(binary), n, u, m, k, M, G, T, P, E (decimal), e.g. '10Gi' or '500m'"
+    )
     if is_string_token(value):
         return []
     if (wrong := _wrong_token(prop, value, allowed)) is not None:
@@ -371,8 +394,10 @@ def _cron_field_ok(field: str, lo: int, hi: int, names: Sequence[str], allow_que
 def cron_with_seconds(prop: str, value: Any) -> list[Problem]:
     """A 6-field cron expression, seconds first (``"0 0 2 * * *"``), as CloudNativePG's
     ScheduledBackup expects (robfig/cron with seconds); the ``@daily``-style descriptors are accepted too."""
-    allowed = ("a 6-field cron expression with seconds first: 'second minute hour day-of-month month "
-               "day-of-week', e.g. '0 0 2 * * *' (daily at 02:00:00); or @daily, @hourly, ...")
+    allowed = (
+        "a 6-field cron expression with seconds first: 'second minute hour day-of-month month "
+        "day-of-week', e.g. '0 0 2 * * *' (daily at 02:00:00); or @daily, @hourly, ..."
+    )
     if is_string_token(value):
         return []
     if (wrong := _wrong_token(prop, value, allowed)) is not None:
@@ -385,10 +410,41 @@ def cron_with_seconds(prop: str, value: Any) -> list[Problem]:
     fields = text.split()
     if len(fields) != 6:
         return [Problem(prop, value, f"{allowed} (got {len(fields)} field(s))")]
-    for i, (field, (name, lo, hi, names)) in enumerate(zip(fields, _CRON_FIELDS)):
+    for i, (field, (name, lo, hi, names)) in enumerate(zip(fields, _CRON_FIELDS, strict=True)):
         if not _cron_field_ok(field, lo, hi, names, allow_question=i in (3, 5)):
             return [Problem(prop, value, f"{allowed} (bad {name} field {field!r}: {lo}..{hi})")]
+    if fields[5] in _CRON_ANY and fields[3] not in _CRON_ANY:
+        # robfig/cron then fires only on those days of those months: "0 0 0 30 2 *" never does
+        # (CloudNativePG refuses such a ScheduledBackup: "No time satisfying the schedule")
+        days, months = _cron_set(fields[3], *_CRON_FIELDS[3][1:]), _cron_set(fields[4], *_CRON_FIELDS[4][1:])
+        if not any(d <= _MONTH_DAYS[m - 1] for d in days for m in months):
+            return [
+                Problem(
+                    prop,
+                    value,
+                    f"{allowed} (never fires: day-of-month {fields[3]!r} does not occur in month {fields[4]!r})",
+                )
+            ]
     return []
+
+
+#: Day-of-week or day-of-month fields that select every day (robfig/cron's "star" fields).
+_CRON_ANY = ("*", "?", "*/1", "?/1")
+#: Longest length of each month (February: leap years).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _cron_set(field: str, lo: int, hi: int, names: Sequence[str]) -> set[int]:
+    """The values a (valid) cron field selects; ``N/step`` runs from N to the maximum."""
+    out: set[int] = set()
+    for part in field.split(","):
+        base, slash, step = part.partition("/")
+        start, dash, end = base.partition("-")
+        a = lo if base in ("*", "?") else _cron_value(start, lo, hi, names)
+        b = hi if base in ("*", "?") or (slash and not dash) else _cron_value(end, lo, hi, names) if dash else a
+        if a is not None and b is not None:
+            out.update(range(a, b + 1, int(step) if slash else 1))
+    return out
 
 
 def url(prop: str, value: Any, *, schemes: Sequence[str] = ("https", "http")) -> list[Problem]:
@@ -398,8 +454,10 @@ def url(prop: str, value: Any, *, schemes: Sequence[str] = ("https", "http")) ->
         return []
     if (wrong := _wrong_token(prop, value, allowed)) is not None:
         return wrong
-    ok = isinstance(value, str) and not any(ch.isspace() for ch in value) and any(
-        value.startswith(f"{s}://") and len(value) > len(s) + 3 and value[len(s) + 3] != "/" for s in schemes
+    ok = (
+        isinstance(value, str)
+        and not any(ch.isspace() for ch in value)
+        and any(value.startswith(f"{s}://") and len(value) > len(s) + 3 and value[len(s) + 3] != "/" for s in schemes)
     )
     if not ok:
         return [Problem(prop, value, allowed)]
@@ -408,8 +466,8 @@ def url(prop: str, value: Any, *, schemes: Sequence[str] = ("https", "http")) ->
 
 def duplicates(prop: str, values: Iterable[Any], *, what: str = "unique values") -> list[Problem]:
     """One problem per value that occurs more than once."""
-    seen: set = set()
-    dup: list = []
+    seen: set[Any] = set()
+    dup: list[Any] = []
     for v in values:
         if v in seen and v not in dup:
             dup.append(v)

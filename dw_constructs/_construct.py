@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
 
 from dw_constructs.errors import Problem, PropsError
+
+if TYPE_CHECKING:
+    from cdktf import TerraformOutput, TerraformResourceLifecycle, TerraformVariable
 
 
 def child_path(scope: Construct, id: str) -> str:
@@ -19,23 +23,44 @@ def child_path(scope: Construct, id: str) -> str:
 def id_problems(scope: Construct, id: str) -> list[Problem]:
     """``id`` must be free under ``scope``: the constructs library would otherwise fail inside jsii
     (``Node.addChild``) with a JavaScript stack trace."""
-    taken = scope.node.try_find_child(id) if isinstance(id, str) else None
+    from dw_constructs._stack import node_of
+
+    taken = node_of(scope).try_find_child(id) if isinstance(id, str) else None
     if taken is None:
         return []
-    return [Problem("id", id, f"an id no other child of '{scope.node.path or '<app>'}' has "
-                              f"('{taken.node.path}' is a {type(taken).__name__})")]
+    return [
+        Problem(
+            "id",
+            id,
+            f"an id no other child of '{scope.node.path or '<app>'}' has "
+            f"('{taken.node.path}' is a {type(taken).__name__})",
+        )
+    ]
 
 
-def raise_problems(construct_type: str, scope: Construct, id: str, problems: Iterable[Problem], *,
-                   new: bool = True) -> None:
-    """Raise one :class:`PropsError` listing every problem, before any child exists. With ``new``
-    (the construct ``id`` is about to be created under ``scope``) a taken id is one of them."""
-    problems = (id_problems(scope, id) if new else []) + list(problems)
-    if problems:
-        raise PropsError(construct_type, child_path(scope, id), problems)
+def raise_problems(
+    construct_type: str,
+    scope: Construct,
+    id: str,
+    problems: Iterable[Problem],
+    *,
+    new: bool = True,
+    registers: bool = False,
+) -> None:
+    """Raise one ``PropsError`` listing every problem, before any child exists. With ``new``
+    (the construct ``id`` is about to be created under ``scope``) a taken id is one of them.
+    ``registers``: the construct calls ``_stack.register`` at the end of its constructor."""
+    from dw_constructs import _stack
+
+    found = (id_problems(scope, id) if new else []) + list(problems)
+    if found:  # the app's code runs next: the stacks may change (_stack.StackIndex)
+        _stack.touch(abandoned=registers and not new)
+        raise PropsError(construct_type, child_path(scope, id), found)
+    if new or not registers:
+        _stack.touch(registers=registers)
 
 
-def provider_problems(prop: str, provider, expected: str) -> list[Problem]:
+def provider_problems(prop: str, provider: object, expected: str) -> list[Problem]:
     """An optional provider argument must be a cdktf provider construct (checked here, in Python,
     instead of failing later inside jsii with an opaque type error)."""
     from cdktf import TerraformProvider
@@ -45,7 +70,7 @@ def provider_problems(prop: str, provider, expected: str) -> list[Problem]:
     return [Problem(prop, type(provider).__name__, f"a {expected} construct or None")]
 
 
-def lifecycle(prevent_destroy: bool):
+def lifecycle(prevent_destroy: bool) -> TerraformResourceLifecycle | None:
     """Lifecycle for stateful resources: prevent_destroy unless explicitly opted out."""
     from cdktf import TerraformResourceLifecycle
 
@@ -59,19 +84,27 @@ def tf_name(*parts: str) -> str:
     return "_".join(w.strip("_") for w in words if w.strip("_")).lower()
 
 
-def sensitive_variable(scope: Construct, id: str, name: str, description: str):
+def sensitive_variable(scope: Construct, id: str, name: str, description: str) -> TerraformVariable:
     """A sensitive, non-nullable string variable with a stable, readable name."""
     from cdktf import TerraformVariable
 
+    from dw_constructs import _stack
+
     var = TerraformVariable(scope, id, type="string", sensitive=True, nullable=False, description=description)
     var.override_logical_id(name)
+    _stack.remember(_stack.element_logical_id, var, name)  # the stack-wide checks need not read it
     return var
 
 
-def output(scope: Construct, id: str, name: str, value, description: str, sensitive: bool = False):
+def output(
+    scope: Construct, id: str, name: str, value: Any, description: str, sensitive: bool = False
+) -> TerraformOutput:
     """A TerraformOutput with a stable, readable name (derived by the caller from construct ids)."""
     from cdktf import TerraformOutput
 
+    from dw_constructs import _stack
+
     out = TerraformOutput(scope, id, value=value, description=description, sensitive=sensitive or None)
     out.override_logical_id(name)
+    _stack.remember(_stack.element_logical_id, out, name)  # the stack-wide checks need not read it
     return out

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 #: What a message shows instead of a value that may be a secret (the policy pack's marker).
 HIDDEN = "<literal hidden>"

@@ -50,15 +50,22 @@ How CRD (OpenAPI v3 *structural*) schemas are interpreted -- the aim is "what ``
 Importing this module is cheap: ``jsonschema`` and the schema files are loaded on first use and
 cached per (Kubernetes version, apiVersion, kind).
 """
+
 from __future__ import annotations
 
 import functools
 import importlib.util
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker, ValidationError
+    from jsonschema.protocols import Validator
+    from referencing import Registry
 
 __all__ = [
     "KUBERNETES_VERSION",
@@ -99,8 +106,9 @@ class SchemaIssue:
 class ManifestValidationError(ValueError):
     """A manifest (or several) failed validation; ``issues`` lists every problem found."""
 
-    def __init__(self, subject: str, issues: Sequence[SchemaIssue], *,
-                 failures: Sequence["ManifestValidationError"] = ()):
+    def __init__(
+        self, subject: str, issues: Sequence[SchemaIssue], *, failures: Sequence[ManifestValidationError] = ()
+    ):
         self.subject = subject
         self.issues: tuple[SchemaIssue, ...] = tuple(issues)
         #: for ``validate_manifests``: one error per failing manifest
@@ -141,7 +149,7 @@ def validate_manifest(obj: Mapping[str, Any], *, kubernetes_version: str | None 
             issues.append(SchemaIssue(key, "required field is missing"))
         elif not isinstance(value, str) or not value:
             issues.append(SchemaIssue(key, f"expected a non-empty string, got {_short(value)}"))
-    if issues:  # no way to pick a schema
+    if issues or not isinstance(api_version, str) or not isinstance(kind, str):  # no way to pick a schema
         raise ManifestValidationError(f"{label} failed validation", _tag(issues, label))
 
     entry = _crd_index().get((api_version, kind))
@@ -160,8 +168,7 @@ def validate_manifest(obj: Mapping[str, Any], *, kubernetes_version: str | None 
         elif isinstance(meta, Mapping) and name is None:
             issues.append(SchemaIssue("metadata.name", "required field is missing"))
         elif isinstance(meta, Mapping) and (not isinstance(name, str) or not name):
-            issues.append(SchemaIssue("metadata.name",
-                                      f"expected a non-empty string, got {_short(name)}"))
+            issues.append(SchemaIssue("metadata.name", f"expected a non-empty string, got {_short(name)}"))
         # a non-mapping metadata is reported by the schema below
 
     if entry is not None:
@@ -172,21 +179,26 @@ def validate_manifest(obj: Mapping[str, Any], *, kubernetes_version: str | None 
             known = ", ".join(f"{a} {k}" for a, k in sorted(_crd_index()))
             raise ManifestValidationError(
                 f"{label} cannot be validated",
-                _tag([SchemaIssue("(root)",
-                                  f"no schema for apiVersion {api_version!r} kind {kind!r}: not a "
-                                  f"built-in kind of Kubernetes {version} nor a vendored custom "
-                                  f"resource ({known})")], label),
+                _tag(
+                    [
+                        SchemaIssue(
+                            "(root)",
+                            f"no schema for apiVersion {api_version!r} kind {kind!r}: not a "
+                            f"built-in kind of Kubernetes {version} nor a vendored custom "
+                            f"resource ({known})",
+                        )
+                    ],
+                    label,
+                ),
             )
         issues += _issues(validator.iter_errors(obj))
 
     if issues:
         issues = sorted(_dedupe(issues), key=lambda i: (i.path, i.message))
-        raise ManifestValidationError(f"{label} failed validation against {what}",
-                                      _tag(issues, label))
+        raise ManifestValidationError(f"{label} failed validation against {what}", _tag(issues, label))
 
 
-def validate_manifests(objs: Iterable[Mapping[str, Any]], *,
-                       kubernetes_version: str | None = None) -> None:
+def validate_manifests(objs: Iterable[Mapping[str, Any]], *, kubernetes_version: str | None = None) -> None:
     """Validate every manifest; raise one :class:`ManifestValidationError` covering all failures."""
     failures: list[ManifestValidationError] = []
     total = 0
@@ -196,8 +208,7 @@ def validate_manifests(objs: Iterable[Mapping[str, Any]], *,
             validate_manifest(obj, kubernetes_version=kubernetes_version)
         except ManifestValidationError as exc:
             if exc.subject == "invalid manifest":  # not even a mapping: say which one
-                exc = ManifestValidationError(f"manifest #{index}",
-                                              _tag(exc.issues, f"manifest #{index}"))
+                exc = ManifestValidationError(f"manifest #{index}", _tag(exc.issues, f"manifest #{index}"))
             failures.append(exc)
     if failures:
         raise ManifestValidationError(
@@ -238,34 +249,39 @@ def _normalise_version(version: str) -> str:
     return f"{m[1]}.{m[2]}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _k8s_schema_root() -> Path:
     spec = importlib.util.find_spec("kubernetes_validate")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("manifest validation needs the 'kubernetes-validate' package "
-                           "(pip install kubernetes-validate)")
+        raise RuntimeError(
+            "manifest validation needs the 'kubernetes-validate' package (pip install kubernetes-validate)"
+        )
     return Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema"
 
 
 def _k8s_schema_dir(version: str) -> Path:
     d = _k8s_schema_root() / f"v{version}.0-local-strict"
     if not d.is_dir():
-        raise ValueError(f"kubernetes-validate has no schemas for Kubernetes {version}; "
-                         f"available: {', '.join(available_kubernetes_versions())}")
+        raise ValueError(
+            f"kubernetes-validate has no schemas for Kubernetes {version}; "
+            f"available: {', '.join(available_kubernetes_versions())}"
+        )
     return d
 
 
-@functools.lru_cache(maxsize=None)
-def _k8s_registry(version: str):
+@functools.cache
+def _k8s_registry(version: str) -> Registry[Any]:
     from referencing import Registry, Resource
 
     defs = json.loads((_k8s_schema_dir(version) / "_definitions.json").read_text())
-    return Registry().with_resource(defs.get("$id", _K8S_SCHEMA_DEFS_ID),
-                                    Resource.from_contents(defs))
+    registry: Registry[Any] = Registry().with_resource(
+        defs.get("$id", _K8S_SCHEMA_DEFS_ID), Resource.from_contents(defs)
+    )
+    return registry
 
 
-@functools.lru_cache(maxsize=None)
-def _k8s_validator(version: str, api_version: str, kind: str):
+@functools.cache
+def _k8s_validator(version: str, api_version: str, kind: str) -> Validator | None:
     from jsonschema import Draft202012Validator
 
     group, _, ver = api_version.rpartition("/")
@@ -280,8 +296,8 @@ def _k8s_validator(version: str, api_version: str, kind: str):
     return Draft202012Validator(schema, registry=_k8s_registry(version))
 
 
-@functools.lru_cache(maxsize=None)
-def _object_meta_validator(version: str):
+@functools.cache
+def _object_meta_validator(version: str) -> Validator:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator({"$ref": _OBJECT_META_REF}, registry=_k8s_registry(version))
@@ -291,21 +307,21 @@ def _object_meta_validator(version: str):
 # Vendored custom resources
 
 
-@functools.lru_cache(maxsize=None)
-def _crd_index() -> dict[tuple[str, str], dict]:
+@functools.cache
+def _crd_index() -> dict[tuple[str, str], dict[str, Any]]:
     index = json.loads((CRD_DIR / "sources.json").read_text(encoding="utf-8"))
     return {(e["apiVersion"], e["kind"]): e for e in index["schemas"]}
 
 
-def _describe_entry(entry: dict) -> str:
+def _describe_entry(entry: dict[str, Any]) -> str:
     up = entry["upstream"]
     repo = up["repo"].removeprefix("https://github.com/")
     ref = up["ref"] if len(up["ref"]) < 40 else up["ref"][:12]
     return f"vendored schema {entry['file']} ({repo}@{ref})"
 
 
-@functools.lru_cache(maxsize=None)
-def _crd_validator(api_version: str, kind: str, version: str):
+@functools.cache
+def _crd_validator(api_version: str, kind: str, version: str) -> Callable[[Any], list[SchemaIssue]]:
     """A callable manifest -> [SchemaIssue] for a vendored kind."""
     entry = _crd_index()[(api_version, kind)]
     raw = json.loads((CRD_DIR / entry["file"]).read_text(encoding="utf-8"))
@@ -316,7 +332,7 @@ def _crd_validator(api_version: str, kind: str, version: str):
         validator = _structural_validator_class()(schema, format_checker=_format_checker())
         meta_validator = _object_meta_validator(version)
 
-        def check(obj):
+        def check(obj: Any) -> list[SchemaIssue]:
             issues = _issues(validator.iter_errors(obj))
             if "metadata" in obj:
                 issues += _issues(meta_validator.iter_errors(obj["metadata"]), prefix=["metadata"])
@@ -331,7 +347,7 @@ def _crd_validator(api_version: str, kind: str, version: str):
     raise ValueError(f"{entry['file']}: unsupported schema dialect {entry['dialect']!r}")
 
 
-def _is_object_type(t) -> bool:
+def _is_object_type(t: Any) -> bool:
     return t == "object" or (isinstance(t, list) and "object" in t)
 
 
@@ -354,72 +370,73 @@ def _structural_to_jsonschema(node: Any) -> Any:
             out["type"] = [out["type"], "null"]
         if isinstance(out.get("enum"), list) and None not in out["enum"]:
             out["enum"] = [*out["enum"], None]
-    if out.get("x-kubernetes-int-or-string") is True and out.get("anyOf") == [
-        {"type": "integer"}, {"type": "string"}
-    ]:
+    if out.get("x-kubernetes-int-or-string") is True and out.get("anyOf") == [{"type": "integer"}, {"type": "string"}]:
         del out["anyOf"]  # checked by the keyword itself, with a clearer message
     props = out.get("properties")
     if isinstance(out.get("required"), list) and isinstance(props, dict):
-        out["required"] = [r for r in out["required"]
-                           if not (isinstance(props.get(r), dict) and "default" in props[r])]
+        out["required"] = [r for r in out["required"] if not (isinstance(props.get(r), dict) and "default" in props[r])]
     if out.get("x-kubernetes-embedded-resource") is True:
         props = out.setdefault("properties", {})
         props.setdefault("apiVersion", {"type": "string"})
         props.setdefault("kind", {"type": "string"})
         props.setdefault("metadata", {"type": "object"})
-    if (_is_object_type(out.get("type")) and "additionalProperties" not in out
-            and out.get("x-kubernetes-preserve-unknown-fields") is not True):
+    if (
+        _is_object_type(out.get("type"))
+        and "additionalProperties" not in out
+        and out.get("x-kubernetes-preserve-unknown-fields") is not True
+    ):
         out["additionalProperties"] = False
     return out
 
 
-@functools.lru_cache(maxsize=None)
-def _structural_validator_class():
+@functools.cache
+def _structural_validator_class() -> type[Validator]:
     from jsonschema import Draft4Validator, ValidationError, validators
 
-    def int_or_string(validator, value, instance, schema):
+    def int_or_string(
+        validator: Validator, value: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
         if value is not True or (instance is None and schema.get("nullable") is True):
             return
         if isinstance(instance, bool) or not isinstance(instance, (int, str)):
             yield ValidationError(f"expected integer or string, got {_got(instance)}")
 
-    def list_type(validator, value, instance, schema):
+    def list_type(
+        validator: Validator, value: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
         if not isinstance(instance, list):
             return
         if value == "set":
-            seen: list = []
+            seen: list[Any] = []
             for i, item in enumerate(instance):
                 if item in seen:
-                    yield ValidationError(f"duplicate entry {_short(item)} in a set",
-                                          path=[i])
+                    yield ValidationError(f"duplicate entry {_short(item)} in a set", path=[i])
                 seen.append(item)
         elif value == "map":
             keys = schema.get("x-kubernetes-list-map-keys") or []
-            seen_keys: dict = {}
+            seen_keys: dict[tuple[str, ...], int] = {}
             for i, item in enumerate(instance):
                 if not isinstance(item, dict) or not keys:
                     continue
                 key = tuple(json.dumps(item.get(k), sort_keys=True) for k in keys)
                 if key in seen_keys:
                     what = ", ".join(f"{k}={_short(item.get(k))}" for k in keys)
-                    yield ValidationError(f"duplicate entry with {what} (also at "
-                                          f"[{seen_keys[key]}])", path=[i])
+                    yield ValidationError(f"duplicate entry with {what} (also at [{seen_keys[key]}])", path=[i])
                 else:
                     seen_keys[key] = i
 
-    return validators.extend(
+    extended: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]  # untyped in the stubs
         Draft4Validator,
         {"x-kubernetes-int-or-string": int_or_string, "x-kubernetes-list-type": list_type},
     )
+    return extended
 
 
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
-@functools.lru_cache(maxsize=None)
-def _format_checker():
+@functools.cache
+def _format_checker() -> FormatChecker:
     import base64
     import binascii
 
@@ -428,13 +445,13 @@ def _format_checker():
     checker = FormatChecker(formats=())
 
     @checker.checks("byte", raises=(binascii.Error, ValueError))
-    def _byte(value) -> bool:
+    def _byte(value: Any) -> bool:
         if isinstance(value, str):
             base64.b64decode(value, validate=True)
         return True
 
     @checker.checks("date-time")
-    def _date_time(value) -> bool:
+    def _date_time(value: Any) -> bool:
         return not isinstance(value, str) or bool(_RFC3339.match(value))
 
     return checker
@@ -444,24 +461,24 @@ def _format_checker():
 # Turning jsonschema errors into SchemaIssues
 
 
-def _issues(errors, prefix: Sequence = ()) -> list[SchemaIssue]:
+def _issues(errors: Iterable[ValidationError], prefix: Sequence[str | int] = ()) -> list[SchemaIssue]:
     out: list[SchemaIssue] = []
     for err in errors:
         out += _explain(err, list(prefix))
     return sorted(out, key=lambda i: (i.path, i.message))
 
 
-def _explain(err, prefix: list) -> list[SchemaIssue]:
+def _explain(err: ValidationError, prefix: list[str | int]) -> list[SchemaIssue]:
     path = prefix + list(err.absolute_path)
-    kind, value, instance = err.validator, err.validator_value, err.instance
+    # The stubs allow "unset" for these; a reported error always has them.
+    kind, value, instance = err.validator, cast(Any, err.validator_value), err.instance
+    schema: Mapping[str, Any] = err.schema if isinstance(err.schema, Mapping) else {}
     if kind == "additionalProperties" and value is False and isinstance(instance, dict):
-        props = err.schema.get("properties", {})
-        patterns = err.schema.get("patternProperties", {})
-        extra = [k for k in instance
-                 if k not in props and not any(re.search(p, k) for p in patterns)]
+        props = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
+        extra = [k for k in instance if k not in props and not any(re.search(p, k) for p in patterns)]
         if extra:
-            return [SchemaIssue(_fmt_path(path + [k]), f"unknown field {json.dumps(k)}")
-                    for k in extra]
+            return [SchemaIssue(_fmt_path(path + [k]), f"unknown field {json.dumps(k)}") for k in extra]
     if kind == "required":
         m = re.match(r"^(['\"])(.*)\1 is a required property$", err.message)
         if m:
@@ -471,26 +488,33 @@ def _explain(err, prefix: list) -> list[SchemaIssue]:
         shown = [t for t in types if t != "null"] or types
         return [SchemaIssue(_fmt_path(path), f"expected {' or '.join(shown)}, got {_got(instance)}")]
     if kind == "oneOf" and "is valid under each of" in err.message:
-        return [SchemaIssue(_fmt_path(path),
-                            f"{_short(instance)} matches more than one allowed form")]
-    if kind in ("anyOf", "oneOf") and err.context and all(
-        e.validator == "type" and not e.relative_path for e in err.context
+        return [SchemaIssue(_fmt_path(path), f"{_short(instance)} matches more than one allowed form")]
+    if (
+        kind in ("anyOf", "oneOf")
+        and err.context
+        and all(e.validator == "type" and not e.relative_path for e in err.context)
     ):  # e.g. IntOrString / Quantity: oneOf [{type: string}, {type: integer}]
-        types = [t for e in err.context
-                 for t in ([e.validator_value] if isinstance(e.validator_value, str)
-                           else e.validator_value) if t != "null"]
-        return [SchemaIssue(_fmt_path(path), f"expected {' or '.join(dict.fromkeys(types))}, "
-                                             f"got {_got(instance)}")]
+        types = [
+            t
+            for e in err.context
+            for t in ([e.validator_value] if isinstance(e.validator_value, str) else cast(Any, e.validator_value))
+            if t != "null"
+        ]
+        return [SchemaIssue(_fmt_path(path), f"expected {' or '.join(dict.fromkeys(types))}, got {_got(instance)}")]
     if kind in ("anyOf", "oneOf") and err.context:
         from jsonschema.exceptions import best_match
 
         sub = _explain(best_match(err.context), prefix)[0]
-        return [SchemaIssue(_fmt_path(path), f"{_short(instance)} matches none of the allowed "
-                                             f"forms (closest: {sub.path}: {sub.message})")]
+        return [
+            SchemaIssue(
+                _fmt_path(path),
+                f"{_short(instance)} matches none of the allowed forms (closest: {sub.path}: {sub.message})",
+            )
+        ]
     return [SchemaIssue(_fmt_path(path), _shorten(err.message))]
 
 
-def _fmt_path(parts: Sequence) -> str:
+def _fmt_path(parts: Sequence[str | int]) -> str:
     out = ""
     for part in parts:
         if isinstance(part, int):
@@ -538,9 +562,10 @@ def _shorten(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
-def _label(obj: Mapping) -> str:
+def _label(obj: Mapping[str, Any]) -> str:
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
     name, ns = meta.get("name"), meta.get("namespace")
     who = f"{ns}/{name}" if ns and name else (name or "<unnamed>")
     return f"{api_version or '<no apiVersion>'} {kind or '<no kind>'} {json.dumps(str(who))}"

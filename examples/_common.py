@@ -30,7 +30,7 @@ def helm_provider(stack: TerraformStack):
 
 def kubernetes_provider(stack: TerraformStack):
     """The stack's kubernetes provider, on the same kubeconfig as :func:`helm_provider`."""
-    from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
+    from dw_cdktf_provider_kubernetes.provider import KubernetesProvider
 
     return KubernetesProvider(stack, "Kubernetes", config_path=kubeconfig_path(stack))
 

@@ -11,7 +11,11 @@ source address keeps the ``registry.terraform.io`` host explicitly: that is the 
 generator matches for a ``namespace/type`` source, whatever the default registry of the CLI.
 
 ``schema.json`` is tofu's output re-serialized canonically (sorted keys, 2-space indent, trailing
-newline) so that diffs stay reviewable; its content is exactly tofu's.
+newline) so that diffs stay reviewable; its content is exactly tofu's. When ``schema.source.json``
+lists ``resources``, ``data_sources`` and/or ``ephemeral_resources`` (type names), only those schemas
+of that kind are kept, each exactly as tofu reports it (the provider configuration block and the
+provider functions always are): bindings for the few types we emit instead of the whole provider
+(``provider-bindings/kubernetes``). A listed type the provider does not have is an error.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def canonical(doc: dict) -> str:
@@ -50,6 +55,23 @@ def extract(source_doc: dict, tofu: str) -> dict:
     return doc
 
 
+def select(doc: dict[str, Any], source_doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with only the resource, data source and ephemeral resource schemas ``source_doc``
+    lists, per kind (a kind it does not list stays whole)."""
+    (address,) = doc["provider_schemas"]
+    schemas = doc["provider_schemas"][address]
+    for key, kind in (("resources", "resource_schemas"), ("data_sources", "data_source_schemas"),
+                      ("ephemeral_resources", "ephemeral_resource_schemas")):
+        if key not in source_doc:
+            continue
+        wanted, have = source_doc[key], schemas.get(kind, {})
+        missing = sorted(set(wanted) - set(have))
+        if missing:
+            raise SystemExit(f"{address} {source_doc['version']} has no {key} {missing}")
+        schemas[kind] = {name: have[name] for name in wanted}
+    return doc
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("directory", type=Path)
@@ -57,7 +79,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--tofu", default=os.environ.get("DW_TOFU") or os.environ.get("TERRAFORM_BINARY_NAME") or "tofu")
     args = ap.parse_args(argv)
     source_doc = json.loads((args.directory / "schema.source.json").read_text())
-    text = canonical(extract(source_doc, args.tofu))
+    text = canonical(select(extract(source_doc, args.tofu), source_doc))
     target = args.directory / "schema.json"
     if args.check:
         if target.read_text() != text:

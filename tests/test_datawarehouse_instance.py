@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from cdktf import LocalBackend, TerraformStack, TerraformVariable, Testing
@@ -11,6 +12,11 @@ from cdktf import LocalBackend, TerraformStack, TerraformVariable, Testing
 from dw_constructs import PropsError
 from dw_constructs.datawarehouse import DataWarehouseInstance, DataWarehouseProvider, OperationalProfile
 from tests.support.synth import assert_deterministic, synth_to
+
+#: The provider's own facts (defaults, ranges, allowed values): the independent source of truth.
+META = json.loads((Path(__file__).resolve().parents[1] / "provider-bindings" / "datawarehouse"
+                   / "schema.meta.json").read_text())
+INSTANCE_META = META["resource_schemas"]["datawarehouse_instance"]
 
 
 class InstanceStack(TerraformStack):
@@ -82,7 +88,9 @@ def test_defaults_and_opt_out_of_protection():
     doc = json.loads(Testing.synth(stack))
     (inst,) = doc["resource"]["datawarehouse_instance"].values()
     assert "lifecycle" not in inst
-    assert inst["operational_profile"] == OperationalProfile.BALANCED.value
+    assert inst["operational_profile"] == INSTANCE_META["operational_profile"]["default"]
+    assert inst["replication_factor"] == INSTANCE_META["replication_factor"]["default"]
+    assert inst["plugins_enabled"] == INSTANCE_META["plugins_enabled"]["default"]
 
 
 def test_password_reference_is_used_as_given():
@@ -99,11 +107,10 @@ def test_password_reference_is_used_as_given():
     "kwargs,prop,allowed",
     [
         ({"name": "Bad_Name"}, "name", "DNS-1123 label"),
-        ({"storage_size_gb": 0}, "storage_size_gb", "an integer 1..65536"),
-        ({"storage_size_gb": "100"}, "storage_size_gb", "an integer 1..65536"),
-        ({"replication_factor": 8}, "replication_factor", "an integer 1..7"),
+        ({"storage_size_gb": "100"}, "storage_size_gb", "an integer"),
         ({"plugins": []}, "plugins", "at least 1 item"),
-        ({"operational_profile": "Turbo"}, "operational_profile", "'Speed', 'Balanced', 'Standard', 'Strict', 'Paranoid'"),
+        ({"operational_profile": "Turbo"}, "operational_profile",
+         ", ".join(repr(v) for v in INSTANCE_META["operational_profile"]["allowed"])),
         ({"prevent_destroy": "yes"}, "prevent_destroy", "True or False"),
     ],
 )
@@ -116,6 +123,35 @@ def test_instance_rejects_bad_props(kwargs, prop, allowed):
     assert msg.startswith("Invalid props for DataWarehouseInstance at 's/Inst':")
     assert re.search(rf"- {prop}: got {re.escape(repr(kwargs[prop]))}; allowed: .*{re.escape(allowed)}", msg), msg
     assert stack.node.try_find_child("Inst") is None, "nothing is created when props are invalid"
+
+
+def _ranged(meta: dict) -> list[tuple[str, int, int]]:
+    return [(attr, m["min"], m["max"]) for attr, m in sorted(meta.items()) if "min" in m and "max" in m]
+
+
+@pytest.mark.parametrize("attr,lo,hi", _ranged(INSTANCE_META))
+def test_instance_ranges_are_the_providers(attr, lo, hi):
+    """Every range schema.meta.json gives a datawarehouse_instance attribute is the one the
+    construct enforces: both bounds accepted, one past either refused with the range named."""
+    for value in (lo, hi):
+        DataWarehouseInstance(_stack(), "Inst", **{"name": "ok", "storage_size_gb": 10, attr: value})
+    for value in (lo - 1, hi + 1):
+        with pytest.raises(PropsError) as err:
+            DataWarehouseInstance(_stack(), "Inst", **{"name": "ok", "storage_size_gb": 10, attr: value})
+        assert f"- {attr}: got {value}; allowed: an integer {lo}..{hi}" in str(err.value)
+
+
+def test_instance_range_table_is_not_empty():
+    assert {a for a, _, _ in _ranged(INSTANCE_META)} == {"replication_factor", "storage_size_gb"}
+
+
+def test_provider_port_range_is_the_providers():
+    port = META["provider"]["port"]
+    for value in (port["min"], port["max"]):
+        DataWarehouseProvider(_stack(), "Dw", host="h", port=value)
+    with pytest.raises(PropsError) as err:
+        DataWarehouseProvider(_stack(), "Dw", host="h", port=port["max"] + 1)
+    assert f"port: got {port['max'] + 1}; allowed: an integer {port['min']}..{port['max']}" in str(err.value)
 
 
 def test_all_problems_in_one_error():
@@ -131,4 +167,4 @@ def test_provider_rejects_literal_password_without_echoing_it():
     msg = str(err.value)
     assert "hunter2" not in msg
     assert "password: got '<literal hidden>'; allowed: a reference" in msg
-    assert "port: got 70000; allowed: an integer 1..65535" in msg
+    assert "port: got 70000; allowed: an integer" in msg

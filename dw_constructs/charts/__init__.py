@@ -45,12 +45,12 @@ def default_values(name: str = CHART_NAME) -> dict[str, Any]:
     return copy.deepcopy(_values(name))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _chart_metadata(name: str) -> dict[str, Any]:
     return _load_yaml(chart_path(name) / "Chart.yaml")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _values(name: str) -> dict[str, Any]:
     return _load_yaml(chart_path(name) / "values.yaml")
 

@@ -6,18 +6,27 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from cdktf import TerraformOutput, TerraformProvider, TerraformVariable, Token
 from constructs import Construct
 
-from dw_constructs._construct import child_path, lifecycle, raise_problems
 from dw_constructs import _stack
+from dw_constructs._construct import child_path, lifecycle, raise_problems
 from dw_constructs.cnpg import model
 from dw_constructs.cnpg.model import BackupProps, ClusterResources, EsoProps, FluxProps, Mode, OperatorProps
+from dw_constructs.cnpg.versions import DEFAULT_POSTGRES_MAJOR
 from dw_constructs.errors import Problem
 
 if TYPE_CHECKING:
+    import os
+    from pathlib import Path
+
+    from cdktf import ITerraformDependable
+    from dw_cdktf_provider_kubernetes.manifest import Manifest
+    from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
+
     from dw_constructs.cnpg.operator import CnpgOperator
 
 
@@ -25,7 +34,7 @@ def _snake(id: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", id)).strip("_").lower()
 
 
-def _render_clusters(scope: Construct) -> list["CnpgPostgisCluster"]:
+def _render_clusters(scope: Construct) -> list[CnpgPostgisCluster]:
     """The render-mode clusters of ``scope``'s stack, in tree order: they share one GitOps tree."""
     found = [c for c in _stack.nodes(scope, CnpgPostgisCluster) if getattr(c, "mode", None) is Mode.RENDER]
     if not found and isinstance(scope, CnpgPostgisCluster) and scope.mode is Mode.RENDER:
@@ -68,6 +77,12 @@ class CnpgPostgisCluster(Construct):
     id ``WildsidePg``): ``<id>_primary_endpoint``, ``<id>_replica_endpoint``,
     ``<id>_sync_policy_contract`` and, in render mode, ``<id>_rendered_manifests``.
 
+    Args:
+        kubernetes_provider: the ``KubernetesProvider`` of the apply-mode resources.
+            Default: - the stack's default ``KubernetesProvider`` (apply mode: it must exist).
+        helm_provider: the ``HelmProvider`` of the shared operator's releases.
+            Default: - the stack's default ``HelmProvider`` (apply mode with the operator: it must exist).
+
     Attributes:
         props: the resolved :class:`model.ClusterProps` (operator settings included).
         cluster_name, namespace: the Cluster's name and namespace.
@@ -99,7 +114,7 @@ class CnpgPostgisCluster(Construct):
         instances: int = 3,
         storage_size: str = "10Gi",
         storage_class: str | None = None,
-        postgres_major: int = model.v.DEFAULT_POSTGRES_MAJOR,
+        postgres_major: int = DEFAULT_POSTGRES_MAJOR,
         image_name: str | None = None,
         postgis_enabled: bool = True,
         database_name: str = "app",
@@ -107,7 +122,7 @@ class CnpgPostgisCluster(Construct):
         resources: ClusterResources | Mapping[str, Any] | None = None,
         install_operator: bool = True,
         operator_chart_version: str | None = None,
-        operator: "CnpgOperator | OperatorProps | Mapping[str, Any] | None" = None,
+        operator: CnpgOperator | OperatorProps | Mapping[str, Any] | None = None,
         enable_superuser_access: bool | None = None,
         backup: BackupProps | Mapping[str, Any] | None = None,
         eso: EsoProps | Mapping[str, Any] | None = None,
@@ -125,6 +140,8 @@ class CnpgPostgisCluster(Construct):
         es, p3 = model.coerce(EsoProps, EsoProps() if eso is None else eso, "eso")
         fx, p5 = model.coerce(FluxProps, FluxProps() if flux is None else flux, "flux")
         shared: CnpgOperator | None = operator if isinstance(operator, CnpgOperator) else None
+        op: OperatorProps | None
+        p4: list[Problem]
         if shared is not None:
             op, p4 = shared.props, []
         else:
@@ -167,17 +184,17 @@ class CnpgPostgisCluster(Construct):
         raise_problems(type(self).__name__, scope, id, problems)
         super().__init__(scope, id)
 
-        self.props = props
+        self.props: model.ClusterProps = props
         self.mode = model.mode_of(props)
-        self.cluster_name: str = props.cluster_name  # type: ignore[assignment]
+        self.cluster_name: str = model.cluster_name_of(props)
         self.namespace = props.cluster_namespace
         self.port = model.POSTGRES_PORT
         self.primary_endpoint = model.primary_host(props)
         self.replica_endpoint = model.replica_host(props)
         self.sync_policy_contract = model.sync_policy_contract(props)
-        self.resource = None
+        self.resource: Manifest | None = None
         self.operator: CnpgOperator | None = None
-        self.namespace_resource = None
+        self.namespace_resource: NamespaceV1 | None = None
         self.kubernetes_provider = (_stack.resolve_provider(self, kubernetes_provider, "kubernetes")
                                     if self.mode is Mode.APPLY else None)
         self.children: dict[str, Any] = {}
@@ -196,8 +213,9 @@ class CnpgPostgisCluster(Construct):
     # -- sharing ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _sharing_problems(scope: Construct, id: str, p: model.ClusterProps, shared, kubernetes_provider,
-                          helm_provider) -> list[Problem]:
+    def _sharing_problems(scope: Construct, id: str, p: model.ClusterProps, shared: CnpgOperator | None,
+                          kubernetes_provider: TerraformProvider | None,
+                          helm_provider: TerraformProvider | None) -> list[Problem]:
         """Apply mode: the shared operator (settings, plugin) and the namespace this cluster creates."""
         from dw_constructs.cnpg.operator import CnpgOperator, implicit_id, namespace_owner
 
@@ -215,7 +233,7 @@ class CnpgPostgisCluster(Construct):
                 helm = _stack.resolve_provider(scope, helm_provider, "helm")
                 shared = CnpgOperator.find(scope, helm)
                 if shared is None:
-                    op = p.operator
+                    op = model.operator_of(p)
                     new_id = implicit_id(op.namespace, helm)
                     stack = _stack.stack_of(scope)
                     if stack is not None and stack.node.try_find_child(new_id) is not None:
@@ -258,10 +276,11 @@ class CnpgPostgisCluster(Construct):
             values.append(value)
         return values[0], values[1]
 
-    def _apply(self, shared, kubernetes_provider, helm_provider) -> list[dict]:
-        from cdktf_cdktf_provider_kubernetes.manifest import Manifest
-        from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
-        from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
+    def _apply(self, shared: CnpgOperator | None, kubernetes_provider: TerraformProvider | None,
+               helm_provider: TerraformProvider | None) -> list[dict[str, Any]]:
+        from dw_cdktf_provider_kubernetes.manifest import Manifest
+        from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
+        from dw_cdktf_provider_kubernetes.secret_v1 import SecretV1
 
         from dw_constructs.cnpg.operator import CnpgOperator, implicit_id, namespace_owner
 
@@ -270,17 +289,17 @@ class CnpgPostgisCluster(Construct):
         protect = lifecycle(p.prevent_destroy)
         made: dict[str, Any] = {}
 
-        def meta(m: dict) -> dict:
+        def meta(m: Mapping[str, Any]) -> dict[str, Any]:
             return {k: m["metadata"][k] for k in ("name", "namespace", "labels") if k in m["metadata"]}
 
-        def deps(*keys: str) -> list:
+        def deps(*keys: str) -> list[ITerraformDependable]:
             return [made[k] for k in keys if k in made]
 
         for item in items:
             if item.manifest["kind"] == "Namespace":
-                made[item.key] = NamespaceV1(self, item.key, metadata=meta(item.manifest), provider=kubernetes_provider,
-                                             lifecycle=protect)
-                self.namespace_resource = made[item.key]
+                ns = NamespaceV1(self, item.key, metadata=meta(item.manifest), provider=kubernetes_provider,
+                                 lifecycle=protect)
+                made[item.key] = self.namespace_resource = ns
         own = dict(made)
 
         if model.uses_operator(p):
@@ -288,12 +307,15 @@ class CnpgPostgisCluster(Construct):
                 helm = _stack.resolve_provider(self, helm_provider, "helm")
                 shared = CnpgOperator.find(self, helm)
             if shared is None:
+                op = model.operator_of(p)
                 stack = _stack.stack_of(self)
-                shared = CnpgOperator.from_props(stack, implicit_id(p.operator.namespace, helm), p.operator,
+                if stack is None:
+                    raise ValueError(f"{self.node.path}: apply mode creates the shared operator in a TerraformStack")
+                shared = CnpgOperator.from_props(stack, implicit_id(op.namespace, helm), op,
                                                  install_operator=p.install_operator,
                                                  kubernetes_provider=kubernetes_provider, helm_provider=helm_provider)
                 shared.created_for = self.node.path
-            plugin_deps = [self.namespace_resource] if (
+            plugin_deps: list[ITerraformDependable] = [self.namespace_resource] if (
                 self.namespace_resource is not None and p.cluster_namespace == shared.namespace) else []
             in_operator_namespace = p.cluster_namespace == shared.namespace
             shared._attach(self, p, protect_namespace=p.prevent_destroy is True and in_operator_namespace,
@@ -336,7 +358,7 @@ class CnpgPostgisCluster(Construct):
                 self, item.key, manifest=m, depends_on=deps(*after[item.key]), provider=kubernetes_provider,
                 lifecycle=protect if item.key == "Resource" else None)
         self.children = own
-        self.resource = own["Resource"]
+        self.resource = own["Resource"]  # the Cluster's kubernetes_manifest
         return [item.manifest for item in items]
 
     # -- render mode -----------------------------------------------------------------------------
@@ -350,8 +372,9 @@ class CnpgPostgisCluster(Construct):
 
     def _refresh_rendered_output(self) -> None:
         out = getattr(self, "outputs", {}).get("rendered_manifests")
-        if out is not None:
-            out.value = {k: _terraform_literal(t) for k, t in self.rendered_manifests.items()}
+        tree = self.rendered_manifests
+        if out is not None and tree is not None:
+            out.value = {k: _terraform_literal(t) for k, t in tree.items()}
 
     # -- outputs ---------------------------------------------------------------------------------
 
@@ -367,9 +390,10 @@ class CnpgPostgisCluster(Construct):
             ("SyncPolicyContract", "sync_policy_contract", contract,
              "Cluster, endpoints, database, credential secrets, backup and PostGIS of the CNPG cluster."),
         ]
-        if self.mode is Mode.RENDER:
+        tree = self.rendered_manifests
+        if tree is not None:
             outputs.append(("RenderedManifests", "rendered_manifests",
-                            {k: _terraform_literal(t) for k, t in self.rendered_manifests.items()},
+                            {k: _terraform_literal(t) for k, t in tree.items()},
                             "GitOps tree: relative path -> YAML document."))
         self.outputs: dict[str, TerraformOutput] = {}
         for cid, name, value, description in outputs:
@@ -379,8 +403,9 @@ class CnpgPostgisCluster(Construct):
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def write_rendered(self, directory) -> list:
+    def write_rendered(self, directory: str | os.PathLike[str]) -> list[Path]:
         """Render mode: write :attr:`rendered_manifests` below ``directory`` (see model.write_rendered)."""
-        if self.rendered_manifests is None:
+        tree = self.rendered_manifests
+        if tree is None:
             raise ValueError(f"{self.node.path}: write_rendered needs mode='render'")
-        return model.write_rendered(self.rendered_manifests, directory)
+        return model.write_rendered(tree, directory)

@@ -17,9 +17,10 @@ import enum
 import os
 import re
 import tarfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import yaml
 
@@ -204,7 +205,7 @@ class HelmChartSource:
     """
 
     repository: str | None = None
-    path: str | os.PathLike | None = None
+    path: str | os.PathLike[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -440,6 +441,14 @@ def mode_of(p: ClusterProps) -> Mode:
     return Mode(p.mode.value if isinstance(p.mode, Mode) else p.mode)
 
 
+def cluster_name_of(p: ClusterProps) -> str:
+    """``p.cluster_name``: set before anything is built (``CnpgPostgisCluster`` derives it from its
+    construct id when not given)."""
+    if p.cluster_name is None:
+        raise ValueError("cluster_name is not set: give one, or let CnpgPostgisCluster derive it from its id")
+    return p.cluster_name
+
+
 def superuser_secret_name(p: ClusterProps) -> str:
     return f"{p.cluster_name}-superuser"
 
@@ -500,12 +509,11 @@ def operator_of(p: ClusterProps) -> OperatorProps:
     ``operator_namespace`` / ``operator_chart_version`` applied (they replace the operator's
     default; a different non-default value in both places is a validation problem)."""
     op = p.operator if isinstance(p.operator, OperatorProps) else OperatorProps()
-    changes = {}
     if p.operator_namespace is not None:
-        changes["namespace"] = p.operator_namespace
+        op = dataclasses.replace(op, namespace=p.operator_namespace)
     if p.operator_chart_version is not None:
-        changes["chart_version"] = p.operator_chart_version
-    return dataclasses.replace(op, **changes) if changes else op
+        op = dataclasses.replace(op, chart_version=p.operator_chart_version)
+    return op
 
 
 def plugin_wanted(p: ClusterProps) -> bool | None:
@@ -534,6 +542,15 @@ def chart_repository(src: HelmChartSource) -> str | None:
     if src.repository is not None:
         return src.repository
     return None if src.path is not None else v.CNPG_CHART_REPOSITORY
+
+
+def _render_repository(src: HelmChartSource) -> str:
+    """The repository of a chart in render mode, where Flux installs charts from repositories only
+    (a local chart is a validation problem reported before anything is built)."""
+    url = chart_repository(src)
+    if url is None:
+        raise ValueError("render mode installs charts from a repository, not a local chart (validate() reports it)")
+    return url
 
 
 def plugin_source(op: OperatorProps) -> HelmChartSource | None:
@@ -637,7 +654,8 @@ def _validate_eso(p: ClusterProps) -> list[Problem]:
         problems += c.optional(c.non_empty_str, f"eso.{name}", getattr(e, name))
     if not c.is_string_token(e.refresh_interval) and (not isinstance(e.refresh_interval, str)
                                                       or not _DURATION_RE.match(e.refresh_interval)):
-        problems.append(Problem("eso.refresh_interval", e.refresh_interval, "a duration such as '1h', '15m' or '1h30m'"))
+        problems.append(Problem("eso.refresh_interval", e.refresh_interval,
+                                "a duration such as '1h', '15m' or '1h30m'"))
     if p.enable_superuser_access is False:
         problems.append(Problem("enable_superuser_access", False,
                                 "True or None when eso.enabled (ESO provides the superuser secret the Cluster uses)"))
@@ -652,11 +670,12 @@ _FLUX_ROLES = ("sources", "operators", "databases")
 
 def _validate_flux(p: ClusterProps, mode: Mode | None) -> list[Problem]:
     """``flux`` (render mode only; apply mode writes no tree)."""
-    f = p.flux
+    given: object = p.flux  # typed FluxProps; checked as given
     if mode is not Mode.RENDER:
         return []
-    if not isinstance(f, FluxProps):
-        return [Problem("flux", f, "a FluxProps or a dict of its fields")]
+    if not isinstance(given, FluxProps):
+        return [Problem("flux", given, "a FluxProps or a dict of its fields")]
+    f = given
     problems = c.boolean("flux.enabled", f.enabled)
     if f.enabled is not True:
         return problems
@@ -710,7 +729,7 @@ def _validate_flux(p: ClusterProps, mode: Mode | None) -> list[Problem]:
     return problems
 
 
-def read_chart_metadata(path: str | os.PathLike) -> tuple[dict | None, str | None]:
+def read_chart_metadata(path: str | os.PathLike[str]) -> tuple[dict[str, Any] | None, str | None]:
     """``Chart.yaml`` of a local chart (a ``.tgz`` archive, read with tarfile, or a directory):
     (metadata, None), or (None, what a valid value would be)."""
     pth = Path(path)
@@ -776,8 +795,8 @@ def _validate_source(prop: str, src: Any, chart_name: str, version: Any, version
                                     "from a mirror and set repository='https://...' or 'oci://...')"))
         else:
             meta, err = read_chart_metadata(path)
-            if err is not None:
-                problems.append(Problem(f"{prop}.path", path, err))
+            if meta is None:
+                problems.append(Problem(f"{prop}.path", path, err or "a readable chart"))
             else:
                 if meta.get("name") != chart_name:
                     problems.append(Problem(f"{prop}.path", path, f"a {chart_name!r} chart (its Chart.yaml says "
@@ -838,9 +857,10 @@ def _chart_version_problems(prop: str, value: Any, example: str, mode: Mode | No
     return [Problem(prop, c.shown(value), f"a chart version such as '{example}'")]
 
 
-def validate_operator(op: OperatorProps, mode: Mode | None, *, prefix: str = "",
+def validate_operator(op: object, mode: Mode | None, *, prefix: str = "",
                       names: Mapping[str, str] | None = None, plugin_needed: bool = False) -> list[Problem]:
-    """Every problem of the operator settings ``op``. Props are reported as ``prefix + field``
+    """Every problem of the operator settings ``op`` (an :class:`OperatorProps`; anything else is
+    reported). Props are reported as ``prefix + field``
     (``operator.values``), or under ``names[field]`` (a cluster's ``operator_namespace``
     shorthand). ``plugin_needed``: the plugin will be installed (its source must then exist)."""
     names = names or {}
@@ -880,8 +900,9 @@ def validate_operator(op: OperatorProps, mode: Mode | None, *, prefix: str = "",
 def _validate_operator_of_cluster(p: ClusterProps, mode: Mode | None) -> list[Problem]:
     problems: list[Problem] = []
     names = {}
-    if p.operator is not None and not isinstance(p.operator, OperatorProps):
-        return [Problem("operator", p.operator,
+    given_op: object = p.operator  # typed; checked as given
+    if given_op is not None and not isinstance(given_op, OperatorProps):
+        return [Problem("operator", given_op,
                         "an OperatorProps, a dict of its fields, or (construct) a CnpgOperator")]
     for short, fname in (("operator_namespace", "namespace"), ("operator_chart_version", "chart_version")):
         given = getattr(p, short)
@@ -985,9 +1006,15 @@ def clean(obj: Any) -> Any:
         out = {k: clean(x) for k, x in obj.items()}
         return {k: x for k, x in out.items() if x is not None and x != {} and x != []}
     if isinstance(obj, (list, tuple)):
-        out = [clean(x) for x in obj]
-        return [x for x in out if x is not None and x != {} and x != []]
+        items = [clean(x) for x in obj]
+        return [x for x in items if x is not None and x != {} and x != []]
     return obj
+
+
+def clean_obj(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`clean` of one Kubernetes object (a mapping stays a mapping)."""
+    out: dict[str, Any] = clean(obj)
+    return out
 
 
 def operator_labels() -> dict[str, str]:
@@ -1002,24 +1029,24 @@ def labels(p: ClusterProps, component: str) -> dict[str, str]:
         return operator_labels()
     return {
         "app.kubernetes.io/name": "postgresql",
-        "app.kubernetes.io/instance": p.cluster_name,
+        "app.kubernetes.io/instance": cluster_name_of(p),
         "app.kubernetes.io/component": component,
-        "app.kubernetes.io/part-of": p.cluster_name,
+        "app.kubernetes.io/part-of": cluster_name_of(p),
         "app.kubernetes.io/managed-by": MANAGED_BY,
     }
 
 
-def _meta(name: str, namespace: str | None, lbl: Mapping[str, str] | None) -> dict:
+def _meta(name: str, namespace: str | None, lbl: Mapping[str, str] | None) -> dict[str, Any]:
     return {"name": name, "namespace": namespace, "labels": dict(lbl) if lbl else None}
 
 
-def namespace(p: ClusterProps, name: str, component: str) -> dict:
-    return clean({"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(name, None, labels(p, component))})
+def namespace(p: ClusterProps, name: str, component: str) -> dict[str, Any]:
+    return clean_obj({"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(name, None, labels(p, component))})
 
 
-def operator_namespace_manifest(name: str) -> dict:
+def operator_namespace_manifest(name: str) -> dict[str, Any]:
     """The operator's ``Namespace`` (created by the shared operator)."""
-    return clean({"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(name, None, operator_labels())})
+    return clean_obj({"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(name, None, operator_labels())})
 
 
 def _plain(obj: Any, *, sort: bool = False) -> Any:
@@ -1052,9 +1079,9 @@ class SharedOperator:
     render_dir: str = OPERATORS_DIR
 
 
-def helm_repository(name: str, url: str, flux_namespace: str) -> dict:
+def helm_repository(name: str, url: str, flux_namespace: str) -> dict[str, Any]:
     """Flux ``HelmRepository`` (``type: oci`` for an ``oci://`` URL)."""
-    return clean({
+    return clean_obj({
         "apiVersion": v.FLUX_SOURCE_API_VERSION,
         "kind": "HelmRepository",
         "metadata": _meta(name, flux_namespace, None),
@@ -1063,9 +1090,9 @@ def helm_repository(name: str, url: str, flux_namespace: str) -> dict:
 
 
 def _flux_helm_release(s: SharedOperator, name: str, chart: str, version: str, repository_name: str,
-                       depends_on: str | None, values: Mapping[str, Any]) -> dict:
+                       depends_on: str | None, values: Mapping[str, Any]) -> dict[str, Any]:
     no_wait = True if s.props.wait is False else None
-    release = clean({
+    release = clean_obj({
         "apiVersion": v.FLUX_HELM_API_VERSION,
         "kind": "HelmRelease",
         "metadata": _meta(name, s.props.namespace, operator_labels()),
@@ -1087,13 +1114,13 @@ def _flux_helm_release(s: SharedOperator, name: str, chart: str, version: str, r
     return release
 
 
-def operator_helm_release(s: SharedOperator, repository_name: str = HELM_REPOSITORY_NAME) -> dict:
+def operator_helm_release(s: SharedOperator, repository_name: str = HELM_REPOSITORY_NAME) -> dict[str, Any]:
     """Flux ``HelmRelease`` of the operator (pinned chart version, the operator values)."""
     return _flux_helm_release(s, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, s.props.chart_version, repository_name,
                               None, s.props.values)
 
 
-def barman_plugin_helm_release(s: SharedOperator, repository_name: str = HELM_REPOSITORY_NAME) -> dict:
+def barman_plugin_helm_release(s: SharedOperator, repository_name: str = HELM_REPOSITORY_NAME) -> dict[str, Any]:
     """Flux ``HelmRelease`` of the Barman Cloud plugin, after the operator when it is ours (needs
     cert-manager)."""
     return _flux_helm_release(s, v.BARMAN_PLUGIN_RELEASE_NAME, v.BARMAN_PLUGIN_CHART_NAME,
@@ -1102,7 +1129,7 @@ def barman_plugin_helm_release(s: SharedOperator, repository_name: str = HELM_RE
 
 
 def _release_args(op: OperatorProps, name: str, chart: str, version: str, src: HelmChartSource,
-                  values: Mapping[str, Any], chart_path: str | None) -> dict:
+                  values: Mapping[str, Any], chart_path: str | None) -> dict[str, Any]:
     args: dict[str, Any] = {"name": name}
     if src.path is not None:
         args["chart"] = chart_path if chart_path is not None else os.fspath(src.path)
@@ -1116,14 +1143,14 @@ def _release_args(op: OperatorProps, name: str, chart: str, version: str, src: H
     return args
 
 
-def operator_release_args(op: OperatorProps, chart_path: str | None = None) -> dict:
+def operator_release_args(op: OperatorProps, chart_path: str | None = None) -> dict[str, Any]:
     """Arguments of the apply-mode ``helm_release`` of the operator. A local chart is given as
     ``chart_path`` (the cdktf asset's path) and has no repository."""
     return _release_args(op, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, op.chart_version, op.chart_source,
                          op.values, chart_path)
 
 
-def barman_plugin_release_args(op: OperatorProps, chart_path: str | None = None) -> dict:
+def barman_plugin_release_args(op: OperatorProps, chart_path: str | None = None) -> dict[str, Any]:
     """Arguments of the apply-mode ``helm_release`` of the Barman Cloud plugin."""
     src = plugin_source(op)
     if src is None:
@@ -1132,15 +1159,15 @@ def barman_plugin_release_args(op: OperatorProps, chart_path: str | None = None)
                          src, op.plugin_values, chart_path)
 
 
-def cluster(p: ClusterProps) -> dict:
+def cluster(p: ClusterProps) -> dict[str, Any]:
     """The CNPG ``Cluster``: PostGIS image, initdb with database/owner, Barman Cloud plugin for WAL
     archiving when backups are on (never the deprecated in-tree ``spec.backup.barmanObjectStore``)."""
     eso = p.eso.enabled
     r = p.resources
-    return clean({
+    return clean_obj({
         "apiVersion": v.CNPG_API_VERSION,
         "kind": "Cluster",
-        "metadata": _meta(p.cluster_name, p.cluster_namespace, labels(p, "database")),
+        "metadata": _meta(cluster_name_of(p), p.cluster_namespace, labels(p, "database")),
         "spec": {
             "instances": p.instances,
             "imageName": image_of(p),
@@ -1166,10 +1193,10 @@ def cluster(p: ClusterProps) -> dict:
     })
 
 
-def database(p: ClusterProps) -> dict:
+def database(p: ClusterProps) -> dict[str, Any]:
     """CNPG ``Database`` CR adopting the initdb database and managing the PostGIS extensions."""
     pinned = p.image_name is None
-    return clean({
+    return clean_obj({
         "apiVersion": v.CNPG_API_VERSION,
         "kind": "Database",
         "metadata": _meta(database_cr_name(p), p.cluster_namespace, labels(p, "database")),
@@ -1187,10 +1214,10 @@ def database(p: ClusterProps) -> dict:
     })
 
 
-def object_store(p: ClusterProps) -> dict:
+def object_store(p: ClusterProps) -> dict[str, Any]:
     """Barman Cloud plugin ``ObjectStore`` (``barmancloud.cnpg.io/v1``)."""
     b, secret = p.backup, s3_secret_name(p)
-    return clean({
+    return clean_obj({
         "apiVersion": v.BARMAN_API_VERSION,
         "kind": "ObjectStore",
         "metadata": _meta(object_store_name(p), p.cluster_namespace, labels(p, "backup")),
@@ -1210,9 +1237,9 @@ def object_store(p: ClusterProps) -> dict:
     })
 
 
-def scheduled_backup(p: ClusterProps) -> dict:
+def scheduled_backup(p: ClusterProps) -> dict[str, Any]:
     """``ScheduledBackup`` through the Barman Cloud plugin (6-field cron, seconds first)."""
-    return clean({
+    return clean_obj({
         "apiVersion": v.CNPG_API_VERSION,
         "kind": "ScheduledBackup",
         "metadata": _meta(f"{p.cluster_name}-scheduled", p.cluster_namespace, labels(p, "backup")),
@@ -1227,9 +1254,9 @@ def scheduled_backup(p: ClusterProps) -> dict:
     })
 
 
-def s3_credentials_secret(p: ClusterProps, access_key_id: str, secret_access_key: str) -> dict:
+def s3_credentials_secret(p: ClusterProps, access_key_id: str, secret_access_key: str) -> dict[str, Any]:
     """The S3 credentials ``Secret``; values are references (apply) or substitution variables (render)."""
-    return clean({
+    return clean_obj({
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": _meta(s3_secret_name(p), p.cluster_namespace, {**labels(p, "backup"), **_RELOAD_LABEL}),
@@ -1240,11 +1267,13 @@ def s3_credentials_secret(p: ClusterProps, access_key_id: str, secret_access_key
 
 def render_s3_values() -> tuple[str, str]:
     """Render mode's Secret values: Flux post-build substitution variables, never credentials."""
-    return tuple("${%s}" % RENDER_S3_VARIABLES[k] for k in (S3_ACCESS_KEY_ID_KEY, S3_SECRET_ACCESS_KEY_KEY))  # type: ignore[return-value]
+    key_id, secret = RENDER_S3_VARIABLES[S3_ACCESS_KEY_ID_KEY], RENDER_S3_VARIABLES[S3_SECRET_ACCESS_KEY_KEY]
+    return f"${{{key_id}}}", f"${{{secret}}}"
 
 
-def _external_secret(p: ClusterProps, target: str, template: Mapping | None, data: list[dict]) -> dict:
-    return clean({
+def _external_secret(p: ClusterProps, target: str, template: Mapping[str, Any] | None,
+                     data: list[dict[str, Any]]) -> dict[str, Any]:
+    return clean_obj({
         "apiVersion": v.ESO_API_VERSION,
         "kind": "ExternalSecret",
         "metadata": _meta(target, p.cluster_namespace, labels(p, "credentials")),
@@ -1257,7 +1286,8 @@ def _external_secret(p: ClusterProps, target: str, template: Mapping | None, dat
     })
 
 
-def _basic_auth(p: ClusterProps, target: str, username: str, remote_key: str, extra: Mapping[str, str]) -> dict:
+def _basic_auth(p: ClusterProps, target: str, username: str, remote_key: str,
+                extra: Mapping[str, str]) -> dict[str, Any]:
     template = {
         "type": "kubernetes.io/basic-auth",
         "metadata": {"labels": dict(_RELOAD_LABEL)},
@@ -1267,13 +1297,13 @@ def _basic_auth(p: ClusterProps, target: str, username: str, remote_key: str, ex
     return _external_secret(p, target, template, data)
 
 
-def external_secret_superuser(p: ClusterProps) -> dict:
+def external_secret_superuser(p: ClusterProps) -> dict[str, Any]:
     """ESO secret ``<cluster>-superuser`` (basic-auth, user ``postgres``) = ``spec.superuserSecret``."""
     return _basic_auth(p, superuser_secret_name(p), SUPERUSER,
                        p.eso.superuser_remote_key or superuser_secret_name(p), {})
 
 
-def external_secret_app(p: ClusterProps) -> dict:
+def external_secret_app(p: ClusterProps) -> dict[str, Any]:
     """ESO secret ``<cluster>-app`` (basic-auth, user = owner) = ``bootstrap.initdb.secret``; also
     carries host/port/dbname/user like the secret CNPG would generate."""
     extra = {"host": f"{p.cluster_name}-rw.{p.cluster_namespace}", "port": str(POSTGRES_PORT),
@@ -1281,19 +1311,20 @@ def external_secret_app(p: ClusterProps) -> dict:
     return _basic_auth(p, app_secret_name(p), p.database_owner, p.eso.app_remote_key or app_secret_name(p), extra)
 
 
-def external_secret_backup(p: ClusterProps) -> dict:
+def external_secret_backup(p: ClusterProps) -> dict[str, Any]:
     """ESO secret ``<cluster>-s3-credentials`` with the keys the ``ObjectStore`` references."""
     key = p.eso.backup_remote_key or s3_secret_name(p)
     template = {"type": "Opaque", "metadata": {"labels": dict(_RELOAD_LABEL)},
-                "data": {k: "{{ .%s }}" % k for k in (S3_ACCESS_KEY_ID_KEY, S3_SECRET_ACCESS_KEY_KEY)}}
+                "data": {k: f"{{{{ .{k} }}}}" for k in (S3_ACCESS_KEY_ID_KEY, S3_SECRET_ACCESS_KEY_KEY)}}
     data = [
         {"secretKey": S3_ACCESS_KEY_ID_KEY, "remoteRef": {"key": key, "property": p.eso.access_key_id_property}},
-        {"secretKey": S3_SECRET_ACCESS_KEY_KEY, "remoteRef": {"key": key, "property": p.eso.secret_access_key_property}},
+        {"secretKey": S3_SECRET_ACCESS_KEY_KEY,
+         "remoteRef": {"key": key, "property": p.eso.secret_access_key_property}},
     ]
     return _external_secret(p, s3_secret_name(p), template, data)
 
 
-def kustomization(resources: Iterable[str]) -> dict:
+def kustomization(resources: Iterable[str]) -> dict[str, Any]:
     return {"apiVersion": v.KUSTOMIZE_API_VERSION, "kind": "Kustomization", "resources": list(resources)}
 
 
@@ -1304,13 +1335,13 @@ def flux_path(f: FluxProps, folder: str) -> str:
 
 def flux_kustomization(f: FluxProps, flux_namespace: str, name: str, folder: str, *,
                        depends_on: Sequence[str] = (), health_checks: Sequence[Mapping[str, str]] = (),
-                       substitute: bool = False, timeout: str | None = None) -> dict:
+                       substitute: bool = False, timeout: str | None = None) -> dict[str, Any]:
     """Flux ``Kustomization`` (``kustomize.toolkit.fluxcd.io/v1``) reconciling one folder of the tree
     from the GitRepository ``f.source_name``, with garbage collection (``prune``), the given health
     checks (CNPG Clusters judged by :data:`CLUSTER_HEALTH_EXPR`) and, with ``substitute``, Flux
     post-build substitution from the Secret ``f.substitute_from``."""
     clusters = any(h["kind"] == "Cluster" for h in health_checks)
-    return clean({
+    return clean_obj({
         "apiVersion": v.FLUX_KUSTOMIZE_API_VERSION,
         "kind": "Kustomization",
         "metadata": _meta(name, flux_namespace, {"app.kubernetes.io/managed-by": MANAGED_BY}),
@@ -1339,7 +1370,7 @@ class Item:
 
     key: str
     path: str
-    manifest: dict
+    manifest: dict[str, Any]
     #: the props the path is made from (named in the error when two paths collide)
     path_props: tuple[str, ...] = ()
     #: render trees of several clusters: index of the cluster the file belongs to (-1: the shared operator)
@@ -1408,11 +1439,11 @@ def operator_render_items(s: SharedOperator) -> tuple[list[Item], list[Item]]:
                                operator_namespace_manifest(op.namespace),
                                ("operator_namespace", "operator_render_dir"), owner=-1))
     repositories: dict[str, str] = {}  # url -> HelmRepository name
-    charts = []
+    charts: list[tuple[str, str]] = []
     if s.install_operator:
-        charts.append(("operator", chart_repository(op.chart_source)))
+        charts.append(("operator", _render_repository(op.chart_source)))
     if s.install_plugin:
-        charts.append(("plugin", chart_repository(plugin_source(op) or HelmChartSource())))
+        charts.append(("plugin", _render_repository(plugin_source(op) or HelmChartSource())))
     for _, url in charts:
         if url not in repositories:
             repositories[url] = PLUGIN_HELM_REPOSITORY_NAME if repositories else HELM_REPOSITORY_NAME
@@ -1666,11 +1697,11 @@ def tree_settings(p: ClusterProps) -> dict[str, Any]:
 class _NoAliasDumper(yaml.SafeDumper):
     """Safe YAML without anchors/aliases (a repeated dict is written out each time)."""
 
-    def ignore_aliases(self, data):  # noqa: D401 - PyYAML hook
+    def ignore_aliases(self, data: Any) -> bool:  # noqa: D401 - PyYAML hook
         return True
 
 
-def to_yaml(obj: Mapping) -> str:
+def to_yaml(obj: Mapping[str, Any]) -> str:
     """Deterministic YAML: builder key order, block style, no aliases, no line folding."""
     return yaml.dump(obj, Dumper=_NoAliasDumper, sort_keys=False, default_flow_style=False,
                      allow_unicode=True, width=4096)
@@ -1686,7 +1717,7 @@ def render_tree_of(clusters: Sequence[ClusterProps]) -> dict[str, str]:
     return {item.path: to_yaml(item.manifest) for item in render_plan_of(clusters)}
 
 
-def write_rendered(manifests: Mapping[str, str], directory: str | os.PathLike) -> list[Path]:
+def write_rendered(manifests: Mapping[str, str], directory: str | os.PathLike[str]) -> list[Path]:
     """Write a rendered tree (path -> YAML) below ``directory``; returns the files written.
 
     Paths must be relative and stay inside ``directory``. Files not in ``manifests`` are left alone

@@ -6,18 +6,24 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from cdktf import TerraformProvider
 from constructs import Construct
 
-from dw_constructs._construct import raise_problems
 from dw_constructs import _stack
+from dw_constructs._construct import raise_problems
 from dw_constructs.cnpg import model
 from dw_constructs.cnpg import versions as v
 from dw_constructs.cnpg.model import HelmChartSource, Mode, OperatorProps
 from dw_constructs.errors import Problem
+
+if TYPE_CHECKING:
+    from cdktf import ITerraformDependable, TerraformAsset
+    from cdktf_cdktf_provider_helm.release import Release
+    from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 
 #: Prefix of the id of an operator a CnpgPostgisCluster creates for its stack (see :func:`implicit_id`).
 IMPLICIT_ID_PREFIX = "CnpgOperator"
@@ -30,7 +36,8 @@ def implicit_id(namespace: str, helm_provider: TerraformProvider | None = None) 
     return f"{IMPLICIT_ID_PREFIX}-{namespace}" + (f"-{re.sub(r'[^A-Za-z0-9_-]', '-', alias)}" if alias else "")
 
 
-def namespace_owner(scope: Construct, name: str, kubernetes_provider: Any, *, exclude: Any = None):
+def namespace_owner(scope: Construct, name: str, kubernetes_provider: TerraformProvider | None, *,
+                    exclude: Construct | None = None) -> tuple[Construct, NamespaceV1] | None:
     """(construct, kubernetes_namespace_v1) of the construct of ours in the stack that creates
     namespace ``name`` with ``kubernetes_provider``; None when none does."""
     from dw_constructs.cnpg.cluster import CnpgPostgisCluster
@@ -38,9 +45,7 @@ def namespace_owner(scope: Construct, name: str, kubernetes_provider: Any, *, ex
     for node in _stack.nodes(scope, Construct):
         if node is exclude:
             continue
-        if isinstance(node, CnpgOperator):
-            ns, res, k8s = node.namespace, node.namespace_resource, node.kubernetes_provider
-        elif isinstance(node, CnpgPostgisCluster):
+        if isinstance(node, (CnpgOperator, CnpgPostgisCluster)):
             ns, res, k8s = node.namespace, node.namespace_resource, node.kubernetes_provider
         else:
             continue
@@ -77,6 +82,14 @@ class CnpgOperator(Construct):
     stack's operator for a helm provider. Render mode has no construct: the render-mode clusters of a
     stack share one GitOps tree with one operator (pass ``operator=OperatorProps(...)``). Guide:
     docs/cnpg.md ("The shared operator", "Air-gapped chart sources").
+
+    Args:
+        install_operator: install the operator here; False when the platform runs it, then only
+            the plugin is installed here, in ``namespace``. Known at synth time. Default: True.
+        kubernetes_provider: the ``KubernetesProvider`` of the namespace.
+            Default: - the stack's default ``KubernetesProvider``, which must exist.
+        helm_provider: the ``HelmProvider`` of the releases.
+            Default: - the stack's default ``HelmProvider``, which must exist.
 
     Attributes:
         props: the resolved :class:`model.OperatorProps`.
@@ -120,6 +133,7 @@ class CnpgOperator(Construct):
         raise_problems(type(self).__name__, scope, id, problems)
         super().__init__(scope, id)
 
+        assert props is not None  # coerce_operator returns None only with problems, raised above
         self.props: OperatorProps = _normalized(props)
         self.install_operator = install_operator
         self.namespace = props.namespace
@@ -131,17 +145,17 @@ class CnpgOperator(Construct):
         self.created_for: str | None = None
         self._plugin_wanted_by: list[str] = []
         self._plugin_refused_by: list[str] = []
-        self.namespace_resource = None
-        self.release = None
-        self.plugin_release = None
-        self.chart_asset = None
-        self.plugin_chart_asset = None
+        self.namespace_resource: NamespaceV1 | None = None
+        self.release: Release | None = None
+        self.plugin_release: Release | None = None
+        self.chart_asset: TerraformAsset | None = None
+        self.plugin_chart_asset: TerraformAsset | None = None
         self._build(kubernetes_provider)
 
     @classmethod
     def from_props(cls, scope: Construct, id: str, props: OperatorProps | Mapping[str, Any], *,
                    install_operator: bool = True, kubernetes_provider: TerraformProvider | None = None,
-                   helm_provider: TerraformProvider | None = None) -> "CnpgOperator":
+                   helm_provider: TerraformProvider | None = None) -> CnpgOperator:
         """The construct from an :class:`model.OperatorProps` (or a dict of its fields)."""
         op, problems = model.coerce_operator(props, prefix="")
         raise_problems(cls.__name__, scope, id, problems)
@@ -150,7 +164,7 @@ class CnpgOperator(Construct):
                    helm_provider=helm_provider)
 
     @classmethod
-    def find(cls, scope: Construct, helm_provider: TerraformProvider | None = None) -> "CnpgOperator | None":
+    def find(cls, scope: Construct, helm_provider: TerraformProvider | None = None) -> CnpgOperator | None:
         """The operator of ``scope``'s stack that installs with ``helm_provider`` (None: the stack's
         default helm provider), or None."""
         provider = _stack.resolve_provider(scope, helm_provider, "helm")
@@ -192,15 +206,15 @@ class CnpgOperator(Construct):
 
     # -- construction ----------------------------------------------------------------------------
 
-    def _asset(self, id: str, path: str):
+    def _asset(self, id: str, path: str) -> TerraformAsset:
         from cdktf import AssetType, TerraformAsset
 
         kind = AssetType.DIRECTORY if Path(path).is_dir() else AssetType.FILE
         return TerraformAsset(self, id, path=path, type=kind)
 
-    def _build(self, kubernetes_provider) -> None:
+    def _build(self, kubernetes_provider: TerraformProvider | None) -> None:
         from cdktf_cdktf_provider_helm.release import Release
-        from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
+        from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 
         p = self.props
         if not self.install_operator:
@@ -221,7 +235,7 @@ class CnpgOperator(Construct):
         if p.install_plugin is True:
             self._ensure_plugin([])
 
-    def _ensure_plugin(self, extra_dependencies: list) -> Any:
+    def _ensure_plugin(self, extra_dependencies: list[ITerraformDependable]) -> Release:
         """Create the plugin release (once); ``extra_dependencies``: e.g. the namespace it goes to
         when a cluster, not this operator, creates it."""
         from cdktf_cdktf_provider_helm.release import Release
@@ -266,7 +280,7 @@ class CnpgOperator(Construct):
         return problems
 
     def _attach(self, cluster: Construct, cluster_props: model.ClusterProps, *, protect_namespace: bool,
-                plugin_dependencies: list) -> None:
+                plugin_dependencies: list[ITerraformDependable]) -> None:
         self.clusters.append(cluster.node.path)
         want = model.plugin_wanted(cluster_props)
         if want is True:
@@ -287,18 +301,22 @@ class CnpgOperator(Construct):
         return [f"{r.terraform_resource_type}.{r.friendly_unique_id}"
                 for r in (self.release, self.plugin_release) if r is not None]
 
-    def dependencies(self, *, plugin: bool) -> list:
+    def dependencies(self, *, plugin: bool) -> list[Release]:
         """The releases a cluster's objects wait for (the plugin's only with ``plugin``)."""
         return [r for r in (self.release, self.plugin_release if plugin else None) if r is not None]
 
 
 def _normalized(props: OperatorProps) -> OperatorProps:
     """Local chart paths made absolute (compared between clusters; the asset copies from there)."""
-    changes = {}
-    for name in ("chart_source", "plugin_chart_source"):
-        src = getattr(props, name)
+    def absolute(src: HelmChartSource | None) -> HelmChartSource | None:
         if isinstance(src, HelmChartSource) and src.path is not None:
-            changes[name] = dataclasses.replace(src, path=str(Path(src.path).resolve()))
-    return dataclasses.replace(props, **changes) if changes else props
+            return dataclasses.replace(src, path=str(Path(src.path).resolve()))
+        return src
+
+    chart_source, plugin_chart_source = absolute(props.chart_source), absolute(props.plugin_chart_source)
+    if chart_source is props.chart_source and plugin_chart_source is props.plugin_chart_source:
+        return props
+    return dataclasses.replace(props, chart_source=chart_source or props.chart_source,
+                               plugin_chart_source=plugin_chart_source)
 
 

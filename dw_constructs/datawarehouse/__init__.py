@@ -1,12 +1,15 @@
-"""DataWarehouse constructs. Attributes load lazily so ``import dw_constructs.datawarehouse``
-does not start the jsii runtime."""
+"""DataWarehouse constructs. The constructs load lazily (module ``__getattr__``) so
+``import dw_constructs.datawarehouse`` does not start the jsii runtime; the enums and endpoints are
+plain Python. Type checkers and IDEs see every name through the ``TYPE_CHECKING`` imports below,
+which tests/test_typing.py keeps in step with ``_LAZY``."""
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dw_constructs.datawarehouse.enums import (  # noqa: F401  (plain Python, cheap)
+from dw_constructs.datawarehouse.cluster_model import Endpoint, ProviderEndpoint
+from dw_constructs.datawarehouse.enums import (
     AntiAffinity,
     CascadeStrategy,
     ClusterMode,
@@ -18,7 +21,16 @@ from dw_constructs.datawarehouse.enums import (  # noqa: F401  (plain Python, ch
     VdeReplicationMode,
 )
 
-from dw_constructs.datawarehouse.cluster_model import Endpoint, ProviderEndpoint  # noqa: F401
+if TYPE_CHECKING:
+    from dw_constructs.datawarehouse.cluster import DataWarehouseCluster
+    from dw_constructs.datawarehouse.instance import DataWarehouseInstance
+    from dw_constructs.datawarehouse.lookups import Capabilities, InstanceStatus, PluginCatalog
+    from dw_constructs.datawarehouse.plugin import DataWarehousePlugin
+    from dw_constructs.datawarehouse.policy import DataWarehousePolicy
+    from dw_constructs.datawarehouse.provider import DataWarehouseProvider
+    from dw_constructs.datawarehouse.topology import ReplicationTopology
+    from dw_constructs.datawarehouse.user import DataWarehouseUser
+    from dw_constructs.datawarehouse.vde import ReplicatedVde
 
 _LAZY = {
     "DataWarehouseProvider": "dw_constructs.datawarehouse.provider",
@@ -34,8 +46,31 @@ _LAZY = {
     "PluginCatalog": "dw_constructs.datawarehouse.lookups",
 }
 
-__all__ = sorted([*_LAZY, "AntiAffinity", "ClusterMode", "Endpoint", "CascadeStrategy", "CompressionCodec", "NodeRole", "OperationalProfile",
-                  "PolicyFeature", "ProviderEndpoint", "TopologyMode", "VdeReplicationMode"])
+# A literal list: type checkers read it to know what the package exports.
+__all__ = [
+    "AntiAffinity",
+    "Capabilities",
+    "CascadeStrategy",
+    "ClusterMode",
+    "CompressionCodec",
+    "DataWarehouseCluster",
+    "DataWarehouseInstance",
+    "DataWarehousePlugin",
+    "DataWarehousePolicy",
+    "DataWarehouseProvider",
+    "DataWarehouseUser",
+    "Endpoint",
+    "InstanceStatus",
+    "NodeRole",
+    "OperationalProfile",
+    "PluginCatalog",
+    "PolicyFeature",
+    "ProviderEndpoint",
+    "ReplicatedVde",
+    "ReplicationTopology",
+    "TopologyMode",
+    "VdeReplicationMode",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -4,32 +4,51 @@ on the cluster's instance, through the cluster's provider."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from constructs import Construct
 
 from dw_constructs._construct import lifecycle, raise_problems
 from dw_constructs.errors import Problem
 
+if TYPE_CHECKING:
+    from cdktf import ITerraformDependable
+
+    from dw_constructs.datawarehouse.cluster import DataWarehouseCluster
+
+R = TypeVar("R")
+
 
 class ClusterChild(Construct):
     """Base of the cluster-attached constructs. Subclasses call :meth:`_create` once."""
 
-    def __init__(self, scope: Construct, id: str, *, cluster: Any, problems: Iterable[Problem]) -> None:
+    def __init__(self, scope: Construct, id: str, *, cluster: object, problems: Iterable[Problem]) -> None:
         from dw_constructs.datawarehouse.cluster import DataWarehouseCluster
 
-        problems = list(problems)
+        found = list(problems)
         if not isinstance(cluster, DataWarehouseCluster):
-            problems.insert(0, Problem("cluster", type(cluster).__name__, "a DataWarehouseCluster"))
-        raise_problems(type(self).__name__, scope, id, problems)
+            found.insert(0, Problem("cluster", type(cluster).__name__, "a DataWarehouseCluster"))
+        raise_problems(type(self).__name__, scope, id, found)
+        assert isinstance(cluster, DataWarehouseCluster)  # else reported just above
         super().__init__(scope, id)
-        self.cluster = cluster
+        self.cluster: DataWarehouseCluster = cluster
 
-    def _create(self, resource_type: Callable[..., Any], config: dict[str, Any], *, prevent_destroy: bool = False,
-                depends_on: list | None = None):
-        self.resource = resource_type(
-            self, "Resource", instance_id=self.cluster.instance_id, **config,
-            provider=self.cluster.provider.resource, lifecycle=lifecycle(prevent_destroy),
-            depends_on=depends_on or None,
+    def _create(
+        self,
+        resource_type: Callable[..., R],
+        config: dict[str, Any],
+        *,
+        prevent_destroy: bool = False,
+        depends_on: Sequence[ITerraformDependable] | None = None,
+    ) -> R:
+        """The generated resource ``Resource`` (the one Terraform resource of the construct)."""
+        return resource_type(
+            self,
+            "Resource",
+            instance_id=self.cluster.instance_id,
+            **config,
+            provider=self.cluster.provider.resource,
+            lifecycle=lifecycle(prevent_destroy),
+            depends_on=list(depends_on or ()) or None,
         )
-        return self.resource

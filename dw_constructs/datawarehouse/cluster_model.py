@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import yaml
 
@@ -27,6 +27,11 @@ from dw_constructs.datawarehouse.enums import (
 )
 from dw_constructs.datawarehouse.model import InstanceProps, ca_cert_problems, validate_instance
 from dw_constructs.errors import HIDDEN, Problem
+
+if TYPE_CHECKING:
+    from cdktf import IResolvable
+
+    from dw_constructs.datawarehouse.cluster import DataWarehouseCluster
 
 #: Port of the DataWarehouse PostgreSQL-wire endpoint (chart value service.port).
 DEFAULT_PORT = 5432
@@ -60,7 +65,7 @@ MANAGED_VALUES: dict[str, str] = {
     "clustering.antiAffinity": "use anti_affinity",
     "clusterDomain": "use cluster_domain (the in-cluster provider host uses it)",
     "service.port": "it stays 5432, the in-cluster provider port; to reach the server elsewhere, "
-                    "expose it (service.type, ingress) and set endpoint",
+    "expose it (service.type, ingress) and set endpoint",
     "auth": "use admin_username, admin_password, admin_secret_name (the construct writes the Secret the chart reads)",
 }
 
@@ -91,18 +96,18 @@ class ProviderEndpoint:
             TLS the server certificate must cover it (the chart-generated one covers the Service
             names, ``localhost`` and ``127.0.0.1`` only). Default: None (required unless
             ``in_cluster_dns``).
-        port: TCP port at ``host``. Default: 5432.
+        port: TCP port at ``host``, 1..65535; a number reference is accepted. Default: 5432.
         in_cluster_dns: Terraform runs inside the Kubernetes cluster (e.g. a CI runner pod) and uses
             the Service DNS name ``<name>.<namespace>.svc.<cluster_domain>`` and port 5432; what
             :meth:`in_cluster` gives. Known at synth time. Default: False.
     """
 
     host: str | None = None
-    port: int = DEFAULT_PORT
+    port: int | float = DEFAULT_PORT
     in_cluster_dns: bool = False
 
     @classmethod
-    def in_cluster(cls) -> "ProviderEndpoint":
+    def in_cluster(cls) -> ProviderEndpoint:
         """The release's Service DNS name: only when Terraform runs inside the Kubernetes cluster."""
         return cls(in_cluster_dns=True)
 
@@ -126,8 +131,14 @@ def validate_endpoint(e: Any) -> list[Problem]:
             problems.append(Problem("endpoint.port", e.port, f"{DEFAULT_PORT} with in_cluster_dns (the Service port)"))
         return problems
     if e.host is None:
-        return problems + [Problem("endpoint.host", None, "the host Terraform connects to (or "
-                                   "ProviderEndpoint.in_cluster() when Terraform runs inside the cluster)")]
+        return problems + [
+            Problem(
+                "endpoint.host",
+                None,
+                "the host Terraform connects to (or "
+                "ProviderEndpoint.in_cluster() when Terraform runs inside the cluster)",
+            )
+        ]
     return problems + c.non_empty_str("endpoint.host", e.host) + c.int_range("endpoint.port", e.port, 1, 65535)
 
 
@@ -144,8 +155,8 @@ class ClusterProps:
             ``ProviderEndpoint(host=..., port=...)`` (LoadBalancer, Ingress with TLS passthrough,
             ``kubectl port-forward``) or ``ProviderEndpoint.in_cluster()`` when Terraform runs
             inside the Kubernetes cluster. Required: the in-cluster DNS name resolves only there.
-        mode: ClusterMode.SINGLE or ClusterMode.CLUSTERED; fixed for a running cluster (see
-            "Immutable props" in docs/datawarehouse.md). Known at synth time. Default:
+        mode: deployment shape: one pod, or a raft cluster of 3 or more pods; fixed for a running
+            cluster (see "Immutable props" in docs/datawarehouse.md). Known at synth time. Default:
             ClusterMode.SINGLE.
         replicas: pods; exactly 1 when single, 3..15 when clustered.
             Default: - 1 when single, 3 when clustered.
@@ -154,8 +165,10 @@ class ClusterProps:
             docs/datawarehouse.md). Default: 100.
         storage_class: StorageClass of the data volumes; fixed for a running cluster.
             Default: - the cluster's default class.
-        operational_profile: speed/safety trade-off. Default: OperationalProfile.BALANCED.
-        plugins: plugin ids enabled in the chart and the instance. Default: ("*",).
+        operational_profile: speed/safety trade-off of the server and the instance.
+            Default: OperationalProfile.BALANCED.
+        plugins: plugin ids enabled in the chart and the instance; ``"*"`` enables every installed
+            plugin. Default: ("*",).
         tls_enabled: serve and connect over TLS (the chart makes a self-signed certificate unless
             ``tls_secret_name`` is set). Known at synth time (it decides the provider's TLS
             settings). Default: True.
@@ -182,7 +195,8 @@ class ClusterProps:
         create_namespace: create the namespace (a ``kubernetes_namespace_v1``, protected like the
             release, deleted on destroy with everything left in it, e.g. the data volumes' claims);
             False when it exists. Known at synth time. Default: True.
-        anti_affinity: pod anti-affinity when clustered. Default: AntiAffinity.SOFT.
+        anti_affinity: pod anti-affinity when clustered (chart value ``clustering.antiAffinity``):
+            spread the pods over nodes when possible, or require it. Default: AntiAffinity.SOFT.
         admin_username: admin user. Default: "admin".
         admin_password: admin password as a reference (never a literal).
             Default: - a sensitive variable ``<name>_admin_password`` (dashes become underscores).
@@ -207,10 +221,10 @@ class ClusterProps:
     """
 
     name: str
-    endpoint: ProviderEndpoint | None
+    endpoint: ProviderEndpoint
     mode: ClusterMode | str = ClusterMode.SINGLE
-    replicas: int | None = None
-    storage_size_gb: int = 100
+    replicas: int | float | None = None
+    storage_size_gb: int | float = 100
     storage_class: str | None = None
     operational_profile: OperationalProfile | str = OperationalProfile.BALANCED
     plugins: Sequence[str] = ("*",)
@@ -218,7 +232,7 @@ class ClusterProps:
     tls_secret_name: str | None = None
     tls_ca_cert_pem: str | None = None
     tls_skip_verify: bool = False
-    replication_factor: int | None = None
+    replication_factor: int | float | None = None
     namespace: str = "datawarehouse"
     cluster_domain: str = "cluster.local"
     create_namespace: bool = True
@@ -228,21 +242,21 @@ class ClusterProps:
     admin_secret_name: str | None = None
     chart_values: Mapping[str, Any] = field(default_factory=dict)
     prevent_destroy: bool = True
-    release_timeout_seconds: int = 600
-    release_wait: bool = True
+    release_timeout_seconds: int | float = 600
+    release_wait: bool | IResolvable = True
 
     @property
     def clustered(self) -> bool:
         return value_of(self.mode) == ClusterMode.CLUSTERED.value
 
     @property
-    def effective_replicas(self) -> int:
+    def effective_replicas(self) -> int | float:
         if self.replicas is not None:
             return self.replicas
         return 3 if self.clustered else 1
 
     @property
-    def effective_replication_factor(self) -> int:
+    def effective_replication_factor(self) -> int | float:
         if self.replication_factor is not None:
             return self.replication_factor
         # A reference (or a bad value, reported by validation) for replicas: clustered means >= 3.
@@ -258,30 +272,41 @@ class ClusterProps:
     def provider_host(self) -> str:
         """Host the ``datawarehouse`` provider connects to (see ``endpoint``)."""
         e = self.endpoint
-        return self.host if e is None or e.in_cluster_dns else e.host
+        # validate_cluster rejects an endpoint without host (unless in_cluster_dns) before this is used
+        return self.host if not isinstance(e, ProviderEndpoint) or e.in_cluster_dns or e.host is None else e.host
 
     @property
-    def provider_port(self) -> int:
+    def provider_port(self) -> int | float:
         e = self.endpoint
-        return DEFAULT_PORT if e is None or e.in_cluster_dns else e.port
+        return DEFAULT_PORT if not isinstance(e, ProviderEndpoint) or e.in_cluster_dns else e.port
 
     @property
     def reads_chart_ca(self) -> bool:
         """The provider's CA is the chart-generated one, read from Secret ``<name>-tls``."""
-        return (self.tls_enabled is True and self.tls_skip_verify is not True and self.tls_ca_cert_pem is None
-                and not self.tls_secret_name)
+        return (
+            self.tls_enabled is True
+            and self.tls_skip_verify is not True
+            and self.tls_ca_cert_pem is None
+            and not self.tls_secret_name
+        )
 
     def instance_props(self) -> InstanceProps:
         return InstanceProps(
-            name=self.name, storage_size_gb=self.storage_size_gb,
-            replication_factor=self.effective_replication_factor, plugins=self.plugins,
-            operational_profile=self.operational_profile, prevent_destroy=self.prevent_destroy,
+            name=self.name,
+            storage_size_gb=self.storage_size_gb,
+            replication_factor=self.effective_replication_factor,
+            plugins=self.plugins,
+            operational_profile=self.operational_profile,
+            prevent_destroy=self.prevent_destroy,
         )
 
 
 def _labels(p: ClusterProps) -> dict[str, str]:
-    return {"app.kubernetes.io/name": "datawarehouse", "app.kubernetes.io/instance": p.name,
-            "app.kubernetes.io/managed-by": "dw-constructs"}
+    return {
+        "app.kubernetes.io/name": "datawarehouse",
+        "app.kubernetes.io/instance": p.name,
+        "app.kubernetes.io/managed-by": "dw-constructs",
+    }
 
 
 def namespace_metadata(p: ClusterProps) -> dict[str, Any]:
@@ -306,7 +331,7 @@ def auth_secret_metadata(p: ClusterProps) -> dict[str, Any]:
 
 def _paths(values: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     """Every (dotted path, value) in a nested mapping, parents before children."""
-    out = []
+    out: list[tuple[str, Any]] = []
     for key, val in values.items():
         path = f"{prefix}{key}"
         out.append((path, val))
@@ -318,18 +343,25 @@ def _paths(values: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]
 def _chart_values_problems(values: Mapping[str, Any]) -> list[Problem]:
     """Overrides of managed keys (:data:`MANAGED_VALUES`): each leaf at or below one, and each
     parent of one replaced by something that is not a mapping. Values under ``auth`` are hidden."""
-    problems = []
+    problems: list[Problem] = []
     for path, val in _paths(values):
         key = managed_value(path)
         if key is not None and not (isinstance(val, Mapping) and val):
             shown = HIDDEN if key == "auth" and val is not None else val
-            problems.append(Problem(f"chart_values.{path}", shown, f"a key the construct does not manage: "
-                                    f"{MANAGED_VALUES[key]}"))
+            problems.append(
+                Problem(f"chart_values.{path}", shown, f"a key the construct does not manage: {MANAGED_VALUES[key]}")
+            )
         elif key is None and not isinstance(val, Mapping) and _managed_below(path):
             below = _managed_below(path)
-            problems.append(Problem(f"chart_values.{path}", HIDDEN if path == "auth" else val,
-                                    "a mapping: it holds keys the construct manages (" + ", ".join(below)
-                                    + "); set those through the construct's props"))
+            problems.append(
+                Problem(
+                    f"chart_values.{path}",
+                    HIDDEN if path == "auth" else val,
+                    "a mapping: it holds keys the construct manages ("
+                    + ", ".join(below)
+                    + "); set those through the construct's props",
+                )
+            )
     return problems
 
 
@@ -374,21 +406,34 @@ def validate_cluster(p: ClusterProps) -> list[Problem]:
         c.known("create_namespace", p.create_namespace, "it decides whether the namespace resource exists"),
         c.known("tls_enabled", p.tls_enabled, "it decides the provider's TLS settings"),
         c.known("tls_skip_verify", p.tls_skip_verify, "it decides whether the provider reads a CA"),
-        c.known("endpoint.in_cluster_dns", getattr(p.endpoint, "in_cluster_dns", None),
-                "it decides which host the provider uses"),
+        c.known(
+            "endpoint.in_cluster_dns",
+            getattr(p.endpoint, "in_cluster_dns", None),
+            "it decides which host the provider uses",
+        ),
     )
     lo, hi = (3, 15) if p.clustered else (1, 1)
-    if p.replicas is not None and not c.is_token(p.mode) and not c.is_number_token(p.replicas) \
-            and not (c.is_int(p.replicas) and lo <= p.replicas <= hi):
+    if (
+        p.replicas is not None
+        and not c.is_token(p.mode)
+        and not c.is_number_token(p.replicas)
+        and not (c.is_int(p.replicas) and lo <= p.replicas <= hi)
+    ):
         problems.append(Problem("replicas", c.shown(p.replicas), f"an integer {lo}..{hi} in {value_of(p.mode)} mode"))
     if p.admin_secret_name and p.admin_password is None:
-        problems.append(Problem("admin_password", None, "a reference to the password in admin_secret_name "
-                                "(required when admin_secret_name is set)"))
+        problems.append(
+            Problem(
+                "admin_password",
+                None,
+                "a reference to the password in admin_secret_name (required when admin_secret_name is set)",
+            )
+        )
     if isinstance(p.chart_values, Mapping):
         problems += _chart_values_problems(p.chart_values)
     problems += validate_endpoint(p.endpoint)
-    if not c.is_string_token(p.cluster_domain) and not (isinstance(p.cluster_domain, str)
-                                                        and _DOMAIN_RE.match(p.cluster_domain)):
+    if not c.is_string_token(p.cluster_domain) and not (
+        isinstance(p.cluster_domain, str) and _DOMAIN_RE.match(p.cluster_domain)
+    ):
         problems.append(Problem("cluster_domain", p.cluster_domain, "a DNS domain such as 'cluster.local'"))
     problems += _tls_problems(p)
     # The instance's own checks (storage, plugins, profile, replication factor, protection).
@@ -411,8 +456,8 @@ def _copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _deep_merge(base: dict, overrides: Mapping) -> dict:
-    out = _copy(base)
+def _deep_merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = _copy(base)
     for key, val in overrides.items():
         if isinstance(val, Mapping) and isinstance(out.get(key), dict):
             out[key] = _deep_merge(out[key], val)
@@ -492,15 +537,16 @@ class VdeProps:
         name: VDE name, a DNS-1123 label; changing it replaces the VDE. Required.
         block_size: bytes, a power of two 512..1048576; changing it replaces the VDE. Default: 4096.
         encryption_enabled: encrypt at rest; changing it replaces the VDE. Default: True.
-        compression_codec: Default: CompressionCodec.ZSTD.
-        replication_mode: Default: VdeReplicationMode.SYNC.
+        compression_codec: compression of the stored blocks. Default: CompressionCodec.ZSTD.
+        replication_mode: how writes are replicated between the instance's nodes.
+            Default: VdeReplicationMode.SYNC.
         prevent_destroy: protect the VDE's data. Known at synth time (Terraform's lifecycle takes no
             references). Default: True.
     """
 
     name: str
-    block_size: int = 4096
-    encryption_enabled: bool = True
+    block_size: int | float = 4096
+    encryption_enabled: bool | IResolvable = True
     compression_codec: CompressionCodec | str = CompressionCodec.ZSTD
     replication_mode: VdeReplicationMode | str = VdeReplicationMode.SYNC
     prevent_destroy: bool = True
@@ -519,8 +565,13 @@ def validate_vde(p: VdeProps) -> list[Problem]:
 
 
 def vde_config(p: VdeProps) -> dict[str, Any]:
-    return {"name": p.name, "block_size": p.block_size, "encryption_enabled": p.encryption_enabled,
-            "compression_codec": value_of(p.compression_codec), "replication_mode": value_of(p.replication_mode)}
+    return {
+        "name": p.name,
+        "block_size": p.block_size,
+        "encryption_enabled": p.encryption_enabled,
+        "compression_codec": value_of(p.compression_codec),
+        "replication_mode": value_of(p.replication_mode),
+    }
 
 
 @dataclass(frozen=True)
@@ -539,18 +590,21 @@ class UserProps:
     username: str
     password: str | None = None
     roles: Sequence[str] = ()
-    mfa_enabled: bool = False
+    mfa_enabled: bool | IResolvable = False
 
 
 def validate_user(p: UserProps) -> list[Problem]:
-    return c.without_shadowed(c.collect(
-        c.dns_label("username", p.username),
-        c.known("username", p.username, "it names the password variable; give password= to use a reference")
-        if p.password is None else [],
-        c.secret_reference("password", p.password),
-        c.str_list("roles", p.roles),
-        c.boolean("mfa_enabled", p.mfa_enabled),
-    ))
+    return c.without_shadowed(
+        c.collect(
+            c.dns_label("username", p.username),
+            c.known("username", p.username, "it names the password variable; give password= to use a reference")
+            if p.password is None
+            else [],
+            c.secret_reference("password", p.password),
+            c.str_list("roles", p.roles),
+            c.boolean("mfa_enabled", p.mfa_enabled),
+        )
+    )
 
 
 def user_config(p: UserProps, password: str) -> dict[str, Any]:
@@ -564,15 +618,15 @@ class PolicyProps:
     Attributes:
         name: policy name (changing it replaces the policy). Required.
         target_path: absolute path the policy applies to, e.g. "/finance/*". Required.
-        feature: PolicyFeature. Required.
-        intensity_level: 1..10. Default: 5.
-        cascade_strategy: Default: CascadeStrategy.INHERIT.
+        feature: the feature the policy governs. Required.
+        intensity_level: how strictly the feature is applied, 1..10. Default: 5.
+        cascade_strategy: how the policy propagates to child paths. Default: CascadeStrategy.INHERIT.
     """
 
     name: str
     target_path: str
     feature: PolicyFeature | str
-    intensity_level: int = 5
+    intensity_level: int | float = 5
     cascade_strategy: CascadeStrategy | str = CascadeStrategy.INHERIT
 
 
@@ -593,8 +647,13 @@ def validate_policy(p: PolicyProps) -> list[Problem]:
 
 
 def policy_config(p: PolicyProps) -> dict[str, Any]:
-    return {"name": p.name, "target_path": p.target_path, "feature": value_of(p.feature),
-            "intensity_level": p.intensity_level, "cascade_strategy": value_of(p.cascade_strategy)}
+    return {
+        "name": p.name,
+        "target_path": p.target_path,
+        "feature": value_of(p.feature),
+        "intensity_level": p.intensity_level,
+        "cascade_strategy": value_of(p.cascade_strategy),
+    }
 
 
 @dataclass(frozen=True)
@@ -603,12 +662,12 @@ class PluginProps:
 
     Attributes:
         plugin_id: catalog id (changing it replaces the plugin). Required.
-        enabled: Default: True.
-        configuration: string keys and values. Default: {}.
+        enabled: the plugin is active (False keeps it installed but off). Default: True.
+        configuration: plugin settings, string keys and values. Default: {}.
     """
 
     plugin_id: str
-    enabled: bool = True
+    enabled: bool | IResolvable = True
     configuration: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -626,17 +685,30 @@ def plugin_config(p: PluginProps) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A member of a replication topology: where its DataWarehouse endpoint is."""
+    """A member of a replication topology: where its DataWarehouse endpoint is.
+
+    Attributes:
+        host: host name or address the other members reach it at. Required.
+        port: TCP port, 1..65535. Default: 5432.
+        role: its role; a peer given as an Endpoint keeps the role given here, so it must fit the
+            topology's mode (exactly one primary in active-passive, only primaries in
+            active-active). Known at synth time. Default: NodeRole.PRIMARY.
+        priority: failover priority, 0..1000 (lower first). Default: 100.
+    """
 
     host: str
-    port: int = DEFAULT_PORT
+    port: int | float = DEFAULT_PORT
     role: NodeRole | str = NodeRole.PRIMARY
-    priority: int = 100
+    priority: int | float = 100
+
+
+#: A member of a replication topology besides the cluster it belongs to.
+Peer: TypeAlias = "DataWarehouseCluster | Endpoint | str"
 
 
 @dataclass(frozen=True)
 class ReplicationProps:
-    """Arguments of :class:`ReplicationTopology` and ``DataWarehouseCluster.replicate_to`` (besides
+    """Arguments of ``ReplicationTopology`` and ``DataWarehouseCluster.replicate_to`` (besides
     the cluster the topology belongs to, which is its first member).
 
     Attributes:
@@ -644,17 +716,18 @@ class ReplicationProps:
             in-cluster Service, ``<name>.<namespace>.svc.<cluster_domain>:5432``; the topology
             ``depends_on`` their release and instance, or, for a cluster of another stack, this
             stack depends on that one, so no member is told to replicate to a server that does
-            not exist yet), :class:`Endpoint` objects or host names (str, port 5432; a Terraform
+            not exist yet), ``Endpoint`` objects or host names (str, port 5432; a Terraform
             reference is accepted). ``replicate_to`` takes them as separate arguments or as one
             list. Required.
-        mode: TopologyMode; known at synth time (it decides the members' roles).
+        mode: active-passive (this cluster is the primary, the peers replicas) or active-active
+            (every member a primary). Known at synth time (it decides the members' roles).
             Default: TopologyMode.ACTIVE_PASSIVE.
         sync_interval_seconds: seconds between synchronisation rounds, 1..86400. Default: 30.
     """
 
-    peers: Sequence[Any]
+    peers: Sequence[Peer]
     mode: TopologyMode | str = TopologyMode.ACTIVE_PASSIVE
-    sync_interval_seconds: int = 30
+    sync_interval_seconds: int | float = 30
 
 
 #: What a peer of a replication topology may be (in messages).
@@ -666,8 +739,13 @@ def validate_replication(p: ReplicationProps) -> list[Problem]:
     checked by :func:`validate_topology`."""
     problems = c.known("mode", p.mode, "it decides the members' roles")
     if isinstance(p.peers, (str, bytes)) or not isinstance(p.peers, Sequence):
-        problems.append(Problem("peers", c.shown(p.peers) if isinstance(p.peers, (str, bytes)) else type(p.peers).__name__,
-                                f"a list or tuple of peers, each {PEER_ALLOWED}"))
+        problems.append(
+            Problem(
+                "peers",
+                c.shown(p.peers) if isinstance(p.peers, (str, bytes)) else type(p.peers).__name__,
+                f"a list or tuple of peers, each {PEER_ALLOWED}",
+            )
+        )
     return problems
 
 
@@ -677,13 +755,13 @@ class TopologyProps:
 
     Attributes:
         nodes: the members, this cluster first; at least 2. Required.
-        mode: TopologyMode. Default: TopologyMode.ACTIVE_PASSIVE.
-        sync_interval_seconds: 1..86400. Default: 30.
+        mode: replication mode. Default: TopologyMode.ACTIVE_PASSIVE.
+        sync_interval_seconds: seconds between synchronisation rounds, 1..86400. Default: 30.
     """
 
     nodes: Sequence[Endpoint]
     mode: TopologyMode | str = TopologyMode.ACTIVE_PASSIVE
-    sync_interval_seconds: int = 30
+    sync_interval_seconds: int | float = 30
 
 
 def validate_topology(p: TopologyProps) -> list[Problem]:

@@ -8,7 +8,8 @@ import enum
 
 
 class OperationalProfile(str, enum.Enum):
-    """Speed/safety trade-off of an instance. Default: BALANCED."""
+    """Trade-off between speed and safety applied to an instance, from the fastest (``Speed``) to
+    the most careful (``Paranoid``)."""
 
     SPEED = "Speed"
     BALANCED = "Balanced"
@@ -32,6 +33,8 @@ class AntiAffinity(str, enum.Enum):
 
 
 class CompressionCodec(str, enum.Enum):
+    """Compression codec of a VDE's stored blocks."""
+
     NONE = "none"
     LZ4 = "lz4"
     ZSTD = "zstd"
@@ -40,22 +43,32 @@ class CompressionCodec(str, enum.Enum):
 
 
 class VdeReplicationMode(str, enum.Enum):
+    """How a VDE's writes are replicated between the instance's nodes: synchronously,
+    semi-synchronously or asynchronously."""
+
     SYNC = "sync"
     SEMI_SYNC = "semi-sync"
     ASYNC = "async"
 
 
 class TopologyMode(str, enum.Enum):
+    """Replication between DataWarehouse servers: every member a primary (``active-active``), or
+    one primary and replicas (``active-passive``)."""
+
     ACTIVE_ACTIVE = "active-active"
     ACTIVE_PASSIVE = "active-passive"
 
 
 class NodeRole(str, enum.Enum):
+    """Role of a member of a replication topology."""
+
     PRIMARY = "primary"
     REPLICA = "replica"
 
 
 class PolicyFeature(str, enum.Enum):
+    """The feature a data policy governs."""
+
     RETENTION = "retention"
     MASKING = "masking"
     ENCRYPTION = "encryption"
@@ -65,11 +78,16 @@ class PolicyFeature(str, enum.Enum):
 
 
 class CascadeStrategy(str, enum.Enum):
+    """How a data policy propagates to the paths below its target path."""
+
     INHERIT = "inherit"
     OVERRIDE = "override"
     NONE = "none"
 
 
-def value_of(member_or_value: "enum.Enum | str") -> str:
+def value_of(member_or_value: enum.Enum | str) -> str:
     """The Terraform value of an enum member or of an already-validated plain string."""
-    return member_or_value.value if isinstance(member_or_value, enum.Enum) else member_or_value
+    if isinstance(member_or_value, enum.Enum):
+        value: str = member_or_value.value
+        return value
+    return member_or_value

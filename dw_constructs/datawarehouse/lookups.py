@@ -3,15 +3,26 @@ plugin catalog). Values are tokens resolved at plan/apply time."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from constructs import Construct
 
 from dw_constructs._construct import raise_problems
+
+if TYPE_CHECKING:
+    from cdktf import IResolvable
+    from dw_cdktf_provider_datawarehouse.data_datawarehouse_plugin_catalog import (
+        DataDatawarehousePluginCatalogPluginsOutputReference,
+    )
+    from dw_cdktf_provider_datawarehouse.provider import DatawarehouseProvider
 
 
 class InstanceStatus:
     """Live status of an instance (``datawarehouse_instance_status``)."""
 
-    def __init__(self, scope: Construct, id: str, *, instance_id: str, provider=None) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, instance_id: str, provider: DatawarehouseProvider | None = None
+    ) -> None:
         raise_problems(type(self).__name__, scope, id, [])  # a taken id, before jsii fails on it
         from dw_cdktf_provider_datawarehouse.data_datawarehouse_instance_status import (
             DataDatawarehouseInstanceStatus,
@@ -24,7 +35,7 @@ class InstanceStatus:
         return self.data.health
 
     @property
-    def ready(self):
+    def ready(self) -> IResolvable:
         return self.data.ready
 
     @property
@@ -55,7 +66,7 @@ class InstanceStatus:
 class Capabilities:
     """What a server supports (``datawarehouse_capabilities``)."""
 
-    def __init__(self, scope: Construct, id: str, *, provider=None) -> None:
+    def __init__(self, scope: Construct, id: str, *, provider: DatawarehouseProvider | None = None) -> None:
         raise_problems(type(self).__name__, scope, id, [])  # a taken id, before jsii fails on it
         from dw_cdktf_provider_datawarehouse.data_datawarehouse_capabilities import DataDatawarehouseCapabilities
 
@@ -77,7 +88,7 @@ class Capabilities:
 class PluginCatalog:
     """Plugins available for installation (``datawarehouse_plugin_catalog``)."""
 
-    def __init__(self, scope: Construct, id: str, *, provider=None) -> None:
+    def __init__(self, scope: Construct, id: str, *, provider: DatawarehouseProvider | None = None) -> None:
         raise_problems(type(self).__name__, scope, id, [])  # a taken id, before jsii fails on it
         from dw_cdktf_provider_datawarehouse.data_datawarehouse_plugin_catalog import (
             DataDatawarehousePluginCatalog,
@@ -85,6 +96,6 @@ class PluginCatalog:
 
         self.data = DataDatawarehousePluginCatalog(scope, id, provider=provider)
 
-    def plugin(self, index: int):
+    def plugin(self, index: int) -> DataDatawarehousePluginCatalogPluginsOutputReference:
         """Entry ``index`` of the catalog, with ``id``, ``name``, ``version``, ``description``."""
         return self.data.plugins.get(index)

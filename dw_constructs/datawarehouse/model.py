@@ -4,12 +4,16 @@ Nothing here imports cdktf or jsii; the construct modules are a thin layer over 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from dw_constructs import _checks as c
 from dw_constructs.datawarehouse.enums import OperationalProfile, value_of
 from dw_constructs.errors import Problem
+
+if TYPE_CHECKING:
+    from cdktf import IResolvable
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class ProviderProps:
             Required.
         password: admin password as a reference (a sensitive variable's value, a secret lookup).
             Default: - a sensitive ``TerraformVariable`` named ``<id>_password`` is created.
-        port: server port. Default: 5432.
+        port: server port, 1..65535. Default: 5432.
         username: admin user. Default: "admin".
         tls_enabled: connect over TLS. Default: True.
         tls_skip_verify: skip server-certificate verification (encrypted but not authenticated;
@@ -33,10 +37,10 @@ class ProviderProps:
 
     host: str
     password: str | None = None
-    port: int = 5432
+    port: int | float = 5432
     username: str = "admin"
-    tls_enabled: bool = True
-    tls_skip_verify: bool = False
+    tls_enabled: bool | IResolvable = True
+    tls_skip_verify: bool | IResolvable = False
     ca_cert_pem: str | None = None
 
 
@@ -89,29 +93,32 @@ class InstanceProps:
         storage_size_gb: reserved storage in GiB, 1..65536. Required.
         replication_factor: copies of every block, 1..7 (at most the number of nodes). Default: 1.
         plugins: plugin ids to enable; ``"*"`` enables all installed plugins. Default: ("*",).
-        operational_profile: speed/safety trade-off. Default: OperationalProfile.BALANCED.
+        operational_profile: trade-off between speed and safety applied to the instance.
+            Default: OperationalProfile.BALANCED.
         prevent_destroy: refuse to destroy the instance (and its data) in plan. Known at synth time
             (Terraform's lifecycle takes no references). Default: True.
     """
 
     name: str
-    storage_size_gb: int
-    replication_factor: int = 1
+    storage_size_gb: int | float
+    replication_factor: int | float = 1
     plugins: Sequence[str] = ("*",)
     operational_profile: OperationalProfile | str = OperationalProfile.BALANCED
     prevent_destroy: bool = True
 
 
 def validate_instance(p: InstanceProps) -> list[Problem]:
-    return c.without_shadowed(c.collect(
-        c.dns_label("name", p.name),
-        c.int_range("storage_size_gb", p.storage_size_gb, 1, 65536),
-        c.int_range("replication_factor", p.replication_factor, 1, 7),
-        c.str_list("plugins", p.plugins, min_items=1),
-        c.one_of("operational_profile", p.operational_profile, OperationalProfile),
-        c.boolean("prevent_destroy", p.prevent_destroy),
-        c.known("prevent_destroy", p.prevent_destroy, "Terraform's lifecycle takes no references"),
-    ))
+    return c.without_shadowed(
+        c.collect(
+            c.dns_label("name", p.name),
+            c.int_range("storage_size_gb", p.storage_size_gb, 1, 65536),
+            c.int_range("replication_factor", p.replication_factor, 1, 7),
+            c.str_list("plugins", p.plugins, min_items=1),
+            c.one_of("operational_profile", p.operational_profile, OperationalProfile),
+            c.boolean("prevent_destroy", p.prevent_destroy),
+            c.known("prevent_destroy", p.prevent_destroy, "Terraform's lifecycle takes no references"),
+        )
+    )
 
 
 def instance_config(p: InstanceProps) -> dict[str, Any]:

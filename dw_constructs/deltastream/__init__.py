@@ -7,7 +7,7 @@ the bindings; props, enums and the model are plain Python."""
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dw_constructs.deltastream.enums import (  # noqa: F401  (plain Python, cheap)
     ObjectKind,
@@ -28,6 +28,33 @@ from dw_constructs.deltastream.model import (  # noqa: F401
     SnowflakeProps,
 )
 
+if TYPE_CHECKING:  # what the lazy __getattr__ returns, for type checkers and IDEs
+    from dw_constructs.deltastream.database import DeltaStreamDatabase
+    from dw_constructs.deltastream.entity import DeltaStreamEntity
+    from dw_constructs.deltastream.lookups import (
+        DatabaseLookup,
+        DatabasesLookup,
+        EntitiesLookup,
+        NamespaceLookup,
+        NamespacesLookup,
+        ObjectLookup,
+        ObjectsLookup,
+        SchemaRegistriesLookup,
+        SchemaRegistryLookup,
+        SecretLookup,
+        SecretsLookup,
+        StoreLookup,
+        StoresLookup,
+    )
+    from dw_constructs.deltastream.namespace import DeltaStreamNamespace
+    from dw_constructs.deltastream.postgres import cnpg_postgres_store
+    from dw_constructs.deltastream.provider import DeltaStreamProvider
+    from dw_constructs.deltastream.query import DeltaStreamQuery
+    from dw_constructs.deltastream.schema_registry import DeltaStreamSchemaRegistry
+    from dw_constructs.deltastream.secret import DeltaStreamSecret
+    from dw_constructs.deltastream.store import DeltaStreamStore
+    from dw_constructs.deltastream.stream_object import DeltaStreamObject
+
 _LAZY = {
     "DeltaStreamProvider": "dw_constructs.deltastream.provider",
     "DeltaStreamDatabase": "dw_constructs.deltastream.database",
@@ -45,9 +72,46 @@ _LAZY = {
         "SchemaRegistriesLookup", "EntitiesLookup")},
 }
 
-__all__ = sorted([*_LAZY, "Column", "ConfluentCloudRegistryProps", "ConfluentKafkaProps", "ConfluentRegistryProps",
-                  "KafkaProps", "KinesisProps", "ObjectKind", "PostgresProps", "QueryChange", "SaslHashFunction",
-                  "SchemaRegistryKind", "SnowflakeProps", "StoreKind", "ValueFormat"])
+# A literal list: type checkers read it to know what the package exports.
+__all__ = [
+    "Column",
+    "ConfluentCloudRegistryProps",
+    "ConfluentKafkaProps",
+    "ConfluentRegistryProps",
+    "DatabaseLookup",
+    "DatabasesLookup",
+    "DeltaStreamDatabase",
+    "DeltaStreamEntity",
+    "DeltaStreamNamespace",
+    "DeltaStreamObject",
+    "DeltaStreamProvider",
+    "DeltaStreamQuery",
+    "DeltaStreamSchemaRegistry",
+    "DeltaStreamSecret",
+    "DeltaStreamStore",
+    "EntitiesLookup",
+    "KafkaProps",
+    "KinesisProps",
+    "NamespaceLookup",
+    "NamespacesLookup",
+    "ObjectKind",
+    "ObjectLookup",
+    "ObjectsLookup",
+    "PostgresProps",
+    "QueryChange",
+    "SaslHashFunction",
+    "SchemaRegistriesLookup",
+    "SchemaRegistryKind",
+    "SchemaRegistryLookup",
+    "SecretLookup",
+    "SecretsLookup",
+    "SnowflakeProps",
+    "StoreKind",
+    "StoreLookup",
+    "StoresLookup",
+    "ValueFormat",
+    "cnpg_postgres_store",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,8 @@ import builtins
 import hashlib
 import json
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 import jsii
 from cdktf import (
@@ -224,7 +225,13 @@ def resource_of(obj: Any) -> Any:
     return Address(res) if res is not None else None
 
 
-def name_of(obj: Any, cls: type, prop: str, what: str) -> tuple[Any, list[Problem]]:
+class Named(Protocol):
+    """A construct of ours that has a name (database, namespace, store...)."""
+
+    name: str
+
+
+def name_of(obj: Any, cls: type[Named], prop: str, what: str) -> tuple[Any, list[Problem]]:
     """The name of ``obj``: a construct of class ``cls`` (its ``name``) or a name string."""
     if isinstance(obj, cls):
         return obj.name, []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
 
 from dw_constructs._construct import raise_problems
 from dw_constructs.deltastream import _base, model
+
+if TYPE_CHECKING:
+    from dw_constructs.deltastream.namespace import DeltaStreamNamespace
 
 
 class DeltaStreamDatabase(Construct):
@@ -18,6 +21,11 @@ class DeltaStreamDatabase(Construct):
     ``replace_triggered_by``, which ``prevent_destroy`` (on by default) then stops at plan time.
 
     Creates: ``deltastream_database`` [Resource], ``terraform_data`` [Revision].
+
+    Args:
+        provider: the ``deltastream`` provider configuration to use: a ``DeltaStreamProvider`` or the
+            generated provider. Default: - the provider of the construct it belongs to, else the
+            stack's default ``deltastream`` provider (which must exist already).
 
     Attributes:
         resource: the generated ``Database``.
@@ -41,8 +49,22 @@ class DeltaStreamDatabase(Construct):
         self.resource = Database(self, "Resource", **config, provider=prov,
                                  lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision]))
 
-    def add_namespace(self, id: str, *, name: str, **props: Any):
-        """A :class:`DeltaStreamNamespace` in this database, as a child of this construct."""
+    def add_namespace(self, id: str, *, name: str, owner: str | None = None, prevent_destroy: bool = True,
+                      provider: Any = None) -> DeltaStreamNamespace:
+        """A ``DeltaStreamNamespace`` in this database, child ``id`` of this construct (the keyword
+        arguments of ``DeltaStreamNamespace`` besides ``database``).
+
+        Args:
+            name: namespace name. Required.
+            owner: owning role. Default: - the provider's role.
+            prevent_destroy: protect the namespace; known at synth time. Default: True.
+            provider: the provider configuration. Default: - this database's.
+
+        Example::
+
+            analytics = database.add_namespace("Analytics", name="analytics")
+        """
         from dw_constructs.deltastream.namespace import DeltaStreamNamespace
 
-        return DeltaStreamNamespace(self, id, database=self, name=name, **props)
+        return DeltaStreamNamespace(self, id, database=self, name=name, owner=owner, prevent_destroy=prevent_destroy,
+                                    provider=provider)

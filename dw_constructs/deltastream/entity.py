@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from constructs import Construct
 
@@ -21,6 +22,11 @@ class DeltaStreamEntity(Construct):
     ``kafka_properties.configs`` at apply (a type assertion on the map values).
 
     Creates: ``deltastream_entity`` [Resource], ``terraform_data`` [Revision].
+
+    Args:
+        provider: the ``deltastream`` provider configuration to use: a ``DeltaStreamProvider`` or the
+            generated provider. Default: - the provider of the construct it belongs to, else the
+            stack's default ``deltastream`` provider (which must exist already).
 
     Attributes:
         resource: the generated ``Entity``.

@@ -14,7 +14,8 @@ something being created in the same run (``depends_on``), which defers the read 
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from cdktf import Postcondition, TerraformResourceLifecycle, Token
 from constructs import Construct
@@ -280,7 +281,8 @@ class ObjectLookup(_Listing):
 class SecretsLookup(_Listing):
     """Every secret (names and metadata, never values), sorted by name."""
 
-    _module, _class, _type, _what = "data_deltastream_secrets", "DataDeltastreamSecrets", "deltastream_secrets", "secret"
+    _module, _class, _type, _what = "data_deltastream_secrets", "DataDeltastreamSecrets", "deltastream_secrets", \
+        "secret"
 
     def __init__(self, scope: Construct, id: str, *, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
         super().__init__(scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on,
@@ -291,7 +293,8 @@ class SecretLookup(_Listing):
     """The one secret matching ``name``, ``type`` and ``owner``; the plan fails otherwise.
     Values: ``name``, ``type``, ``status``, ``owner``, ``description`` (never the value)."""
 
-    _module, _class, _type, _what = "data_deltastream_secrets", "DataDeltastreamSecrets", "deltastream_secrets", "secret"
+    _module, _class, _type, _what = "data_deltastream_secrets", "DataDeltastreamSecrets", "deltastream_secrets", \
+        "secret"
     _filters = ("name", "type", "owner")
 
     def __init__(self, scope: Construct, id: str, *, name: str | None = None, type: str | None = None,
@@ -369,4 +372,5 @@ class EntitiesLookup(Construct):
         self.data = DataDeltastreamEntities(self, "Resource", store=store_name,
                                             parent_path=list(parent_path) or None, provider=prov,
                                             depends_on=deps or None)
-        self.names = Token.as_list(f"${{sort(data.deltastream_entities.{self.data.friendly_unique_id}.child_entities)}}")
+        address = f"data.deltastream_entities.{self.data.friendly_unique_id}"
+        self.names = Token.as_list(f"${{sort({address}.child_entities)}}")

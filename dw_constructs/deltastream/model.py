@@ -13,9 +13,9 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from dw_constructs import _checks as c
 from dw_constructs.deltastream import sql as s
@@ -126,9 +126,8 @@ def uris_problems(prop: str, value: Any, kind: str) -> list[Problem]:
             m = _HOST_PORT.match(e)
             if not m or not 1 <= int(m.group(2)) <= 65535:
                 problems.append(Problem(prop, e, allowed))
-        elif kind == "https" and not re.match(r"^https://[^/:?#]+", e):
-            problems.append(Problem(prop, e, allowed))
-        elif kind == "postgres" and not re.match(r"^postgres(ql)?://[^/:?#@]+(:[0-9]{1,5})?/[^/?#]+", e):
+        elif (kind == "https" and not re.match(r"^https://[^/:?#]+", e)) or (
+                kind == "postgres" and not re.match(r"^postgres(ql)?://[^/:?#@]+(:[0-9]{1,5})?/[^/?#]+", e)):
             problems.append(Problem(prop, e, allowed))
     problems += c.duplicates(prop, [e for e in entries if not c.is_string_token(e)], what="distinct URIs")
     return problems
@@ -138,11 +137,11 @@ def join_uris(value: Any) -> str:
     """The ``uris`` string we emit: entries sorted (order carries no meaning) and comma-joined,
     so reordering them in code changes nothing."""
     if c.is_string_token(value):
-        return value
+        return str(value)  # a string token is a str
     return ",".join(sorted(split_uris(value) or []))
 
 
-def _pattern(prop: str, value: Any, rx: re.Pattern, allowed: str, *, required: bool = True) -> list[Problem]:
+def _pattern(prop: str, value: Any, rx: re.Pattern[str], allowed: str, *, required: bool = True) -> list[Problem]:
     if value is None:
         return [Problem(prop, None, f"{allowed} (required)")] if required else []
     if c.is_string_token(value):
@@ -454,8 +453,8 @@ def _kafka_problems(k: KafkaProps, pre: str) -> list[Problem]:
     problems = uris_problems(f"{pre}.uris", k.uris, "host:port")
     problems += c.one_of(f"{pre}.sasl_hash_function", k.sasl_hash_function, SaslHashFunction)
     mech = _enum_value(k.sasl_hash_function)
-    userpass = ("sasl_username", "sasl_password")
-    msk = ("msk_iam_role_arn", "msk_aws_region")
+    userpass: tuple[str, ...] = ("sasl_username", "sasl_password")
+    msk: tuple[str, ...] = ("msk_iam_role_arn", "msk_aws_region")
     if mech in ("PLAIN", "SHA256", "SHA512"):
         problems += plain_or_reference(f"{pre}.sasl_username", k.sasl_username)
         problems += credential(f"{pre}.sasl_password", k.sasl_password)
@@ -479,7 +478,8 @@ def _kafka_problems(k: KafkaProps, pre: str) -> list[Problem]:
 
 def _confluent_kafka_problems(k: ConfluentKafkaProps, pre: str) -> list[Problem]:
     problems = uris_problems(f"{pre}.uris", k.uris, "host:port")
-    if _enum_value(k.sasl_hash_function) not in ("PLAIN", "SHA256", "SHA512") and not c.is_string_token(k.sasl_hash_function):
+    if _enum_value(k.sasl_hash_function) not in ("PLAIN", "SHA256", "SHA512") \
+            and not c.is_string_token(k.sasl_hash_function):
         problems.append(Problem(f"{pre}.sasl_hash_function", _enum_value(k.sasl_hash_function),
                                 "one of 'PLAIN', 'SHA256', 'SHA512'"))
     problems += plain_or_reference(f"{pre}.sasl_username", k.sasl_username)
@@ -514,7 +514,7 @@ def _postgres_problems(k: PostgresProps, pre: str) -> list[Problem]:
             + credential(f"{pre}.password", k.password))
 
 
-_KIND_CHECKS = {
+_KIND_CHECKS: dict[StoreKind, Callable[[Any, str], list[Problem]]] = {
     StoreKind.KAFKA: _kafka_problems,
     StoreKind.CONFLUENT_KAFKA: _confluent_kafka_problems,
     StoreKind.KINESIS: _kinesis_problems,
@@ -678,7 +678,7 @@ def _ddl_name_problems(p: ObjectProps, ddl: s.ObjectDdl) -> list[Problem]:
                 if written.folded and written.written == p.name else "")
         problems.append(Problem("sql", written.written, f"a statement creating the object named {p.name!r}, "
                                                         f"as the 'name' prop says{hint}"))
-    for part, what, want in zip(parts[:-1][::-1], ("namespace", "database"), (p.namespace, p.database)):
+    for part, what, want in zip(parts[:-1][::-1], ("namespace", "database"), (p.namespace, p.database), strict=False):
         if part.resolved != want and not c.is_string_token(want):
             problems.append(Problem("sql", part.written, f"the object's {what} {want!r} (the statement would create "
                                                           f"it in {part.resolved!r}; provider 1.0.3 refuses that at "
@@ -757,10 +757,11 @@ def validate_object(p: ObjectProps) -> list[Problem]:
     if kind == ObjectKind.STREAM.value and pk:
         problems.append(Problem("primary_key", list(pk), "() for a STREAM (only a CHANGELOG or TABLE has a key)"))
     problems += name_problems("topic", p.topic, required=False)
-    if c.is_token(p.properties) or not isinstance(p.properties, Mapping):
-        problems.append(Problem("properties", c.shown(p.properties), "a dict of option name to string value"))
+    properties: object = p.properties  # typed Mapping; checked as given
+    if c.is_token(properties) or not isinstance(properties, Mapping):
+        problems.append(Problem("properties", c.shown(properties), "a dict of option name to string value"))
     else:
-        for k, v in p.properties.items():
+        for k, v in properties.items():
             if not isinstance(k, str) or not _PROPERTY_KEY.match(k):
                 problems.append(Problem("properties", k, "option names like 'timestamp' or 'key.format': lower-case "
                                                          "words, digits, '_' and '.'"))
@@ -792,8 +793,8 @@ def object_sql(p: ObjectProps) -> str:
 
 def object_kind(p: ObjectProps) -> str:
     if p.sql is not None and isinstance(p.sql, str):
-        return s.read_object_ddl(p.sql).kind or _enum_value(p.kind)
-    return _enum_value(p.kind)
+        return s.read_object_ddl(p.sql).kind or value_of(p.kind)
+    return value_of(p.kind)
 
 
 # --- queries ---------------------------------------------------------------------------------------
@@ -891,7 +892,8 @@ def validate_query(p: QueryProps) -> list[Problem]:
         elif not isinstance(p.pinned_fingerprint, str) or not FINGERPRINT.match(p.pinned_fingerprint):
             problems.append(Problem("pinned_fingerprint", p.pinned_fingerprint, "sha256:<64 hex digits>"))
         elif p.pinned_fingerprint != current:
-            problems.append(Problem("sql", current, f"the deployed query ({p.pinned_fingerprint}): a DeltaStream query's "
+            problems.append(Problem("sql", current, f"the deployed query ({p.pinned_fingerprint}): a DeltaStream "
+                                                    "query's "
                                                     "SQL, sink and sources cannot change. Create a new query (a new "
                                                     "DeltaStreamQuery with its own id) for the new SQL and remove this "
                                                     "one, or use on_change=QueryChange.REPLACE to have this one "
@@ -1088,11 +1090,12 @@ def validate_schema_registry(p: SchemaRegistryProps) -> list[Problem]:
     kinds = [k.value for k in SchemaRegistryKind if getattr(p, k.value) is not None]
     if len(kinds) != 1:
         problems.append(Problem("kind", kinds or None, "exactly one of confluent, confluent_cloud"))
-    if p.confluent is not None:
-        r = p.confluent
-        if not isinstance(r, ConfluentRegistryProps):
-            problems.append(Problem("confluent", type(r).__name__, "a ConfluentRegistryProps"))
+    confluent: object = p.confluent  # typed; checked as given
+    if confluent is not None:
+        if not isinstance(confluent, ConfluentRegistryProps):
+            problems.append(Problem("confluent", type(confluent).__name__, "a ConfluentRegistryProps"))
         else:
+            r = confluent
             problems += uris_problems("confluent.uris", r.uris, "https")
             if (r.username is None) != (r.password is None):
                 problems.append(Problem("confluent." + ("password" if r.password is None else "username"), None,
@@ -1100,14 +1103,14 @@ def validate_schema_registry(p: SchemaRegistryProps) -> list[Problem]:
                                         + " (provider 1.0.3 sends the password only with a username)"))
             problems += plain_or_reference("confluent.username", r.username, required=False)
             problems += credential("confluent.password", r.password, required=False)
-    if p.confluent_cloud is not None:
-        r = p.confluent_cloud
-        if not isinstance(r, ConfluentCloudRegistryProps):
-            problems.append(Problem("confluent_cloud", type(r).__name__, "a ConfluentCloudRegistryProps"))
+    cloud: object = p.confluent_cloud  # typed; checked as given
+    if cloud is not None:
+        if not isinstance(cloud, ConfluentCloudRegistryProps):
+            problems.append(Problem("confluent_cloud", type(cloud).__name__, "a ConfluentCloudRegistryProps"))
         else:
-            problems += uris_problems("confluent_cloud.uris", r.uris, "https")
-            problems += plain_or_reference("confluent_cloud.key", r.key)
-            problems += credential("confluent_cloud.secret", r.secret)
+            problems += uris_problems("confluent_cloud.uris", cloud.uris, "https")
+            problems += plain_or_reference("confluent_cloud.key", cloud.key)
+            problems += credential("confluent_cloud.secret", cloud.secret)
     return problems
 
 
@@ -1115,8 +1118,10 @@ def schema_registry_block(p: SchemaRegistryProps) -> tuple[str, dict[str, Any]]:
     if p.confluent is not None:
         r = p.confluent
         return "confluent", _drop_none({"uris": join_uris(r.uris), "username": r.username, "password": r.password})
-    r = p.confluent_cloud
-    return "confluent_cloud", {"uris": join_uris(r.uris), "key": r.key, "secret": r.secret}
+    cloud = p.confluent_cloud
+    if cloud is None:
+        raise ValueError("a schema registry of no kind (validate_schema_registry reports it)")
+    return "confluent_cloud", {"uris": join_uris(cloud.uris), "key": cloud.key, "secret": cloud.secret}
 
 
 def schema_registry_credentials(p: SchemaRegistryProps) -> list[tuple[str, Any]]:

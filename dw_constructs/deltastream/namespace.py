@@ -20,6 +20,11 @@ class DeltaStreamNamespace(Construct):
 
     Creates: ``deltastream_namespace`` [Resource], ``terraform_data`` [Revision].
 
+    Args:
+        provider: the ``deltastream`` provider configuration to use: a ``DeltaStreamProvider`` or the
+            generated provider. Default: - the provider of the construct it belongs to, else the
+            stack's default ``deltastream`` provider (which must exist already).
+
     Attributes:
         resource: the generated ``Namespace``.
         name, database: the namespace and database names.

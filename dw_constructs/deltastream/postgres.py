@@ -3,7 +3,7 @@ cluster's own attributes, credentials from its application Secret, never literal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdktf import Fn, Precondition
 from constructs import Construct
@@ -11,13 +11,17 @@ from constructs import Construct
 from dw_constructs._construct import raise_problems
 from dw_constructs.errors import Problem
 
+if TYPE_CHECKING:
+    from dw_constructs.deltastream.store import DeltaStreamStore
+
 #: Keys of the CNPG application Secret (CloudNativePG writes them; our ExternalSecret too).
 USERNAME_KEY = "username"
 PASSWORD_KEY = "password"
 
 
 def cnpg_postgres_store(scope: Construct, id: str, *, cluster: Any, name: str | None = None, host: str | None = None,
-                        owner: str | None = None, provider: Any = None, kubernetes_provider: Any = None):
+                        owner: str | None = None, provider: Any = None,
+                        kubernetes_provider: Any = None) -> DeltaStreamStore:
     """A :class:`DeltaStreamStore` of kind ``postgres`` for ``cluster`` (a ``CnpgPostgisCluster``).
 
     - ``uris``: ``postgresql://<host>:<cluster.port>/<database>``, ``host`` defaulting to the
@@ -57,7 +61,7 @@ def cnpg_postgres_store(scope: Construct, id: str, *, cluster: Any, name: str | 
     if isinstance(id, str) and scope.node.try_find_child(secret_id) is not None:
         problems.append(Problem("id", id, f"an id whose {secret_id!r} is free under {scope.node.path or '<app>'}"))
     raise_problems("DeltaStreamStore", scope, id, problems)
-    from cdktf_cdktf_provider_kubernetes.data_kubernetes_secret_v1 import (
+    from dw_cdktf_provider_kubernetes.data_kubernetes_secret_v1 import (
         DataKubernetesSecretV1,
         DataKubernetesSecretV1Metadata,
     )

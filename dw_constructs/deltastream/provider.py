@@ -22,6 +22,10 @@ class DeltaStreamProvider(Construct):
     connect: ``tofu validate`` and ``tofu plan`` of creates work offline; reads and applies need
     the DeltaStream service.
 
+    Args:
+        alias: provider alias, for a second ``deltastream`` provider configuration in the stack.
+            Default: - none: the stack's default ``deltastream`` provider.
+
     Attributes:
         resource: the generated ``DeltastreamProvider``.
         api_key_variable, organization_variable: the variables created, or None when given.
@@ -41,8 +45,9 @@ class DeltaStreamProvider(Construct):
         from dw_constructs.errors import Problem
 
         sensitive = _base.sensitive_problems(scope, "api_key", api_key)
-        api_key, organization = _base.as_reference(api_key), _base.as_reference(organization)
-        props = model.ProviderProps(api_key=api_key, organization=organization, server=server, role=role)
+        key: str | None = _base.as_reference(api_key)
+        org: str | None = _base.as_reference(organization)
+        props = model.ProviderProps(api_key=key, organization=org, server=server, role=role)
         problems = model.validate_provider(props) + sensitive
         if alias is not None and (not isinstance(alias, str) or not alias.isidentifier()):
             problems.append(Problem("alias", alias, "a Terraform identifier (letters, digits, '_') or None"))
@@ -52,19 +57,18 @@ class DeltaStreamProvider(Construct):
 
         self.api_key_variable: TerraformVariable | None = None
         self.organization_variable: TerraformVariable | None = None
-        if api_key is None:
+        if key is None:
             self.api_key_variable = sensitive_variable(
                 self, "ApiKey", tf_name(id, "api_key"), f"DeltaStream API token of {self.node.path}.")
-            api_key = self.api_key_variable.string_value
-        if organization is None:
+            key = self.api_key_variable.string_value
+        if org is None:
             var = TerraformVariable(self, "Organization", type="string", nullable=False,
                                     description=f"DeltaStream organization id (a UUID) of {self.node.path}.")
             var.override_logical_id(tf_name(id, "organization"))
             self.organization_variable = var
-            organization = var.string_value
+            org = var.string_value
         self.props = props
-        self.resource = DeltastreamProvider(self, "Resource", alias=alias,
-                                            **model.provider_config(props, api_key, organization))
+        self.resource = DeltastreamProvider(self, "Resource", alias=alias, **model.provider_config(props, key, org))
 
     @property
     def provider(self) -> Any:

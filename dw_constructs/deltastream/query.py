@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from constructs import Construct
 
 from dw_constructs._construct import output, raise_problems, tf_name
 from dw_constructs.deltastream import _base, model
-from dw_constructs.deltastream.enums import QueryChange
+from dw_constructs.deltastream.enums import QueryChange, value_of
 from dw_constructs.errors import Problem
 
 
@@ -32,6 +33,11 @@ class DeltaStreamQuery(Construct):
 
     Creates: ``deltastream_query`` [Resource], ``terraform_data`` [Revision] (REPLACE only),
     output ``<snake id>_fingerprint`` [Fingerprint].
+
+    Args:
+        provider: the ``deltastream`` provider configuration to use: a ``DeltaStreamProvider`` or the
+            generated provider. Default: - the provider of the construct it belongs to, else the
+            stack's default ``deltastream`` provider (which must exist already).
 
     Attributes:
         resource: the generated ``Query``.
@@ -89,7 +95,7 @@ class DeltaStreamQuery(Construct):
         self.sink = config["sink_relation_fqn"]
         self.sources = config["source_relation_fqns"]
         upstream = [r for r in (_base.resource_of(x) for x in [sink, *source_list]) if r is not None]
-        replace = model.value_of(props.on_change) == QueryChange.REPLACE.value
+        replace = value_of(props.on_change) == QueryChange.REPLACE.value
         self.revision = (_base.revision(self, {"fingerprint": self.fingerprint, "owner": props.owner})
                          if replace else None)
         self.resource = Query(self, "Resource", **config, provider=prov, depends_on=upstream or None,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from constructs import Construct
 
@@ -20,6 +21,11 @@ class DeltaStreamSchemaRegistry(Construct):
     the stores using it).
 
     Creates: ``deltastream_schema_registry`` [Resource], ``terraform_data`` [Revision].
+
+    Args:
+        provider: the ``deltastream`` provider configuration to use: a ``DeltaStreamProvider`` or the
+            generated provider. Default: - the provider of the construct it belongs to, else the
+            stack's default ``deltastream`` provider (which must exist already).
 
     Attributes:
         resource: the generated ``SchemaRegistry``; name: its name.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cdktf import TerraformVariable
 from constructs import Construct
@@ -20,6 +21,11 @@ class DeltaStreamSecret(Construct):
     fingerprint is computed from the value at plan time. Rotation means replacement.
 
     Creates: ``deltastream_secret`` [Resource], ``terraform_data`` [Revision].
+
+    Args:
+        provider: the ``deltastream`` provider configuration to use: a ``DeltaStreamProvider`` or the
+            generated provider. Default: - the provider of the construct it belongs to, else the
+            stack's default ``deltastream`` provider (which must exist already).
 
     Attributes:
         resource: the generated ``Secret``; name: the secret's name.

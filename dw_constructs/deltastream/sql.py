@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 #: Longest name we accept (characters).
 MAX_IDENTIFIER_LENGTH = 255
@@ -109,7 +109,7 @@ def tokens(sql: str) -> list[Token]:
     string or quoted identifier shows up as a ``punct`` token ``'`` / ``"``."""
     out = []
     for m in _LEX.finditer(sql):
-        kind = m.lastgroup
+        kind = m.lastgroup or "punct"  # every alternative of _LEX is a named group
         if kind in ("ws", "comment"):
             continue
         out.append(Token(kind, m.group(), m.start()))

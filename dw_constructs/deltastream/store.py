@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
 
@@ -18,6 +19,12 @@ from dw_constructs.deltastream.model import (
     SnowflakeProps,
 )
 from dw_constructs.errors import Problem
+
+if TYPE_CHECKING:
+    from dw_cdktf_provider_kubernetes.data_kubernetes_secret_v1 import DataKubernetesSecretV1
+
+    from dw_constructs.cnpg.cluster import CnpgPostgisCluster
+    from dw_constructs.deltastream.entity import DeltaStreamEntity
 
 _KIND_ARGS = ("kafka", "confluent_kafka", "kinesis", "snowflake", "postgres")
 
@@ -38,10 +45,22 @@ class DeltaStreamStore(Construct):
 
     Creates: ``deltastream_store`` [Resource], ``terraform_data`` [Revision].
 
+    Args:
+        schema_registry: a ``DeltaStreamSchemaRegistry`` used by a Kafka store (the store then
+            depends on it and is replaced with it), instead of ``kafka.schema_registry``.
+            Default: None.
+        provider: the ``deltastream`` provider configuration to use: a ``DeltaStreamProvider`` or the
+            generated provider. Default: - the provider of the construct it belongs to, else the
+            stack's default ``deltastream`` provider (which must exist already).
+        preconditions: Terraform ``precondition`` blocks of the store resource (checked at plan).
+            Default: ().
+
     Attributes:
         resource: the generated ``Store``.
         name: the store name; kind: the :class:`StoreKind`.
         provider: the provider configuration it uses.
+        cluster, app_secret: a store made by ``cnpg_postgres_store``: the ``CnpgPostgisCluster``
+            and the ``kubernetes_secret_v1`` data source its credentials come from; else None.
     """
 
     def __init__(
@@ -75,7 +94,7 @@ class DeltaStreamStore(Construct):
                 kinds[arg] = _Unset()
         sensitive: list[Problem] = []
         for arg, value in list(kinds.items()):
-            if dataclasses.is_dataclass(value):
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
                 changes = {}
                 for f in dataclasses.fields(value):
                     v = getattr(value, f.name)
@@ -95,12 +114,15 @@ class DeltaStreamStore(Construct):
                                                                                       "kafka store"))
             else:
                 registry_name = schema_registry.name
-                if isinstance(kinds["kafka"], KafkaProps) and kinds["kafka"].schema_registry not in (None, registry_name):
+                kafka_props = kinds["kafka"]
+                if isinstance(kafka_props, KafkaProps) and kafka_props.schema_registry not in (None, registry_name):
                     problems.append(Problem("kafka.schema_registry", kinds["kafka"].schema_registry,
                                             f"None or {registry_name!r} when schema_registry is given"))
         props = model.StoreProps(name=name, owner=owner, prevent_destroy=prevent_destroy,
                                  **{k: (None if isinstance(v, _Unset) else v) for k, v in kinds.items()})
-        check = dataclasses.replace(props, **{k: v for k, v in kinds.items() if isinstance(v, _Unset)})
+        # unreadable kinds stay counted for the exactly-one rule: placeholders in typed fields, on purpose
+        unset: dict[str, Any] = {k: v for k, v in kinds.items() if isinstance(v, _Unset)}
+        check = dataclasses.replace(props, **unset)
         prov, p = _base.provider_of(scope, provider, schema_registry)
         problems += p + _base.without(model.validate_store(check), problems) + sensitive
         raise_problems(type(self).__name__, scope, id, problems)
@@ -112,6 +134,8 @@ class DeltaStreamStore(Construct):
         self.kind = StoreKind(props.kind)
         self.provider = prov
         self.schema_registry = schema_registry
+        self.cluster: CnpgPostgisCluster | None = None
+        self.app_secret: DataKubernetesSecretV1 | None = None
         block, args = model.store_block(props, registry_name)
         config = model._drop_none({"name": props.name, "owner": props.owner, block: args})
         self.revision = _base.revision(self, config)
@@ -121,11 +145,29 @@ class DeltaStreamStore(Construct):
                               lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision, upstream],
                                                         preconditions))
 
-    def add_entity(self, id: str, *, entity_path: Sequence[str], **props: Any):
-        """A :class:`DeltaStreamEntity` (topic/stream) in this store, as a child of this construct."""
+    def add_entity(self, id: str, *, entity_path: Sequence[str], topic_partitions: int | None = None,
+                   topic_replicas: int | None = None, kinesis_shards: int | None = None, prevent_destroy: bool = True,
+                   provider: Any = None) -> DeltaStreamEntity:
+        """A ``DeltaStreamEntity`` (topic/stream) in this store, child ``id`` of this construct (the
+        keyword arguments of ``DeltaStreamEntity`` besides ``store``).
+
+        Args:
+            entity_path: path of the entity in the store (e.g. ``["orders"]``). Required.
+            topic_partitions: Kafka partitions. Default: - the store's default.
+            topic_replicas: Kafka replicas. Default: - the store's default.
+            kinesis_shards: Kinesis shards. Default: - the store's default.
+            prevent_destroy: protect the entity; known at synth time. Default: True.
+            provider: the provider configuration. Default: - this store's.
+
+        Example::
+
+            orders = store.add_entity("Orders", entity_path=["orders"], topic_partitions=3)
+        """
         from dw_constructs.deltastream.entity import DeltaStreamEntity
 
-        return DeltaStreamEntity(self, id, store=self, entity_path=entity_path, **props)
+        return DeltaStreamEntity(self, id, store=self, entity_path=entity_path, topic_partitions=topic_partitions,
+                                 topic_replicas=topic_replicas, kinesis_shards=kinesis_shards,
+                                 prevent_destroy=prevent_destroy, provider=provider)
 
 
 class _Unset:

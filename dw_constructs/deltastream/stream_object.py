@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from constructs import Construct
 
@@ -29,6 +30,11 @@ class DeltaStreamObject(Construct):
     cannot update an object and a replaced store no longer has it.
 
     Creates: ``deltastream_object`` [Resource], ``terraform_data`` [Revision].
+
+    Args:
+        provider: the ``deltastream`` provider configuration to use: a ``DeltaStreamProvider`` or the
+            generated provider. Default: - the provider of the construct it belongs to, else the
+            stack's default ``deltastream`` provider (which must exist already).
 
     Attributes:
         resource: the generated ``ObjectResource``.
@@ -63,6 +69,7 @@ class DeltaStreamObject(Construct):
         from dw_constructs.deltastream.store import DeltaStreamStore
 
         problems: list[Problem] = []
+        db_name: Any  # a database name; None or anything else given is reported (the props are checked as given)
         if isinstance(namespace, DeltaStreamNamespace):
             ns_name, db_name = namespace.name, namespace.database
             if database is not None:

@@ -2,13 +2,13 @@
 
 One directory per plan, ``<root>/stacks/<stack>/plans/<plan id>/``, files mode 0600:
 
-| file | what |
-| --- | --- |
-| ``plan.tfplan`` | the binary plan of ``tofu plan -out`` (the only thing ``up`` applies). Like every saved plan it holds the values of the variables it was made with: keep it private |
-| ``plan.json`` | ``tofu show -json`` of it, sensitive values redacted |
-| ``summary.txt`` | the readable summary (:mod:`summary`) |
-| ``artifact.json`` | what the plan is bound to: stack, tenant, kind, the hash of the synthesized configuration, the state fingerprint, the targets, the plan hash (sha256 of ``plan.tfplan``) |
-| ``approval.json`` | a copy of the approval, once recorded (the record of truth is the workspace database) |
+- ``plan.tfplan``: the binary plan of ``tofu plan -out``, the only thing ``up`` applies. Like every
+  saved plan it holds the values of the variables it was made with: keep it private.
+- ``plan.json``: ``tofu show -json`` of it, sensitive values redacted.
+- ``summary.txt``: the readable summary (:mod:`summary`).
+- ``artifact.json``: what the plan is bound to: stack, tenant, kind, the hash of the synthesized
+  configuration, the state fingerprint, the targets, the plan hash (sha256 of ``plan.tfplan``).
+- ``approval.json``: a copy of the approval, once recorded (the record of truth is the database).
 
 The plan id (``<UTC time>-<6 hex digits>``, unique per preview) names the directory; two previews of
 the same configuration against the same state are two plans, each approved and applied on its own.
@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from dw_constructs.deploy.errors import DeployUsageError
 from dw_constructs.deploy.summary import PlanSummary
@@ -93,7 +94,8 @@ class PlanArtifact:
 
     def show(self) -> dict[str, Any]:
         """The redacted ``tofu show -json`` document."""
-        return json.loads(self.json_file.read_text(encoding="utf-8"))
+        doc: dict[str, Any] = json.loads(self.json_file.read_text(encoding="utf-8"))
+        return doc
 
     def header(self) -> str:
         st = self.state
@@ -113,24 +115,24 @@ class PlanArtifact:
         return f"{self.header()}\n{self.summary.text()}"
 
     def meta(self) -> dict[str, Any]:
-        return {"format": ARTIFACT_FORMAT, "plan_id": self.plan_id, "plan_hash": self.plan_hash, "stack": self.stack, "tenant": self.tenant,
-                "kind": self.kind, "config_hash": self.config_hash, "state": dict(self.state),
+        return {"format": ARTIFACT_FORMAT, "plan_id": self.plan_id, "plan_hash": self.plan_hash, "stack": self.stack,
+                "tenant": self.tenant, "kind": self.kind, "config_hash": self.config_hash, "state": dict(self.state),
                 "created_at": self.created_at, "actor": self.actor, "changes": self.changes,
                 "targets": list(self.targets) if self.targets is not None else None,
                 "exclude_providers": list(self.exclude_providers), "warnings": list(self.warnings),
                 "tofu_version": self.tofu_version, "summary": self.summary.to_dict(), **dict(self.extra)}
 
-    def save(self) -> "PlanArtifact":
+    def save(self) -> PlanArtifact:
         write_private(self.path / META_FILE, json.dumps(self.meta(), indent=2, sort_keys=True) + "\n")
         write_private(self.path / SUMMARY_FILE, self.text() + "\n")
         return self
 
-    def moved_to(self, path: Path) -> "PlanArtifact":
+    def moved_to(self, path: Path) -> PlanArtifact:
         return replace(self, path=path)
 
     # ----------------------------------------------------------------------------------- loading
     @classmethod
-    def load(cls, where: str | os.PathLike) -> "PlanArtifact":
+    def load(cls, where: str | os.PathLike[str]) -> PlanArtifact:
         """Read an artifact directory (or any file in it) and check that the binary plan is the one
         it was made with. Raises :class:`DeployUsageError` for anything that is not an intact
         artifact."""
@@ -147,8 +149,8 @@ class PlanArtifact:
                                  f"expected {ARTIFACT_FORMAT}")
             if meta.get("kind") not in KINDS:
                 raise ValueError(f"kind {meta.get('kind')!r}")
-            art = cls(path=d, plan_id=str(meta["plan_id"]), plan_hash=str(meta["plan_hash"]), stack=str(meta["stack"]), kind=meta["kind"],
-                      config_hash=str(meta["config_hash"]), state=dict(meta["state"]),
+            art = cls(path=d, plan_id=str(meta["plan_id"]), plan_hash=str(meta["plan_hash"]), stack=str(meta["stack"]),
+                      kind=meta["kind"], config_hash=str(meta["config_hash"]), state=dict(meta["state"]),
                       created_at=str(meta["created_at"]), actor=str(meta["actor"]), changes=bool(meta["changes"]),
                       summary=PlanSummary.from_dict(meta["summary"]), tenant=meta.get("tenant"),
                       targets=tuple(meta["targets"]) if meta.get("targets") is not None else None,

@@ -24,7 +24,8 @@ import importlib
 import json
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from dw_constructs.deploy.errors import (
     EXIT_FAILED,
@@ -36,6 +37,11 @@ from dw_constructs.deploy.errors import (
     DeployUsageError,
     PlanRefused,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dw_constructs.deploy.artifact import PlanArtifact
+    from dw_constructs.deploy.records import OperationRecord
+    from dw_constructs.deploy.workspace import Workspace
 
 COMMANDS = ("plan", "approve", "apply", "destroy", "status")
 
@@ -52,7 +58,7 @@ def load_app(spec: str, app_dir: str = ".") -> Callable[[Any], Any]:
         mod = importlib.import_module(module)
     except Exception as exc:  # noqa: BLE001 - any import failure is bad input here
         raise DeployUsageError(f"--app {spec!r}: cannot import {module}: {type(exc).__name__}: {exc}") from None
-    factory = getattr(mod, attr, None)
+    factory: Callable[[Any], Any] | None = getattr(mod, attr, None)
     if not callable(factory):
         raise DeployUsageError(f"--app {spec!r}: {module} has no function {attr!r}")
     return factory
@@ -78,7 +84,7 @@ def _common(p: argparse.ArgumentParser, *, app: bool) -> None:
                        help="plan only this resource address (repeatable)")
 
 
-def add_parsers(sub: "argparse._SubParsersAction") -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the lifecycle subcommands to the ``dw-constructs`` parser."""
     plan = sub.add_parser("plan", help="preview: synthesize, check governance, tofu plan -out; writes a plan artifact",
                           description="Exit 0: a plan artifact was written; 1: governance violations or tofu failed; "
@@ -111,7 +117,7 @@ def add_parsers(sub: "argparse._SubParsersAction") -> None:
         p.set_defaults(deploy=run)
 
 
-def _workspace(args: argparse.Namespace, app: bool):
+def _workspace(args: argparse.Namespace, app: bool) -> Workspace:
     from dw_constructs.deploy.workspace import Workspace
 
     factory = load_app(args.app, args.app_dir) if app else None
@@ -126,7 +132,7 @@ def _print(args: argparse.Namespace, text: str, data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, default=str) if args.format == "json" else text)
 
 
-def _plan_hint(ws, art) -> str:
+def _plan_hint(ws: Workspace, art: PlanArtifact) -> str:
     common = f"--stack {ws.stack} --root {ws.root}" + (f" --tenant {ws.tenant}" if ws.tenant else "")
     lines = [f"Plan artifact: {art.path}"]
     if ws.approval_required(art.kind):
@@ -135,7 +141,7 @@ def _plan_hint(ws, art) -> str:
     return "\n".join(lines)
 
 
-def _op_text(rec) -> str:
+def _op_text(rec: OperationRecord) -> str:
     took = f" in {rec.duration_seconds:.1f}s" if rec.duration_seconds is not None else ""
     lines = [f"{rec.kind} {rec.id} {rec.status}{took} (plan {rec.plan_id})"]
     if rec.outputs:

@@ -1,18 +1,20 @@
 """Errors of the deployment lifecycle, each with the CLI exit code it maps to (plain Python).
 
-| exit | error | meaning |
-| --- | --- | --- |
-| 1 | :class:`GovernanceRefused`, :class:`TofuError`, :class:`ApplyFailed` | the app breaks its tenant's rules, or OpenTofu failed |
-| 2 | :class:`DeployUsageError` | bad input: unknown tenant, unreadable constraints, not a plan artifact, corrupted plan, a plan of another stack, an app that cannot be imported |
-| 3 | :class:`PlanRefused` | the gate refused a plan: not approved, approval denied, stale (configuration or state changed), already applied |
-| 4 | :class:`BusyError` | another operation runs on the stack |
+- 1: :class:`GovernanceRefused`, :class:`TofuError`, :class:`ApplyFailed`: the app breaks its
+  tenant's rules, or OpenTofu failed.
+- 2: :class:`DeployUsageError`: bad input: unknown tenant, unreadable constraints, not a plan
+  artifact, a corrupted plan, a plan of another stack, an app that cannot be imported.
+- 3: :class:`PlanRefused`: the gate refused a plan: not approved, approval denied, stale
+  (configuration or state changed), already applied.
+- 4: :class:`BusyError`: another operation runs on the stack.
 
 Nothing is applied when any of them but :class:`ApplyFailed` is raised.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from dw_constructs.deploy.records import OperationRecord
@@ -37,7 +39,7 @@ class GovernanceRefused(DeployError):
     """The synthesized app breaks its tenant's constraints or the policy pack; ``report`` lists
     every violation."""
 
-    def __init__(self, report: "Report", stack: str):
+    def __init__(self, report: Report, stack: str):
         self.report = report
         self.stack = stack
         super().__init__(f"stack {stack}: refused by governance, nothing planned or applied\n{report.text()}")
@@ -81,7 +83,7 @@ class BusyError(DeployError):
 
     exit_code = EXIT_BUSY
 
-    def __init__(self, stack: str, holder: dict):
+    def __init__(self, stack: str, holder: dict[str, Any]):
         self.stack = stack
         self.holder = dict(holder)
         what = holder.get("operation") or "an operation"
@@ -95,7 +97,7 @@ class ApplyFailed(DeployError):
     when compensation removed everything the failed apply created, else ``failed`` (its
     ``compensation`` says what was kept and why)."""
 
-    def __init__(self, record: "OperationRecord"):
+    def __init__(self, record: OperationRecord):
         self.record = record
         comp = record.compensation or {}
         tail = ""

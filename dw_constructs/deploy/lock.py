@@ -25,7 +25,7 @@ class StackLock:
         self.stack = stack
         self._fd: int | None = None
 
-    def acquire(self, holder: dict[str, Any]) -> "StackLock":
+    def acquire(self, holder: dict[str, Any]) -> StackLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -92,7 +92,7 @@ class StackLock:
         finally:
             os.close(fd)
 
-    def __enter__(self) -> "StackLock":
+    def __enter__(self) -> StackLock:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -20,11 +20,12 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from dw_constructs.deploy.errors import DeployUsageError
 
@@ -38,12 +39,12 @@ CREATE TABLE IF NOT EXISTS stacks (
     stack TEXT PRIMARY KEY, tenant TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
     last_operation TEXT, last_status TEXT, outputs TEXT, resources TEXT);
 CREATE TABLE IF NOT EXISTS plans (
-    plan_id TEXT PRIMARY KEY, plan_hash TEXT NOT NULL, stack TEXT NOT NULL, tenant TEXT, kind TEXT NOT NULL, config_hash TEXT NOT NULL,
-    state TEXT NOT NULL, created_at TEXT NOT NULL, actor TEXT, path TEXT NOT NULL, changes INTEGER NOT NULL,
-    summary TEXT NOT NULL, applied_by TEXT);
+    plan_id TEXT PRIMARY KEY, plan_hash TEXT NOT NULL, stack TEXT NOT NULL, tenant TEXT, kind TEXT NOT NULL,
+    config_hash TEXT NOT NULL, state TEXT NOT NULL, created_at TEXT NOT NULL, actor TEXT, path TEXT NOT NULL,
+    changes INTEGER NOT NULL, summary TEXT NOT NULL, applied_by TEXT);
 CREATE TABLE IF NOT EXISTS approvals (
-    plan_id TEXT NOT NULL, plan_hash TEXT NOT NULL, stack TEXT NOT NULL, tenant TEXT, actor TEXT NOT NULL, at TEXT NOT NULL,
-    comment TEXT, via TEXT NOT NULL);
+    plan_id TEXT NOT NULL, plan_hash TEXT NOT NULL, stack TEXT NOT NULL, tenant TEXT, actor TEXT NOT NULL,
+    at TEXT NOT NULL, comment TEXT, via TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS operations (
     id TEXT PRIMARY KEY, stack TEXT NOT NULL, tenant TEXT, actor TEXT, kind TEXT NOT NULL, status TEXT NOT NULL,
     plan_id TEXT, plan_hash TEXT, config_hash TEXT, approval TEXT, started_at TEXT NOT NULL, finished_at TEXT,
@@ -125,10 +126,11 @@ class OperationRecord:
         return asdict(self)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "OperationRecord":
+    def from_row(cls, row: sqlite3.Row) -> OperationRecord:
         return cls(id=row["id"], stack=row["stack"], kind=row["kind"], status=row["status"],
                    started_at=row["started_at"], tenant=row["tenant"], actor=row["actor"],
-                   plan_id=row["plan_id"], plan_hash=row["plan_hash"], config_hash=row["config_hash"], approval=_load(row["approval"]),
+                   plan_id=row["plan_id"], plan_hash=row["plan_hash"], config_hash=row["config_hash"],
+                   approval=_load(row["approval"]),
                    finished_at=row["finished_at"], duration_seconds=row["duration_seconds"], error=row["error"],
                    outputs=_load(row["outputs"]), created=tuple(_load(row["created"]) or ()),
                    compensation=_load(row["compensation"]),
@@ -253,8 +255,9 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT INTO plans (plan_id, plan_hash, stack, tenant, kind, config_hash, state, created_at, "
                        "actor, path, changes, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (art.plan_id, art.plan_hash, art.stack, art.tenant, art.kind, art.config_hash, _dump(dict(art.state)),
-                        art.created_at, art.actor, str(art.path), int(art.changes), _dump(art.summary.to_dict())))
+                       (art.plan_id, art.plan_hash, art.stack, art.tenant, art.kind, art.config_hash,
+                        _dump(dict(art.state)), art.created_at, art.actor, str(art.path), int(art.changes),
+                        _dump(art.summary.to_dict())))
             self._audit(db, "planned", art.stack, tenant=art.tenant, actor=art.actor, plan_id=art.plan_id,
                         detail={"kind": art.kind, "plan_hash": art.plan_hash, "config_hash": art.config_hash,
                                 "state": dict(art.state), "changes": art.changes, "counts": art.summary.counts,

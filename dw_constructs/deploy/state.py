@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 
 def instance_address(resource: Mapping[str, Any], instance: Mapping[str, Any]) -> str:
@@ -43,7 +44,7 @@ class StateSnapshot:
     tainted: frozenset[str] = frozenset()
 
     @classmethod
-    def from_pull(cls, text: str) -> "StateSnapshot":
+    def from_pull(cls, text: str) -> StateSnapshot:
         text = text.strip()
         if not text:
             return cls()

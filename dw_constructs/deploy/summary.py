@@ -16,9 +16,10 @@ holding a CNPG ``Cluster``, a ``helm_release`` of the ``datawarehouse`` chart.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from dw_constructs.deploy.tofu import MASK
 
@@ -87,7 +88,7 @@ def redact(plan: Mapping[str, Any]) -> dict[str, Any]:
     for name, var in (doc.get("variables") or {}).items():
         if (declared.get(name) or {}).get("sensitive") and isinstance(var, dict):
             var["value"] = _mask(var.get("value"), True)
-    for name, var in declared.items():
+    for var in declared.values():
         if isinstance(var, dict) and var.get("sensitive") and "default" in var:
             var["default"] = _mask(var["default"], True)
     _redact_values(doc.get("planned_values"))
@@ -105,7 +106,8 @@ def redact(plan: Mapping[str, Any]) -> dict[str, Any]:
 # Classification
 
 
-def config_facts(config: Mapping[str, Any], base_dir: Path | None = None, stack: str = "stack") -> dict[str, dict]:
+def config_facts(config: Mapping[str, Any], base_dir: Path | None = None,
+                 stack: str = "stack") -> dict[str, dict[str, Any]]:
     """``type.name`` -> ``{"stateful": bool, "prevent_destroy": bool, "path": construct path}`` for
     every managed resource of a synthesized stack (``cdk.tf.json`` parsed)."""
     from dw_constructs.governance.constraints import PolicyOptions
@@ -153,25 +155,25 @@ def describe(rtype: str, values: Any) -> str:
         return ""
     if rtype == "kubernetes_manifest":
         m = _manifest(values)
-        meta = m.get("metadata") if isinstance(m.get("metadata"), Mapping) else {}
+        meta: Mapping[str, Any] = m["metadata"] if isinstance(m.get("metadata"), Mapping) else {}
         kind = m.get("kind")
         if str(m.get("apiVersion", "")).startswith("postgresql.cnpg.io/"):
             kind = f"CNPG {kind}"
         name = "/".join(str(x) for x in (meta.get("namespace"), meta.get("name")) if x)
         return f"{kind} {name}".strip() if kind else ""
     if rtype == "helm_release":
-        meta = values.get("metadata") if isinstance(values.get("metadata"), Mapping) else {}
+        release: Mapping[str, Any] = values["metadata"] if isinstance(values.get("metadata"), Mapping) else {}
         name = "/".join(str(x) for x in (values.get("namespace"), values.get("name")) if isinstance(x, str))
-        chart = meta.get("chart")
+        chart = release.get("chart")
         return f"helm release {name}" + (f" (chart {chart})" if isinstance(chart, str) else "")
-    meta = values.get("metadata")
-    if isinstance(meta, list) and meta and isinstance(meta[0], Mapping):
-        meta = meta[0]
-    if isinstance(meta, Mapping) and isinstance(meta.get("name"), str):
-        ns = meta.get("namespace")
-        return "/".join(x for x in (ns if isinstance(ns, str) else None, meta["name"]) if x)
-    name = values.get("name")
-    return name if isinstance(name, str) and name != MASK else ""
+    block: Any = values.get("metadata")
+    if isinstance(block, list) and block and isinstance(block[0], Mapping):
+        block = block[0]
+    if isinstance(block, Mapping) and isinstance(block.get("name"), str):
+        ns = block.get("namespace")
+        return "/".join(x for x in (ns if isinstance(ns, str) else None, block["name"]) if x)
+    own = values.get("name")
+    return own if isinstance(own, str) and own != MASK else ""
 
 
 def _path_text(path: Any) -> str:
@@ -289,7 +291,7 @@ class PlanSummary:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "PlanSummary":
+    def from_dict(cls, d: Mapping[str, Any]) -> PlanSummary:
         return cls(changes=tuple(ResourceChange(**{**c, "replace_paths": tuple(c.get("replace_paths") or ())})
                                  for c in d.get("changes") or ()),
                    drift=tuple(d.get("drift") or ()), output_changes=tuple(d.get("output_changes") or ()),
@@ -322,7 +324,7 @@ def summarize(plan: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]] | 
             address=rc["address"], type=rtype, action=kind, stateful=stateful,
             prevent_destroy=bool(fact.get("prevent_destroy")), what=what,
             reason=_REASONS.get(rc.get("action_reason", ""), rc.get("action_reason", "") or ""),
-            replace_paths=tuple(_path_text(p) for p in rc.get("replace_paths") or ()),
+            replace_paths=tuple(_path_text(p) for p in change.get("replace_paths") or rc.get("replace_paths") or ()),
         ))
     # data at risk first, then by kind, then by address: stable and readable
     changes.sort(key=lambda c: (not c.loses_data, KINDS.index(c.action), c.address))

@@ -12,9 +12,9 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 from dw_constructs.deploy.errors import DeployUsageError, TofuError
 
@@ -24,7 +24,7 @@ MASK = "(sensitive)"
 _MIN_MASK_LEN = 4
 
 
-def find_binary(binary: str | os.PathLike | None = None) -> str:
+def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
     """The OpenTofu/Terraform executable (module docstring)."""
     for candidate in (binary, os.environ.get("TERRAFORM_BINARY_NAME"), "tofu", "terraform"):
         if not candidate:

@@ -27,11 +27,19 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from dw_constructs.deploy.artifact import APPROVAL_FILE, JSON_FILE, PlanArtifact, config_hash, sha256_file, write_private
+from dw_constructs.deploy.artifact import (
+    APPROVAL_FILE,
+    JSON_FILE,
+    PlanArtifact,
+    config_hash,
+    sha256_file,
+    write_private,
+)
 from dw_constructs.deploy.errors import (
     ApplyFailed,
     DeployError,
@@ -45,6 +53,10 @@ from dw_constructs.deploy.records import Approval, AuditEvent, OperationRecord, 
 from dw_constructs.deploy.state import StateSnapshot, describe_change, resource_address
 from dw_constructs.deploy.summary import KeptResource, PlanSummary, config_facts, redact, summarize
 from dw_constructs.deploy.tofu import MASK, Tofu, find_binary, mask
+from dw_constructs.governance.report import GovernanceViolations
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dw_constructs.governance.constraints import ApprovalSettings, TenantConstraints
 
 #: ``app_factory(app)`` builds the app's stacks into a cdktf ``App`` (like the examples' ``build``).
 AppFactory = Callable[[Any], Any]
@@ -120,7 +132,7 @@ class StackStatus:
 class _Synth:
     app: Any
     dir: Path
-    config: dict
+    config: dict[str, Any]
     config_hash: str
     report: Any
 
@@ -167,23 +179,25 @@ class Workspace:
             Default: {}.
     """
 
-    def __init__(self, app_factory: AppFactory, stack: str, *, tenant: str | None = None,
-                 constraints: Any = None, root: str | os.PathLike = ".dw-deploy", actor: str | None = None,
+    def __init__(self, app_factory: AppFactory | None, stack: str, *, tenant: str | None = None,
+                 constraints: Any = None, root: str | os.PathLike[str] = ".dw-deploy", actor: str | None = None,
                  variables: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None,
                  targets: Sequence[str] | None = None, exclude_providers: Sequence[str] = (),
                  approval_hook: Callable[[ApprovalRequest], Any] | None = None, compensate: bool = True,
-                 tofu: str | os.PathLike | None = None, backend_config: Mapping[str, str] | None = None):
+                 tofu: str | os.PathLike[str] | None = None, backend_config: Mapping[str, str] | None = None):
         problems = []
-        if app_factory is not None and not callable(app_factory):
-            problems.append(f"app_factory must be callable (app) -> stacks; got {type(app_factory).__name__}")
-        if not isinstance(stack, str) or not _STACK_NAME.match(stack):
-            problems.append(f"stack {stack!r} is not a stack name (letters, digits, '_', '.', '-')")
+        given: dict[str, object] = {**dict(variables or {}), "<app_factory>": app_factory, "<stack>": stack}
+        factory, name_given = given["<app_factory>"], given["<stack>"]
+        if factory is not None and not callable(factory):
+            problems.append(f"app_factory must be callable (app) -> stacks; got {type(factory).__name__}")
+        if not isinstance(name_given, str) or not _STACK_NAME.match(name_given):
+            problems.append(f"stack {name_given!r} is not a stack name (letters, digits, '_', '.', '-')")
         if isinstance(targets, str):
             problems.append("targets must be a list of addresses, not one string")
         if isinstance(exclude_providers, str):
             problems.append("exclude_providers must be a list of provider names, not one string")
-        for name, value in (variables or {}).items():
-            if not isinstance(value, str):
+        for name in variables or {}:
+            if not isinstance(given[name], str):
                 problems.append(f"variables[{name!r}] must be a string (it is passed as TF_VAR_{name})")
         if problems:
             raise DeployUsageError("Workspace: " + "; ".join(problems))
@@ -209,7 +223,7 @@ class Workspace:
 
     # ------------------------------------------------------------------------------- settings
     @staticmethod
-    def _tenant(tenant: str | None, constraints: Any):
+    def _tenant(tenant: str | None, constraints: Any) -> TenantConstraints | None:
         from dw_constructs.governance.constraints import ConstraintsDocument, TenantConstraints, load_constraints
         from dw_constructs.governance.report import GovernanceError
 
@@ -230,7 +244,7 @@ class Workspace:
             raise DeployUsageError(str(exc)) from None
 
     @property
-    def approval_settings(self):
+    def approval_settings(self) -> ApprovalSettings:
         from dw_constructs.governance.constraints import ApprovalSettings
 
         return self.tenant_constraints.approval if self.tenant_constraints is not None else ApprovalSettings()
@@ -279,7 +293,10 @@ class Workspace:
             violations += app_violations(app, self.tenant_constraints, policies=False)
         try:
             app.synth()
-        except RuntimeError as exc:  # cdktf reports failed validations (e.g. enforce()) this way
+        except GovernanceViolations as exc:  # an app under enforce(): rejected before anything is written
+            shutil.rmtree(outdir, ignore_errors=True)
+            raise DeployError(f"synthesis of stack {self.stack} failed, nothing planned:\n{exc.report.text()}") from None
+        except RuntimeError as exc:  # cdktf reports other failed validations this way
             shutil.rmtree(outdir, ignore_errors=True)
             text = str(exc).split("\n    at ")[0].strip()
             raise DeployError(f"synthesis of stack {self.stack} failed, nothing planned:\n{text}") from None
@@ -296,7 +313,8 @@ class Workspace:
             return ()
         if self.tenant_constraints is not None and self.tenant_constraints.mode == "warn":
             return tuple(v.line() for v in report.violations)
-        self._audit("governance-refused", detail={"during": during, "violations": [v.line() for v in report.violations]})
+        self._audit("governance-refused",
+                    detail={"during": during, "violations": [v.line() for v in report.violations]})
         raise GovernanceRefused(report, self.stack)
 
     def _sync_workdir(self, synth: _Synth) -> None:
@@ -318,7 +336,8 @@ class Workspace:
         manifest.write_text(json.dumps(names))
 
     def _init(self) -> None:
-        args = ["init", "-input=false", "-no-color"] + [f"-backend-config={k}={v}" for k, v in self.backend_config.items()]
+        args = ["init", "-input=false", "-no-color",
+                *[f"-backend-config={k}={v}" for k, v in self.backend_config.items()]]
         tofu = self._tofu()
         tofu.secrets = [*tofu.secrets, *self.backend_config.values()]
         tofu.run(*args, what="init")
@@ -329,6 +348,7 @@ class Workspace:
     def _prepare(self, during: str) -> tuple[_Synth, tuple[str, ...]]:
         synth = self._synth()
         try:
+            self.store.bind_tenant(self.stack, self.tenant, self.actor)
             warnings = self._governed(synth, during)
         except BaseException:
             self._cleanup(synth)
@@ -346,13 +366,14 @@ class Workspace:
             return ref.strip("${}").split(".")[0]
         return rtype.split("_", 1)[0]
 
-    def _excluded(self, config: Mapping[str, Any]) -> list[str]:
-        """Managed resources of the configuration that belong to an excluded provider."""
+    def _excluded(self, config: Mapping[str, Any], *, data: bool = False) -> list[str]:
+        """Managed resources (with ``data``: data sources, ``data.<type>.<name>``) of the
+        configuration that belong to an excluded provider."""
         out = []
-        for rtype, items in (config.get("resource") or {}).items():
+        for rtype, items in (config.get("data" if data else "resource") or {}).items():
             for name, body in (items or {}).items():
                 if self._provider_of(rtype, body or {}) in self.exclude_providers:
-                    out.append(f"{rtype}.{name}")
+                    out.append(f"data.{rtype}.{name}" if data else f"{rtype}.{name}")
         return sorted(out)
 
     def _plan_args(self, config: Mapping[str, Any], state: StateSnapshot, destroy: bool,
@@ -368,9 +389,12 @@ class Workspace:
                 raise DeployUsageError(f"targets {', '.join(bad)} belong to excluded providers "
                                        f"{', '.join(self.exclude_providers)}")
             return [f"-target={t}" for t in self.targets], tuple(self.targets), [], excluded
-        return [f"-exclude={a}" for a in excluded], None, [], excluded
+        reads = self._excluded(config, data=True)  # data sources need their provider configured too
+        return [f"-exclude={a}" for a in excluded + reads], None, [], excluded + reads
 
-    def _destroy_targets(self, config, state, facts, excluded):
+    def _destroy_targets(self, config: Mapping[str, Any], state: StateSnapshot,
+                         facts: Mapping[str, Mapping[str, Any]], excluded: list[str],
+                         ) -> tuple[list[str], tuple[str, ...] | None, list[KeptResource], list[str]]:
         data = state.instances
         by_provider = {a for a in data if resource_address(a) in excluded or
                        resource_address(a).split("_", 1)[0] in self.exclude_providers}
@@ -402,7 +426,6 @@ class Workspace:
         plan artifact. ``destroy=True`` plans destroying the stack, leaving protected
         (``prevent_destroy``) resources and what they depend on in place (listed as kept)."""
         kind = "destroy" if destroy else "apply"
-        self.store.bind_tenant(self.stack, self.tenant, self.actor)
         with self._locked(f"preview-{kind}"):
             synth, warnings = self._prepare(f"preview {kind}")
             try:
@@ -447,7 +470,7 @@ class Workspace:
         return art
 
     # ------------------------------------------------------------------------------- loading plans
-    def load_plan(self, plan: PlanArtifact | str | os.PathLike) -> PlanArtifact:
+    def load_plan(self, plan: PlanArtifact | str | os.PathLike[str]) -> PlanArtifact:
         """The artifact, re-read from disk and checked: intact, of this stack and tenant, made by
         this workspace (:class:`DeployUsageError` otherwise)."""
         art = PlanArtifact.load(plan.path if isinstance(plan, PlanArtifact) else plan)
@@ -469,13 +492,13 @@ class Workspace:
     # ------------------------------------------------------------------------------- approval
     def approval_required(self, kind: str = "apply") -> bool:
         """Whether the tenant requires an approval for plans of ``kind`` (``apply``/``destroy``)."""
-        return self.approval_settings.required(kind)
+        return bool(self.approval_settings.required(kind))
 
-    def approval_of(self, plan: PlanArtifact | str | os.PathLike) -> Approval | None:
+    def approval_of(self, plan: PlanArtifact | str | os.PathLike[str]) -> Approval | None:
         art = plan if isinstance(plan, PlanArtifact) else self.load_plan(plan)
         return self.store.approval(art.plan_id, art.plan_hash)
 
-    def approve(self, plan: PlanArtifact | str | os.PathLike, *, actor: str | None = None,
+    def approve(self, plan: PlanArtifact | str | os.PathLike[str], *, actor: str | None = None,
                 comment: str | None = None) -> Approval:
         """Record an explicit approval of this plan (bound to its hash). With an approval hook,
         the hook must agree (:class:`PlanRefused` ``approval-denied`` otherwise)."""
@@ -499,9 +522,11 @@ class Workspace:
         return a
 
     def _ask_hook(self, art: PlanArtifact, actor: str) -> ApprovalDecision:
-        name = getattr(self.approval_hook, "__qualname__", type(self.approval_hook).__name__)
+        hook = self.approval_hook
+        assert hook is not None
+        name = getattr(hook, "__qualname__", type(hook).__name__)
         try:
-            got = self.approval_hook(ApprovalRequest(self.stack, self.tenant, art.kind, actor, art))
+            got = hook(ApprovalRequest(self.stack, self.tenant, art.kind, actor, art))
         except Exception as exc:  # noqa: BLE001 - a failing hook is a denial, with its reason
             got, why = False, f"the approval hook {name} failed: {type(exc).__name__}: {exc}"
         else:
@@ -515,7 +540,7 @@ class Workspace:
         return decision
 
     # ------------------------------------------------------------------------------- apply
-    def up(self, plan: PlanArtifact | str | os.PathLike) -> OperationRecord:
+    def up(self, plan: PlanArtifact | str | os.PathLike[str]) -> OperationRecord:
         """Apply an approved (or approval-free) plan, and only that plan. Refused, with every
         reason, when the app now synthesizes differently, the state changed since the plan was
         made, the plan was applied already, or an approval it needs is missing. On failure
@@ -542,9 +567,9 @@ class Workspace:
                                                f"{row['applied_by']}; make a new plan"))
         state = None
         if synth.config_hash != art.config_hash:
-            reasons.append(("config-changed", f"the app's configuration changed since the plan was made "
-                                              f"(sha256 {art.config_hash[:12]}... then, {synth.config_hash[:12]}... now); "
-                                              "make a new plan"))
+            reasons.append(("config-changed", (
+                "the app's configuration changed since the plan was made (sha256 "
+                f"{art.config_hash[:12]}... then, {synth.config_hash[:12]}... now); make a new plan")))
         else:
             self._sync_workdir(synth)
             self._init()
@@ -630,9 +655,10 @@ class Workspace:
         if protected and not allow:
             keep = after.dependency_closure(protected, within=created)
             for a in sorted(keep):
-                kept.append({"address": a, "reason": (
-                    "prevent_destroy; the tenant does not allow compensating protected resources "
-                    "(approval.compensate_protected: false)") if a in protected else "a kept protected resource depends on it"})
+                reason = ("prevent_destroy; the tenant does not allow compensating protected resources "
+                          "(approval.compensate_protected: false)") if a in protected \
+                    else "a kept protected resource depends on it"
+                kept.append({"address": a, "reason": reason})
         targets = [a for a in created if a not in keep]
         self._audit("compensation-started", operation=rec.id, plan_id=rec.plan_id,
                     detail={"created": created, "targets": targets, "kept": [k["address"] for k in kept]})
@@ -643,7 +669,7 @@ class Workspace:
             if targets:
                 lift = [a for a in targets if a in protected]
                 if lift:
-                    body: dict[str, dict] = {}
+                    body: dict[str, dict[str, Any]] = {}
                     for a in lift:
                         rtype, name = resource_address(a).split(".", 1)
                         body.setdefault(rtype, {})[name] = {"lifecycle": {"prevent_destroy": False}}
@@ -684,7 +710,7 @@ class Workspace:
         return self.store.update_operation(rec, event_detail={"compensation": comp})
 
     # ------------------------------------------------------------------------------- destroy
-    def destroy(self, plan: PlanArtifact | str | os.PathLike | None = None) -> OperationRecord:
+    def destroy(self, plan: PlanArtifact | str | os.PathLike[str] | None = None) -> OperationRecord:
         """Destroy the stack through the same gate: ``plan`` (a destroy plan from
         ``preview(destroy=True)``), or a new destroy plan. A plan that needs an approval it does
         not have raises :class:`PlanRefused` (``not-approved``) carrying the plan in ``.plan``:

@@ -13,13 +13,15 @@ import enum
 import fnmatch
 import importlib
 import json
+import os
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from dw_constructs.governance.report import GovernanceError, Violation
+from dw_constructs.governance.report import HIDDEN, GovernanceError, Violation
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "constraints.schema.json"
 
@@ -54,6 +56,10 @@ CONSTRUCT_TYPES: dict[str, str | None] = {
         "SchemaRegistriesLookup", "EntitiesLookup")},
 }
 
+#: Key under the ``"//"`` comments of ``cdk.tf.json`` where governance writes (construct records at
+#: the top of a stack, opt-outs on resources).
+RECORDS_KEY = "dw_governance"
+
 #: The parameter constraint kinds, in the order they are checked and reported.
 PARAMETER_KINDS = ("required", "equals", "allowed", "min", "max")
 
@@ -69,7 +75,7 @@ class ParameterConstraint:
     parameter: str
     min: Any = None
     max: Any = None
-    allowed: tuple | None = None
+    allowed: tuple[Any, ...] | None = None
     equals: Any = None
     has_equals: bool = False
     required: bool = False
@@ -168,12 +174,14 @@ class ConstraintsDocument:
         try:
             return self.tenants[name]
         except KeyError:
-            raise GovernanceError(f"{self.source}: no tenant {name!r}; tenants: {', '.join(sorted(self.tenants))}") from None
+            raise GovernanceError(f"{self.source}: no tenant {name!r}; "
+                                  f"tenants: {', '.join(sorted(self.tenants))}") from None
 
 
-def schema() -> dict:
+def schema() -> dict[str, Any]:
     """The published JSON schema of constraints documents."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    doc: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return doc
 
 
 def _schema_errors(doc: Any) -> list[str]:
@@ -187,12 +195,13 @@ def _schema_errors(doc: Any) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
 
 
-def _props_class(construct_type: str):
+def _props_class(construct_type: str) -> type | None:
     target = CONSTRUCT_TYPES[construct_type]
     if target is None:
         return None
     module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
+    cls: type = getattr(importlib.import_module(module), name)
+    return cls
 
 
 def _parameter_problems(construct_type: str, parameter: str) -> list[str]:
@@ -261,17 +270,21 @@ def parse_constraints(doc: Any, source: str = "<constraints>") -> ConstraintsDoc
     problem (schema errors, unknown construct types, parameters that are not props)."""
     problems = _schema_errors(doc)
     if problems:
-        raise GovernanceError(f"{source}: not a valid constraints document:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise GovernanceError(_invalid(source, problems))
     tenants = {}
     for name, raw in doc["tenants"].items():
         tenants[name], more = _tenant(name, raw)
         problems += more
     if problems:
-        raise GovernanceError(f"{source}: not a valid constraints document:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise GovernanceError(_invalid(source, problems))
     return ConstraintsDocument(tenants, source)
 
 
-def load_constraints(path: str | Path) -> ConstraintsDocument:
+def _invalid(source: str, problems: Sequence[str]) -> str:
+    return f"{source}: not a valid constraints document:\n" + "\n".join(f"  - {p}" for p in problems)
+
+
+def load_constraints(path: str | os.PathLike[str]) -> ConstraintsDocument:
     """Read and validate a constraints document (``.yaml``/``.yml`` or ``.json``)."""
     import yaml
 
@@ -306,47 +319,129 @@ class ConstructRecord:
     props: Any = None
 
 
+#: The lookups that are not constructs (``DataWarehouseCluster.status()``, ``capabilities()``,
+#: ``plugin_catalog()`` and their ``lookup_*`` class methods): each is the data source it creates
+#: at its own path, a generated class of the ``datawarehouse`` provider bindings. A data source of
+#: one of these classes is governed as the lookup, however it was created.
+LOOKUP_DATA_SOURCES: dict[str, str] = {
+    "DataDatawarehouseInstanceStatus": "InstanceStatus",
+    "DataDatawarehouseCapabilities": "Capabilities",
+    "DataDatawarehousePluginCatalog": "PluginCatalog",
+}
+_BINDINGS_MODULE = "dw_cdktf_provider_datawarehouse."
+
+
 def library_type(obj: Any) -> str | None:
-    """The first class in ``type(obj).__mro__`` defined in a ``dw_constructs.`` module (so a user
-    subclass is checked as the library type it extends); None for other constructs."""
+    """The first class in ``type(obj).__mro__`` that is one of the library's construct types
+    (:data:`CONSTRUCT_TYPES`, defined in a ``dw_constructs.`` module; so a user subclass is checked
+    as the library type it extends), or the lookup a generated data source stands for
+    (:data:`LOOKUP_DATA_SOURCES`); None for other constructs (internal helpers included)."""
     for cls in type(obj).__mro__:
-        if cls.__module__.startswith("dw_constructs.") and not cls.__name__.startswith("_"):
+        if cls.__module__.startswith("dw_constructs.") and cls.__name__ in CONSTRUCT_TYPES:
             return cls.__name__
+        if cls.__module__.startswith(_BINDINGS_MODULE) and cls.__name__ in LOOKUP_DATA_SOURCES:
+            return LOOKUP_DATA_SOURCES[cls.__name__]
     return None
 
 
 _MISSING = object()
 
+#: How a record holds a Terraform reference (a cdktf token): a value unknown until apply.
+REFERENCE_MARKER: dict[str, str] = {RECORDS_KEY: "reference"}
+#: How a Violation shows such a value.
+REFERENCE_SHOWN = "<reference>"
 
-def normalize(value: Any) -> Any:
-    """Enum members become their value; tuples become lists; mappings and lists recursively."""
+
+def _secret_like(name: str) -> bool:
+    from dw_constructs.governance.policies import secret_like
+
+    return bool(name) and secret_like(name)
+
+
+def _private_key(value: str) -> bool:
+    from dw_constructs.governance.policies import _PEM_PRIVATE
+
+    return bool(_PEM_PRIVATE.search(value))
+
+
+def _properties(cls: type) -> list[str]:
+    names: dict[str, None] = {}
+    for klass in reversed(cls.__mro__):
+        for n, v in vars(klass).items():
+            if isinstance(v, property) and not n.startswith("_"):
+                names[n] = None
+    return sorted(names)
+
+
+def normalize(value: Any, name: str = "") -> Any:
+    """The record form of a prop value (what constraints see, at synth time and in the output):
+    plain JSON data. Enum members become their value; dataclasses a mapping of their fields and
+    public properties (``effective_replicas``...); tuples and sets lists; a Terraform reference
+    (cdktf token) :data:`REFERENCE_MARKER`; a non-empty string under a secret-like ``name``, or a
+    PEM private key, ``HIDDEN``; any other object ``"<TypeName>"``."""
+    from dw_constructs import _checks
+
+    if value is None or isinstance(value, bool):
+        return value
+    if _checks.is_token(value):
+        return dict(REFERENCE_MARKER)
     if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (list, tuple)):
-        return [normalize(v) for v in value]
+        return normalize(value.value, name)
+    if isinstance(value, str):
+        return HIDDEN if value and (_secret_like(name) or _private_key(value)) else value
+    if isinstance(value, (int, float)):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: normalize(getattr(value, f.name), f.name) for f in dataclasses.fields(value)}
+        for prop in _properties(type(value)):
+            try:
+                out[prop] = normalize(getattr(value, prop), prop)
+            except Exception:  # noqa: BLE001 - a property that cannot be computed is not recorded
+                continue
+        return {k: out[k] for k in sorted(out)}
     if isinstance(value, Mapping):
-        return {str(k): normalize(v) for k, v in value.items()}
-    return value
+        return {str(k): normalize(v, str(k)) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [normalize(v, name) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((normalize(v, name) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    return f"<{type(value).__name__}>"
 
 
 def read_parameter(props: Any, parameter: str) -> Any:
-    """The value of a dotted prop; a None field falls back to the props' ``effective_<name>``
-    property when there is one (``replicas`` -> ``effective_replicas``). ``_MISSING`` if absent."""
+    """The record form (:func:`normalize`) of a dotted prop of ``props`` (a dataclass, or its
+    record form); a None field falls back to the props' ``effective_<name>`` property when there
+    is one (``replicas`` -> ``effective_replicas``). ``_MISSING`` if absent."""
     obj = props
+    part = ""
     for part in parameter.split("."):
         if isinstance(obj, Mapping):
             value = obj.get(part, _MISSING)
+            if value is None:
+                value = obj.get(f"effective_{part}", None)
         else:
             value = getattr(obj, part, _MISSING)
-        if value is None and not isinstance(obj, Mapping):
-            value = getattr(obj, f"effective_{part}", None)
+            if value is None:
+                value = getattr(obj, f"effective_{part}", None)
         if value is _MISSING:
             return _MISSING
         obj = value
-    return normalize(obj)
+    return normalize(obj, part)
 
 
-_QUANTITY_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([KMGTPE]i|[numkMGTPE])?$")
+def _unknown(value: Any) -> str | None:
+    """Why a value cannot be compared, or None."""
+    if value == REFERENCE_MARKER:
+        return ("a Terraform reference, unknown until apply: the limit cannot be checked "
+                "(give a value known at synth time)")
+    if value == HIDDEN:
+        return "a secret-like prop, hidden from the records: only 'required' can be checked"
+    return None
+
+
+#: A Kubernetes quantity (k8s.io/apimachinery resource.Quantity): signed decimal, then a binary or
+#: decimal suffix or a decimal exponent (``1e3``); tests compare the values with the API server's.
+_QUANTITY_RE = re.compile(r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([KMGTPE]i|[numkMGTPE])|[eE]([+-]?[0-9]+))?$")
 _SUFFIX = {
     None: Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
     "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9, "T": Decimal(10) ** 12,
@@ -357,8 +452,12 @@ _SUFFIX = {
 
 
 def _quantity(text: Any) -> Decimal | None:
+    """The value of a Kubernetes quantity string (``"10Gi"``, ``"1.5"``, ``"1e3"``), or None."""
     m = _QUANTITY_RE.match(text) if isinstance(text, str) else None
-    return Decimal(m[1]) * _SUFFIX[m[2]] if m else None
+    if m is None:
+        return None
+    scale = Decimal(10) ** int(m[3]) if m[3] is not None else _SUFFIX[m[2]]
+    return Decimal(m[1]) * scale
 
 
 def _number(value: Any) -> bool:
@@ -395,12 +494,28 @@ def check_parameter(record: ConstructRecord, pc: ParameterConstraint, tenant: st
     out = []
     if pc.required and (value is None or value == "" or value == [] or value == {}):
         out.append(v("required", "required", "not set"))
+    unknown = _unknown(value)
+    if unknown is not None:
+        shown = REFERENCE_SHOWN if value == REFERENCE_MARKER else HIDDEN
+        if pc.has_equals:
+            out.append(v("equals", f"equals {_show(pc.equals)}", unknown, shown))
+        if pc.allowed is not None:
+            out.append(v("allowed", "allowed " + ", ".join(_show(a) for a in pc.allowed), unknown, shown))
+        for kind, bound in (("min", pc.min), ("max", pc.max)):
+            if bound is not None:
+                out.append(v(kind, f"{kind} {_show(bound)}", unknown, shown))
+        return out
     if pc.has_equals and not _same(value, pc.equals):
         out.append(v("equals", f"equals {_show(pc.equals)}", "not the required value"))
     if pc.allowed is not None:
         allowed = list(pc.allowed)
         items = value if isinstance(value, list) else [value]
         bad = [x for x in items if not any(_same(x, a) for a in allowed)]
+        unknown_items = [x for x in bad if _unknown(x)]
+        if unknown_items:
+            out.append(v("allowed", "allowed " + ", ".join(_show(a) for a in allowed),
+                         f"{len(unknown_items)} item(s) {_unknown(unknown_items[0])}"))
+            bad = [x for x in bad if not _unknown(x)]
         if bad:
             listing = ", ".join(_show(a) for a in allowed)
             what = (f"items {', '.join(_show(b) for b in bad)} are not allowed values" if isinstance(value, list)
@@ -450,10 +565,70 @@ def evaluate(records: Sequence[ConstructRecord], tenant: TenantConstraints) -> l
 
 
 def records_from(items: Iterable[tuple[str, Any]]) -> list[ConstructRecord]:
-    """Records of the library constructs among ``(path, construct)`` pairs (tree order kept)."""
-    out = []
+    """Records of the library constructs among ``(path, construct)`` pairs (tree order kept), their
+    props in record form (:func:`normalize`)."""
+    out: list[ConstructRecord] = []
     for path, obj in items:
         ctype = library_type(obj)
-        if ctype is not None:
-            out.append(ConstructRecord(path, ctype, getattr(obj, "props", None)))
+        if ctype is None:
+            continue
+        lookup = ctype in LOOKUP_DATA_SOURCES.values()
+        if lookup and out and out[-1].construct_type == ctype and path.startswith(out[-1].path + "/"):
+            continue  # the data source inside a lookup that is a construct itself: counted once
+        props = None if lookup else getattr(obj, "props", None)
+        out.append(ConstructRecord(path, ctype, None if props is None else normalize(props)))
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Construct records in the synthesized output (so the CLI evaluates constraints on cdk.tf.json)
+
+#: Version of the records format.
+RECORDS_VERSION = 1
+
+
+def records_document(records: Sequence[tuple[int, ConstructRecord]], stacks: Sequence[str]) -> dict[str, Any]:
+    """What one stack's ``cdk.tf.json`` holds under ``"//" -> RECORDS_KEY``: the records of its
+    library constructs, each with its ``index`` in the app's construct tree (so ``max_instances``
+    counts the same way from the output), and the names of every stack of the app."""
+    return {"version": RECORDS_VERSION, "stacks": sorted(stacks),
+            "constructs": [{"index": i, "path": r.path, "type": r.construct_type, "props": r.props}
+                           for i, r in records]}
+
+
+def records_in_output(docs: Iterable[tuple[str, Mapping[str, Any]]]) -> list[ConstructRecord]:
+    """The construct records of an app from its synthesized stacks (``(stack name, cdk.tf.json)``),
+    in construct-tree order. Raises :class:`GovernanceError` when they cannot stand for the app:
+    no stack, a stack without records (synthesized without :func:`~dw_constructs.governance.enforce`
+    or :func:`~dw_constructs.governance.record_constructs`), another records version, or a stack
+    of the app missing from ``docs``."""
+    found: list[tuple[int, ConstructRecord]] = []
+    present: set[str] = set()
+    expected: set[str] = set()
+    unrecorded: list[str] = []
+    for stack, doc in docs:
+        raw = (doc.get("//") or {}).get(RECORDS_KEY) if isinstance(doc.get("//"), Mapping) else None
+        if not isinstance(raw, Mapping) or "constructs" not in raw:
+            unrecorded.append(stack)
+            continue
+        if raw.get("version") != RECORDS_VERSION:
+            raise GovernanceError(f"stack {stack!r}: construct records of version {raw.get('version')!r}; "
+                                  f"this dw-constructs reads version {RECORDS_VERSION} (synthesize again)")
+        present.add(stack)
+        expected.update(str(s) for s in raw.get("stacks") or ())
+        for item in raw["constructs"]:
+            found.append((int(item["index"]), ConstructRecord(str(item["path"]), str(item["type"]), item.get("props"))))
+    how = ("synthesize the app with governance.enforce(...) or governance.record_constructs(app), "
+           "or check only the policy pack with the tenant's settings (--policies-only)")
+    if not present and not unrecorded:
+        raise GovernanceError("no synthesized stack (cdk.tf.json) among the inputs: tenant constraints are "
+                              f"evaluated on the construct records of the synthesized stacks; {how}")
+    if unrecorded:
+        raise GovernanceError(f"stack(s) {', '.join(sorted(unrecorded))} hold no construct records "
+                              f"('//'.{RECORDS_KEY} in cdk.tf.json), so the tenant's constraints cannot be "
+                              f"evaluated; {how}")
+    missing = sorted(expected - present)
+    if missing:
+        raise GovernanceError(f"the app's stack(s) {', '.join(missing)} are not among the inputs: constraints "
+                              "count constructs across the whole app; check the whole cdktf.out directory")
+    return [r for _, r in sorted(found, key=lambda x: x[0])]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -50,7 +51,7 @@ def _walk(root: Path) -> Iterable[Path]:
             yield here / f
 
 
-def _read_file(path: Path, label: str, out: PolicyInput) -> None:
+def _read_file(path: Path, label: str, out: PolicyInput, root: str = "") -> None:
     suffix = path.suffix.lower()
     if suffix not in (".json", ".yaml", ".yml") or path.name in _SKIP_FILES:
         return
@@ -70,17 +71,17 @@ def _read_file(path: Path, label: str, out: PolicyInput) -> None:
             meta = ((doc.get("//") or {}).get("metadata") or {}).get("stackName")
             out.terraform.append(TerraformDoc(meta or fallback, doc, path.parent))
         elif isinstance(doc, Mapping) and doc.get("kind"):
-            out.manifests += manifest_docs(label, [doc])
+            out.manifests += manifest_docs(label, [doc], file=label, root=root)
         return
     try:
         docs = list(yaml.safe_load_all(text))
     except yaml.YAMLError as exc:
         out.problems.append(_problem(label, f"not valid YAML: {str(exc).splitlines()[0]}"))
         return
-    out.manifests += manifest_docs(label, [d for d in docs if isinstance(d, Mapping)])
+    out.manifests += manifest_docs(label, [d for d in docs if isinstance(d, Mapping)], file=label, root=root)
 
 
-def read_paths(paths: Iterable[str | os.PathLike]) -> PolicyInput:
+def read_paths(paths: Iterable[str | os.PathLike[str]]) -> PolicyInput:
     """Everything below ``paths`` (directories or files), in a stable order; labels are relative
     to each given directory (a given file is labelled by its path as given)."""
     out = PolicyInput()
@@ -88,7 +89,7 @@ def read_paths(paths: Iterable[str | os.PathLike]) -> PolicyInput:
         root = Path(p)
         if root.is_dir():
             for f in _walk(root):
-                _read_file(f, f.relative_to(root).as_posix(), out)
+                _read_file(f, f.relative_to(root).as_posix(), out, root.as_posix())
         elif root.is_file():
             _read_file(root, root.as_posix(), out)
         else:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import yaml
 
@@ -32,7 +33,9 @@ OPT_OUT_KEY = "dw_governance"
 DW_CHART_NAME = "datawarehouse"
 #: Terraform resource types that hold data: destroying them loses it.
 STATEFUL_RESOURCE_TYPES = ("datawarehouse_instance", "datawarehouse_vde",
-                           "kubernetes_persistent_volume_claim", "kubernetes_persistent_volume_claim_v1")
+                           "kubernetes_persistent_volume_claim", "kubernetes_persistent_volume_claim_v1",
+                           # DeltaStream: dropping these drops what is inside (relations, topics' data).
+                           "deltastream_database", "deltastream_namespace", "deltastream_entity")
 
 _EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 _ASSET_CHART = re.compile(r"^assets/[^/]+/[0-9A-Fa-f]{16,}$")
@@ -55,11 +58,15 @@ class TerraformDoc:
 @dataclass(frozen=True)
 class ManifestDoc:
     """One Kubernetes object: ``path`` names it in violations, ``prefix`` is prepended to the
-    attribute paths (``manifest.`` for a ``kubernetes_manifest``)."""
+    attribute paths (``manifest.`` for a ``kubernetes_manifest``). A rendered manifest (a file, or
+    a file of a rendered tree held in a stack output) has ``file``, its path relative to ``root``
+    (the directory given, or the output): what Flux Kustomizations' ``spec.path`` is matched with."""
 
     path: str
     manifest: Mapping[str, Any]
     prefix: str = ""
+    file: str | None = None
+    root: str = ""
 
 
 @dataclass
@@ -139,7 +146,7 @@ class Context:
                 out += rendered_output_manifests(f"{tf.stack}/output.{oname}", (o or {}).get("value"))
         return out
 
-    def dw_releases(self) -> Iterator[tuple[Resource, dict]]:
+    def dw_releases(self) -> Iterator[tuple[Resource, dict[str, Any]]]:
         """``helm_release`` resources of the DataWarehouse chart, with their merged values."""
         for res in self.resources("helm_release"):
             if is_dw_release(res):
@@ -169,22 +176,24 @@ def rendered_output_manifests(path: str, value: Any) -> list[ManifestDoc]:
             docs = [d for d in yaml.safe_load_all(text) if isinstance(d, Mapping)]
         except yaml.YAMLError:
             continue
-        out += manifest_docs(f"{path}/{rel}", docs)
+        out += manifest_docs(f"{path}/{rel}", docs, file=rel, root=path)
     return out
 
 
-def manifest_docs(label: str, docs: list[Mapping[str, Any]]) -> list[ManifestDoc]:
-    """Kubernetes objects of one file (documents without ``kind`` are not objects)."""
+def manifest_docs(label: str, docs: list[Mapping[str, Any]], *, file: str | None = None,
+                  root: str = "") -> list[ManifestDoc]:
+    """Kubernetes objects of one file (documents without ``kind`` are not objects); ``file`` and
+    ``root``: see :class:`ManifestDoc` (None: not a rendered file, e.g. in-process dicts)."""
     objs = [d for d in docs if isinstance(d, Mapping) and d.get("kind")]
     out = []
     for i, d in enumerate(objs):
         where = f"{label}[{i}]" if len(objs) > 1 else label
         name = _get(d, "metadata.name")
-        out.append(ManifestDoc(f"{where}:{d.get('kind')}" + (f"/{name}" if name else ""), d))
+        out.append(ManifestDoc(f"{where}:{d.get('kind')}" + (f"/{name}" if name else ""), d, "", file, root))
     return out
 
 
-def _set_path(values: dict, dotted: str, value: Any) -> None:
+def _set_path(values: dict[str, Any], dotted: str, value: Any) -> None:
     parts = dotted.split(".")
     obj = values
     for part in parts[:-1]:
@@ -194,16 +203,16 @@ def _set_path(values: dict, dotted: str, value: Any) -> None:
     obj[parts[-1]] = value
 
 
-def _merge(base: dict, over: Mapping) -> dict:
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for k, v in over.items():
         out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), dict) else copy.deepcopy(v)
     return out
 
 
-def release_values(body: Mapping[str, Any]) -> dict:
+def release_values(body: Mapping[str, Any]) -> dict[str, Any]:
     """A ``helm_release``'s values as helm merges them: ``values`` documents in order, then ``set``."""
-    merged: dict = {}
+    merged: dict[str, Any] = {}
     for text in body.get("values") or []:
         try:
             doc = yaml.safe_load(text) if isinstance(text, str) else None
@@ -245,7 +254,8 @@ def is_dw_release(res: Resource) -> bool:
     if name == DW_CHART_NAME:
         return True
     chart = res.body.get("chart")
-    if isinstance(chart, str) and _ASSET_CHART.match(chart) and (res.base_dir is None or not (res.base_dir / chart).is_dir()):
+    if isinstance(chart, str) and _ASSET_CHART.match(chart) and (
+            res.base_dir is None or not (res.base_dir / chart).is_dir()):
         values = release_values(res.body)
         return "clustering" in values and "tls" in values
     return False
@@ -270,7 +280,8 @@ def helm_release_version_pinned(ctx: Context) -> Iterator[Violation]:
             continue
         if version is None or version == "":
             yield _v(res.path, "version", None, "exact chart version",
-                     f"chart {chart!r} from {repo or 'a registry'} has no version (helm would install the latest)", rule)
+                     f"chart {chart!r} from {repo or 'a registry'} has no version (helm would install the latest)",
+                     rule)
         elif not isinstance(version, str) or not _EXACT_VERSION.match(version):
             yield _v(res.path, "version", version, "exact chart version",
                      "must be an exact version such as '1.2.3', not a range", rule)
@@ -278,7 +289,8 @@ def helm_release_version_pinned(ctx: Context) -> Iterator[Violation]:
 
 def _helm_releases(ctx: Context) -> Iterator[ManifestDoc]:
     for m in ctx.manifests():
-        if str(m.manifest.get("apiVersion", "")).startswith("helm.toolkit.fluxcd.io/") and m.manifest.get("kind") == "HelmRelease":
+        if str(m.manifest.get("apiVersion", "")).startswith("helm.toolkit.fluxcd.io/") \
+                and m.manifest.get("kind") == "HelmRelease":
             yield m
 
 
@@ -342,7 +354,8 @@ def flux_chart_source(ctx: Context) -> Iterator[Violation]:
 
 def _cnpg_clusters(ctx: Context) -> Iterator[ManifestDoc]:
     for m in ctx.manifests():
-        if str(m.manifest.get("apiVersion", "")).startswith("postgresql.cnpg.io/") and m.manifest.get("kind") == "Cluster":
+        if str(m.manifest.get("apiVersion", "")).startswith("postgresql.cnpg.io/") \
+                and m.manifest.get("kind") == "Cluster":
             yield m
 
 
@@ -447,9 +460,7 @@ def dw_tls(ctx: Context) -> Iterator[Violation]:
 
 def _stateful(ctx: Context) -> Iterator[Resource]:
     for res in ctx.resources():
-        if res.type in STATEFUL_RESOURCE_TYPES:
-            yield res
-        elif res.type == "helm_release" and is_dw_release(res):
+        if res.type in STATEFUL_RESOURCE_TYPES or res.type == "helm_release" and is_dw_release(res):
             yield res
         elif res.type == "kubernetes_manifest" and isinstance(res.body.get("manifest"), Mapping):
             m = res.body["manifest"]
@@ -511,36 +522,200 @@ def secret_like(name: str) -> bool:
     return not norm.endswith(_REFERENCE_SUFFIXES)
 
 
-def is_reference(value: str) -> bool:
-    """A value that is not a literal: a Terraform reference or Flux substitution (``${...}``), a Go
-    template (``{{ ... }}``), a Kubernetes ``$(VAR)`` expansion, or empty."""
-    return not value.strip() or "${" in value or "{{" in value or bool(re.search(r"\$\([A-Za-z_][A-Za-z0-9_]*\)", value))
+@dataclass(frozen=True)
+class Syntax:
+    """Which non-literal syntaxes are real where a value sits, i.e. which engine replaces them
+    before the value is used. Anything else, ``${`` and ``{{`` included, is literal text.
+
+    Attributes:
+        terraform: Terraform JSON (a resource, provider, output... of ``cdk.tf.json``, or a
+            ``helm_release`` values document, which Terraform interpolates before helm reads it):
+            ``${...}`` interpolations and ``%{...}`` directives whose expression references
+            something (``var.``, ``local.``, ``data.``, ``module.``, a resource ``<type>.<name>``,
+            ``each.``, ``count.``, ``self.``). ``$${``/``%%{`` are escapes (literal text).
+        flux: a rendered manifest that a Flux Kustomization with ``spec.postBuild`` applies:
+            ``${NAME}`` (no default: a default would be the literal). ``$${`` is Flux's escape.
+        go_template: a Go template that an engine renders: an ExternalSecret's
+            ``spec.target.template.data`` (External Secrets renders it; chart templates are never
+            policy input): ``{{ ... }}`` actions reading data (``.password``, ``$x``, ``.``).
+        env_expansion: a container's ``env[].value``: Kubernetes ``$(VAR)`` (``$$(`` escapes).
+    """
+
+    terraform: bool = False
+    flux: bool = False
+    go_template: bool = False
+    env_expansion: bool = False
 
 
-def _literal(value: Any) -> bool:
-    return isinstance(value, str) and not is_reference(value)
+#: Terraform JSON.
+TERRAFORM = Syntax(terraform=True)
+#: A value nothing substitutes (e.g. a variable's default): every non-empty string is a literal.
+NONE = Syntax()
+
+#: Roots of Terraform references that name something whose value comes from elsewhere.
+_TF_ROOTS = ("var", "local", "data", "module", "each", "count", "self")
+#: Roots that are not references to a value (meta values known to everyone) or not roots at all.
+_TF_NOT_REFERENCES = ("path", "terraform", "true", "false", "null", "for", "in", "if", "else", "endif", "endfor")
+_TF_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_TF_TRAVERSAL = re.compile(r"(?<![\w.\]\)\-])([A-Za-z_][\w-]*)\s*\.\s*([A-Za-z_][\w-]*)(\s*\.\s*[A-Za-z_][\w-]*)?")
+_TF_FOR_VARS = re.compile(r"\bfor\s+([A-Za-z_]\w*)(?:\s*,\s*([A-Za-z_]\w*))?\s+in\b")
+_FLUX_VAR = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
+_GO_DATA = re.compile(r"(^|[\s(|,])(\.[A-Za-z_]\w*|\.(?=$|[\s)|])|\$[A-Za-z_]\w*|\$(?=$|[\s).|]))")
+_ENV_VAR = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 
 
-def _scan(obj: Any, param: str, path: str, rule: str) -> Iterator[Violation]:
-    """Secret literals in a nested structure, by attribute name (and PEM private keys anywhere)."""
+def terraform_template_parts(text: str) -> list[str] | None:
+    """The expressions of the ``${...}`` interpolations and ``%{...}`` directives of a Terraform
+    template string, in order (escapes ``$${`` / ``%%{`` skipped); None when one is not closed
+    (Terraform rejects the string)."""
+    parts: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text.startswith(("$${", "%%{"), i):
+            i += 3
+            continue
+        if not text.startswith(("${", "%{"), i):
+            i += 1
+            continue
+        j, depth, quote = i + 2, 1, False
+        while j < n and depth:
+            ch = text[j]
+            if quote:
+                if ch == "\\":
+                    j += 1
+                elif ch == '"':
+                    quote = False
+            elif ch == '"':
+                quote = True
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+            j += 1
+        if depth:
+            return None
+        parts.append(text[i + 2:j - 1].strip().strip("~").strip())
+        i = j
+    return parts
+
+
+def terraform_references(expression: str) -> list[str]:
+    """The references (``var.x``, ``data.t.n``, ``random_password.p``...) in one Terraform
+    expression; string literals and ``for`` iteration variables do not count."""
+    code = _TF_STRING.sub('""', expression)
+    bound = {v for m in _TF_FOR_VARS.finditer(code) for v in m.groups() if v}
+    out = []
+    for literal in _TF_STRING.findall(expression):  # a quoted string is a template too
+        for part in terraform_template_parts(literal[1:-1]) or []:
+            out += terraform_references(part)
+    for m in _TF_TRAVERSAL.finditer(code):
+        root, more = m.group(1), m.group(3)
+        if root in bound or root in _TF_NOT_REFERENCES:
+            continue
+        if root == "data" and not more:
+            continue  # data.<type>.<name>
+        if root in _TF_ROOTS or "_" in root:  # a resource type is <provider>_<name>
+            out.append(m.group(0).replace(" ", ""))
+    return out
+
+
+def _flux_substitutions(value: str) -> list[str]:
+    names: list[str] = []
+    i = 0
+    while True:
+        i = value.find("${", i)
+        if i < 0:
+            return names
+        if i > 0 and value[i - 1] == "$":
+            i += 2
+            continue
+        end = value.find("}", i)
+        if end < 0:
+            return names
+        if _FLUX_VAR.match(value[i + 2:end]):
+            names.append(value[i + 2:end])
+        i = end + 1
+
+
+def _go_template_actions(value: str) -> list[str]:
+    actions: list[str] = []
+    i = 0
+    while True:
+        i = value.find("{{", i)
+        if i < 0:
+            return actions
+        end = value.find("}}", i + 2)
+        if end < 0:
+            return actions
+        body = value[i + 2:end].strip()
+        body = body[1:].strip() if body.startswith("-") else body
+        body = body[:-1].strip() if body.endswith("-") else body
+        if _GO_DATA.search(body):
+            actions.append(body)
+        i = end + 2
+
+
+def is_reference(value: str, syntax: Syntax = TERRAFORM) -> bool:
+    """True when ``value`` is not a literal where it sits (``syntax``): empty, or holding at least
+    one real substitution of that place (see :class:`Syntax`): ``${var.db_password}`` in
+    Terraform JSON, ``${CNPG_S3_SECRET}`` in a manifest Flux substitutes, ``{{ .password }}`` in an
+    ExternalSecret template, ``$(DB_PASSWORD)`` in a container's env. ``pa${ss``, ``${}``,
+    ``{{x``, or a ``${NAME}`` nobody substitutes are literals."""
+    if not value.strip():
+        return True
+    if syntax.terraform:
+        parts = terraform_template_parts(value)
+        if parts and any(terraform_references(p) for p in parts):
+            return True
+    if syntax.flux and _flux_substitutions(value):
+        return True
+    if syntax.go_template and _go_template_actions(value):
+        return True
+    return syntax.env_expansion and bool(_ENV_VAR.search(value))
+
+
+def _literal(value: Any, syntax: Syntax = TERRAFORM) -> bool:
+    return isinstance(value, str) and not is_reference(value, syntax)
+
+
+#: ``kustomize.toolkit.fluxcd.io/substitute: disabled`` (annotation or label) turns Flux's
+#: post-build substitution off for one object.
+FLUX_SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
+_ENV_ENTRY = re.compile(r"(^|\.)(env)\[\d+\]$")
+_ESO_TEMPLATE_DATA = "spec.target.template.data"
+
+
+def _is_external_secret(m: Mapping[str, Any]) -> bool:
+    return m.get("kind") == "ExternalSecret" and str(m.get("apiVersion", "")).startswith("external-secrets.io/")
+
+
+def _scan(obj: Any, param: str, path: str, rule: str, syntax: Syntax = TERRAFORM, *,
+          template_data: str | None = None) -> Iterator[Violation]:
+    """Secret literals in a nested structure, by attribute name (and PEM private keys anywhere).
+    ``template_data``: the parameter path of an ExternalSecret's template data, where Go
+    templates are real."""
+    if param and template_data is not None and param == template_data:
+        syntax = dataclasses.replace(syntax, go_template=True)
     if isinstance(obj, Mapping):
         if "remoteRef" in obj:  # an ExternalSecret data entry: names and keys of a remote secret
             return
-        if isinstance(obj.get("name"), str) and "value" in obj and secret_like(obj["name"]) and _literal(obj["value"]):
-            # name/value pairs: env vars, helm `set`
-            yield _v(path, f"{param}.value" if param else "value", HIDDEN, "a reference, never a literal",
-                     f"{obj['name']!r} is a secret literal; use a reference (variable, secret lookup)", rule)
+        if isinstance(obj.get("name"), str) and "value" in obj and secret_like(obj["name"]):
+            # name/value pairs: env vars (where $(VAR) expands), helm `set`
+            pair = dataclasses.replace(syntax, env_expansion=True) if _ENV_ENTRY.search(param) else syntax
+            if _literal(obj["value"], pair):
+                yield _v(path, f"{param}.value" if param else "value", HIDDEN, "a reference, never a literal",
+                         f"{obj['name']!r} is a secret literal; use a reference (variable, secret lookup)", rule)
         for k in sorted(obj, key=str):
             if k == "//":
                 continue
             sub = f"{param}.{k}" if param else str(k)
             val = obj[k]
             if isinstance(val, str):
-                if (secret_like(str(k)) and _literal(val)) or _PEM_PRIVATE.search(val):
+                if (secret_like(str(k)) and _literal(val, syntax)) or _PEM_PRIVATE.search(val):
                     yield _v(path, sub, HIDDEN, "a reference, never a literal",
                              "secret literal; use a reference (a sensitive variable, a secret store)", rule)
             else:
-                yield from _scan(val, sub, path, rule)
+                yield from _scan(val, sub, path, rule, syntax, template_data=template_data)
     elif isinstance(obj, list):
         for i, val in enumerate(obj):
             sub = f"{param}[{i}]"
@@ -548,10 +723,11 @@ def _scan(obj: Any, param: str, path: str, rule: str) -> Iterator[Violation]:
                 if _PEM_PRIVATE.search(val):
                     yield _v(path, sub, HIDDEN, "a reference, never a literal", "private key literal", rule)
             else:
-                yield from _scan(val, sub, path, rule)
+                yield from _scan(val, sub, path, rule, syntax, template_data=template_data)
 
 
-def _all_literal(values: Any, param: str, path: str, rule: str, what: str) -> Iterator[Violation]:
+def _all_literal(values: Any, param: str, path: str, rule: str, what: str,
+                 syntax: Syntax = TERRAFORM) -> Iterator[Violation]:
     """Every value of a Secret's data (a mapping) or of helm ``set_sensitive`` (a list of
     ``{name, value}``) must be a reference."""
     if isinstance(values, Mapping):
@@ -561,16 +737,56 @@ def _all_literal(values: Any, param: str, path: str, rule: str, what: str) -> It
     else:
         items = []
     for sub, val in items:
-        if _literal(val):
-            yield _v(path, sub, HIDDEN, "a reference, never a literal", f"{what} holds a literal; use a reference", rule)
+        if _literal(val, syntax):
+            yield _v(path, sub, HIDDEN, "a reference, never a literal", f"{what} holds a literal; use a reference",
+                     rule)
 
 
-def _without(body: Mapping[str, Any], *keys: str) -> dict:
+def _without(body: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in keys}
 
 
 def _is_secret_manifest(m: Mapping[str, Any]) -> bool:
     return m.get("kind") == "Secret" and m.get("apiVersion") == "v1"
+
+
+def _clean_dir(path: str) -> str:
+    parts = [p for p in PurePosixPath(path).parts if p not in (".", "/")]
+    return "/".join(parts)
+
+
+def _flux_covers(kustomization_path: str, directory: str) -> bool:
+    """Whether a Flux Kustomization's ``spec.path`` (relative to its source's root) is the folder
+    ``directory`` of a checked manifest (relative to the directory given, which may be above or
+    below the source's root): matched by whole path segments."""
+    k, d = _clean_dir(kustomization_path), _clean_dir(directory)
+    if not k:
+        return True
+    return f"/{k}/" in f"/{d}/" or (bool(d) and f"/{k}".endswith(f"/{d}"))
+
+
+def flux_substituted(ctx: Context, m: ManifestDoc) -> bool:
+    """Whether Flux post-build substitution applies to ``m``: a rendered manifest (a file, or a
+    file of a rendered tree in an output) in the folder of a Flux ``Kustomization`` with
+    ``spec.postBuild`` (``substitute`` or ``substituteFrom``) found among the same checked inputs,
+    and not marked ``kustomize.toolkit.fluxcd.io/substitute: disabled``."""
+    if m.file is None:
+        return False
+    marks = {**(_get(m.manifest, "metadata.labels") or {}), **(_get(m.manifest, "metadata.annotations") or {})}
+    if marks.get(FLUX_SUBSTITUTE_KEY) == "disabled":
+        return False
+    folder = str(PurePosixPath(m.file).parent)
+    for ks in ctx.manifests():
+        if ks.file is None or ks.root != m.root or ks.manifest.get("kind") != "Kustomization":
+            continue
+        if not str(ks.manifest.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/"):
+            continue
+        post = _get(ks.manifest, "spec.postBuild")
+        if not isinstance(post, Mapping) or not (post.get("substitute") or post.get("substituteFrom")):
+            continue
+        if _flux_covers(str(_get(ks.manifest, "spec.path") or ""), folder):
+            return True
+    return False
 
 
 def no_secret_literals(ctx: Context) -> Iterator[Violation]:
@@ -579,9 +795,10 @@ def no_secret_literals(ctx: Context) -> Iterator[Violation]:
     ``values`` documents and every ``set_sensitive`` value; sensitive or secret-named variable
     defaults; locals and outputs; every value of a Secret's ``data``/``stringData`` (manifests) and
     of ``kubernetes_secret(_v1)`` ``data``/``binary_data`` but identity keys (``username``,
-    ``user``); PEM private keys anywhere. A value is a
-    reference when it contains ``${...}`` (Terraform reference, Flux substitution), ``{{ ... }}``
-    (template) or ``$(VAR)``, or is empty."""
+    ``user``); PEM private keys anywhere. A value is a reference only through a substitution real
+    where it sits (:class:`Syntax`): a Terraform interpolation referencing something in Terraform
+    JSON, ``${NAME}`` in a manifest Flux substitutes, ``{{ .x }}`` in an ExternalSecret template,
+    ``$(VAR)`` in a container's env; or it is empty."""
     rule = "no-secret-literals"
     for tf in ctx.inputs.terraform:
         doc = tf.doc
@@ -613,7 +830,8 @@ def no_secret_literals(ctx: Context) -> Iterator[Violation]:
                         yield from _scan(body, "", res.path, rule)
         for vname, var in sorted((doc.get("variable") or {}).items()):
             var = var or {}
-            if (var.get("sensitive") is True or secret_like(vname)) and _literal(var.get("default")):
+            # Terraform allows no reference in a default: any non-empty string is a literal
+            if (var.get("sensitive") is True or secret_like(vname)) and _literal(var.get("default"), NONE):
                 yield _v(f"{tf.stack}/variable.{vname}", "default", HIDDEN, "no literal default for a secret",
                          "a sensitive or secret-named variable must not have a literal default", rule)
         yield from _scan(doc.get("locals") or {}, "", f"{tf.stack}/locals", rule)
@@ -629,12 +847,17 @@ def no_secret_literals(ctx: Context) -> Iterator[Violation]:
                 yield from _scan(value, "value", path, rule)
     for m in ctx.manifests():
         prefix = m.prefix.rstrip(".")
+        # a kubernetes_manifest is Terraform JSON; a rendered file is what Flux (or kubectl) applies
+        syntax = TERRAFORM if m.file is None and m.prefix else Syntax(flux=flux_substituted(ctx, m))
+        template = f"{m.prefix}{_ESO_TEMPLATE_DATA}" if _is_external_secret(m.manifest) else None
         if _is_secret_manifest(m.manifest):
             for attr in ("data", "stringData"):
-                yield from _all_literal(m.manifest.get(attr), f"{m.prefix}{attr}", m.path, rule, f"Secret {attr}")
-            yield from _scan(_without(m.manifest, "data", "stringData"), prefix, m.path, rule)
+                yield from _all_literal(m.manifest.get(attr), f"{m.prefix}{attr}", m.path, rule, f"Secret {attr}",
+                                        syntax)
+            yield from _scan(_without(m.manifest, "data", "stringData"), prefix, m.path, rule, syntax,
+                             template_data=template)
         else:
-            yield from _scan(m.manifest, prefix, m.path, rule)
+            yield from _scan(m.manifest, prefix, m.path, rule, syntax, template_data=template)
 
 
 # --- DeltaStream ------------------------------------------------------------------------------------

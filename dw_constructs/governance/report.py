@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 #: What the report prints instead of a value that may be a secret.
 HIDDEN = "<literal hidden>"
@@ -39,7 +40,7 @@ class Violation:
     rule: str
     tenant: str | None = None
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, str, str, str]:
         return (self.path, self.parameter, self.rule, self.message)
 
     def line(self) -> str:
@@ -74,7 +75,7 @@ class Report:
     title: str = "dw-constructs governance"
 
     @classmethod
-    def of(cls, violations: Iterable[Violation], tenant: str | None = None, title: str | None = None) -> "Report":
+    def of(cls, violations: Iterable[Violation], tenant: str | None = None, title: str | None = None) -> Report:
         return cls(tuple(ordered(violations)), tenant, title or cls.title)
 
     @property
@@ -94,7 +95,7 @@ class Report:
                            "violations": [v.to_dict() for v in self.violations]},
                           indent=2, sort_keys=True, default=str)
 
-    def raise_for_violations(self) -> "Report":
+    def raise_for_violations(self) -> Report:
         """Raise :class:`GovernanceViolations` when there is any violation; else return self."""
         if not self.ok:
             raise GovernanceViolations(self)
@@ -111,4 +112,18 @@ class GovernanceViolations(ValueError):
     def __init__(self, report: Report):
         self.report = report
         super().__init__(report.text())
+
+
+class SynthRejected(GovernanceViolations, SystemExit):
+    """Raised by ``app.synth()`` of an app under :func:`~dw_constructs.governance.enforce` (enforce
+    mode) when the tenant's constraints or policies are violated, before anything is synthesized.
+
+    A :class:`GovernanceViolations` (catch it to read ``report``) and also a ``SystemExit`` whose
+    code is the report: an app that does not catch it exits with status 1 printing the report
+    once, without a traceback (``python main.py``, ``cdktf synth``).
+    """
+
+    def __init__(self, report: Report):
+        GovernanceViolations.__init__(self, report)
+        self.code = report.text()
 

@@ -5,8 +5,8 @@
     python examples/governed/main.py analytics         # passes: writes cdktf.out/stacks/governed-analytics
     python examples/governed/main.py sandbox           # rejected: one report, exit 1
     python examples/governed/main.py sandbox --warn    # same violations as warnings; synth goes on
-    python -m dw_constructs.governance check cdktf.out --constraints examples/governed/constraints.yaml \\
-        --tenant analytics                             # the policy pack on the output, as in CI
+    dw-constructs check cdktf.out --constraints examples/governed/constraints.yaml \\
+        --tenant analytics                             # constraints and policy pack on the output, as in CI
 
 Both apps use a subclass of DataWarehouseCluster nested in a construct of their own: constraints
 apply to the library type a construct is, wherever it sits in the tree. Terraform is assumed to
@@ -33,6 +33,7 @@ from dw_constructs.datawarehouse import (  # noqa: E402
     OperationalProfile,
     ProviderEndpoint,
 )
+from dw_constructs.governance import GovernanceViolations  # noqa: E402
 from examples._common import helm_provider, kubernetes_provider, local_backend  # noqa: E402
 
 CONSTRAINTS = Path(__file__).resolve().parent / "constraints.yaml"
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     build(app, args.tenant, mode="warn" if args.warn else None)
     try:
         app.synth()
-    except RuntimeError as exc:  # cdktf reports failed validations as a RuntimeError from jsii
+    except GovernanceViolations as exc:  # enforce(): the report, raised before jsii synthesizes
         print(str(exc), file=sys.stderr)
         return 1
     print(f"Synthesized: {os.path.abspath(os.path.join(outdir, 'stacks', f'governed-{args.tenant}'))}", file=sys.stderr)

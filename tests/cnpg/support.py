@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 #: Values a credential field may hold: a Terraform reference, an ESO template, a Flux variable.
 _ALLOWED_SECRET_VALUE = re.compile(r"^(\$\{var\.[a-z0-9_]+\}|\$\$?\{[A-Z0-9_]+\}|\{\{ \.[A-Za-z_]+ \}\})$")
@@ -32,10 +33,10 @@ def literal_secrets(obj: Any) -> list[str]:
     bad = []
     for path, value in walk(obj):
         key = re.split(r"[.\[]", path)[-1]
-        if key in SECRET_KEYS and isinstance(value, str) and not _ALLOWED_SECRET_VALUE.match(value):
-            # the ExternalSecret's remoteRef.property / secretKey name the field, they are not values
-            if not re.search(r"(remoteRef\.property|secretKey)$", path):
-                bad.append(f"{path}={value!r}")
+        # the ExternalSecret's remoteRef.property / secretKey name the field, they are not values
+        if (key in SECRET_KEYS and isinstance(value, str) and not _ALLOWED_SECRET_VALUE.match(value)
+                and not re.search(r"(remoteRef\.property|secretKey)$", path)):
+            bad.append(f"{path}={value!r}")
     return bad
 
 
@@ -140,3 +141,103 @@ def fresh_cluster_problems(steps: list[tuple[dict, list[dict]]], chart_groups: d
                 for group in chart_groups.get(o["spec"]["chart"]["spec"]["chart"], ()):
                     installer.setdefault(group, name)
     return problems
+
+
+# -- the scheduler CloudNativePG runs (an oracle for the cron validator) --------------------------------
+
+#: A tiny Go program around the cron parsers. CloudNativePG's ScheduledBackup webhook and controller
+#: (internal/webhook/v1/scheduledbackup_webhook.go, internal/controller/scheduledbackup_controller.go)
+#: call ``cron.Parse`` of github.com/robfig/cron v1.2.0 (its go.mod): seconds first, day-of-week
+#: optional, descriptors. The webhook warns unless the schedule has 6 fields; the controller refuses
+#: a schedule that never fires ("No time satisfying the schedule"). robfig/cron v3 with seconds is
+#: reported too, for comparison.
+CRON_ORACLE_GO = '''package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"strings"
+	"time"
+
+	cronv1 "github.com/robfig/cron"
+	cronv3 "github.com/robfig/cron/v3"
+)
+
+func cnpg(expr string) (ok bool, fires bool) {
+	defer func() {
+		if recover() != nil {
+			ok, fires = false, false
+		}
+	}()
+	s, err := cronv1.Parse(expr)
+	if err != nil {
+		return false, false
+	}
+	return true, !s.Next(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero()
+}
+
+func main() {
+	p3 := cronv3.NewParser(cronv3.Second | cronv3.Minute | cronv3.Hour | cronv3.Dom | cronv3.Month | cronv3.Dow |
+		cronv3.Descriptor)
+	in := bufio.NewScanner(os.Stdin)
+	out := json.NewEncoder(os.Stdout)
+	for in.Scan() {
+		var expr string
+		if err := json.Unmarshal(in.Bytes(), &expr); err != nil {
+			panic(err)
+		}
+		ok, fires := cnpg(expr)
+		_, e3 := p3.Parse(expr)
+		out.Encode(map[string]any{"expr": expr, "cnpg": ok, "fires": fires, "fields": len(strings.Fields(expr)),
+			"v3": e3 == nil})
+	}
+}
+'''
+CRON_ORACLE_MOD = '''module example.invalid/dw-constructs-cron-oracle
+
+go 1.21
+
+require (
+	github.com/robfig/cron v1.2.0
+	github.com/robfig/cron/v3 v3.0.1
+)
+'''
+
+
+def cron_oracle() -> Path:
+    """The oracle binary, built with ``go build`` (modules from the Go module proxy, or the module
+    cache) into ``~/.cache/dw-constructs/oracles/cron-<hash>`` once per source version."""
+    import shutil
+    import subprocess
+
+    go = shutil.which("go")
+    assert go, "Go is needed to build the cron oracle (it is part of the toolchain: see README)"
+    key = hashlib.sha256((CRON_ORACLE_GO + CRON_ORACLE_MOD).encode()).hexdigest()[:16]
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dw-constructs" / "oracles"
+    binary = base / f"cron-{key}" / "cron-oracle"
+    if binary.is_file():
+        return binary
+    work = base / f"cron-{key}.src"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "main.go").write_text(CRON_ORACLE_GO)
+    (work / "go.mod").write_text(CRON_ORACLE_MOD)
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
+    res = subprocess.run([go, "build", "-o", str(binary.parent / "cron-oracle.tmp"), "."], cwd=work, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, f"building the cron oracle failed:\n{res.stdout}\n{res.stderr}"
+    (binary.parent / "cron-oracle.tmp").replace(binary)
+    return binary
+
+
+def cron_verdicts(expressions: list[str]) -> dict[str, dict[str, Any]]:
+    """The oracle's verdict on each expression: ``cnpg`` (CloudNativePG parses it), ``fields``,
+    ``fires`` and ``v3``."""
+    import json
+    import subprocess
+
+    res = subprocess.run([str(cron_oracle())], input="".join(json.dumps(e) + "\n" for e in expressions),
+                         capture_output=True, text=True, timeout=120, check=True)
+    verdicts = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [v["expr"] for v in verdicts] == expressions
+    return {v["expr"]: v for v in verdicts}

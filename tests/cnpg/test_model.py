@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from dw_constructs import _checks as c
-from dw_constructs.cnpg import model, versions
+from dw_constructs.cnpg import model
 from dw_constructs.cnpg.model import (
     BackupProps,
     ClusterProps,
@@ -67,9 +67,25 @@ def test_every_apply_manifest_passes_schema_validation(variant):
     validate_manifest(model.operator_namespace_manifest(model.operator_of(p).namespace))
     op = model.operator_of(p)
     for args in (model.operator_release_args(op), model.barman_plugin_release_args(op)):
-        assert args["repository"] == versions.CNPG_CHART_REPOSITORY
         assert (args["namespace"], args["wait"], args["atomic"]) == (p.operator_namespace or "cnpg-system", True, True)
         assert "values" not in args, "no values by default: the chart's own defaults"
+
+
+def test_release_args_name_the_pinned_upstream_charts():
+    """Chart and version of both releases are those of the pinned upstream archives (their
+    Chart.yaml); the repository, for both, is the one the operator chart is published from: the
+    GitHub Pages site of its ``sources`` (cloudnative-pg/charts publishes both charts)."""
+    def chart_yaml(chart: str) -> dict:
+        with tarfile.open(chart_archive(chart)) as tar:
+            return yaml.safe_load(tar.extractfile(f"{chart}/Chart.yaml").read())
+
+    owner, repo = re.match(r"^https://github\.com/([^/]+)/([^/]+?)/?$", chart_yaml("cloudnative-pg")["sources"][0]).groups()
+    op = model.operator_of(VARIANTS["backup-managed-secret"])
+    for args, chart in ((model.operator_release_args(op), "cloudnative-pg"),
+                        (model.barman_plugin_release_args(op), "plugin-barman-cloud")):
+        meta = chart_yaml(chart)
+        assert (args["chart"], args["version"], args["repository"]) == (
+            meta["name"], str(meta["version"]), f"https://{owner}.github.io/{repo}")
 
 
 def test_schema_validation_is_real():
@@ -182,11 +198,23 @@ def test_yaml_is_deterministic_and_keeps_builder_order():
     assert "&id" not in cluster_yaml and "*id" not in cluster_yaml  # no YAML aliases
 
 
+#: A PostGIS operand image of cloudnative-pg/postgis-containers, pinned by digest:
+#: ``<PostgreSQL major>.<minor>-<PostGIS version>-<build>-standard-trixie@sha256:<digest>``.
+POSTGIS_IMAGE = re.compile(r"^ghcr\.io/cloudnative-pg/postgis:(?P<major>\d+)\.\d+-(?P<postgis>3\.\d+\.\d+)-\d{12}"
+                           r"-standard-trixie@sha256:[0-9a-f]{64}$")
+
+
+@pytest.mark.parametrize("major", [14, 15, 16, 17, 18])
+def test_postgis_image_is_the_major_asked_for(major):
+    image = model.cluster(props(postgres_major=major))["spec"]["imageName"]
+    m = POSTGIS_IMAGE.match(image)
+    assert m and int(m["major"]) == major, image
+
+
 def test_cluster_postgis_image_initdb_and_plugin():
     spec = model.cluster(VARIANTS["backup-eso"])["spec"]
-    assert spec["imageName"] == versions.POSTGIS_IMAGES[16]
-    assert re.match(r"^ghcr\.io/cloudnative-pg/postgis:16\.\d+-3\.\d+\.\d+-\d{12}-standard-trixie@sha256:[0-9a-f]{64}$",
-                    spec["imageName"])
+    m = POSTGIS_IMAGE.match(spec["imageName"])
+    assert m and m["major"] == "16", "the default is PostgreSQL 16 (docs/cnpg.md)"
     assert spec["instances"] == 3 and spec["storage"] == {"size": "10Gi"}
     assert spec["bootstrap"] == {"initdb": {"database": "app", "owner": "app", "secret": {"name": "wildside-pg-app"}}}
     assert spec["plugins"] == [{"name": "barman-cloud.cloudnative-pg.io", "enabled": True, "isWALArchiver": True,
@@ -207,9 +235,10 @@ def test_database_cr_manages_postgis_extensions_in_dependency_order():
     assert [e["name"] for e in spec["extensions"]] == ["postgis", "postgis_topology", "fuzzystrmatch",
                                                        "postgis_tiger_geocoder"]
     versions_by_ext = {e["name"]: e.get("version") for e in spec["extensions"]}
-    assert versions_by_ext == {"postgis": versions.POSTGIS_VERSION, "postgis_topology": versions.POSTGIS_VERSION,
-                               "fuzzystrmatch": None, "postgis_tiger_geocoder": versions.POSTGIS_VERSION}
-    assert versions.POSTGIS_VERSION in versions.POSTGIS_IMAGES[16]
+    # the PostGIS the image ships (its tag), not a constant of ours; fuzzystrmatch is PostgreSQL's own
+    shipped = POSTGIS_IMAGE.match(model.cluster(VARIANTS["defaults"])["spec"]["imageName"])["postgis"]
+    assert versions_by_ext == {"postgis": shipped, "postgis_topology": shipped, "fuzzystrmatch": None,
+                               "postgis_tiger_geocoder": shipped}
     custom = model.database(props(image_name="registry.example/postgis:16"))
     assert all("version" not in e for e in custom["spec"]["extensions"]), "unknown image: versions not pinned"
 
@@ -368,21 +397,108 @@ def test_coerce_accepts_dicts_and_names_unknown_keys():
 
 # -- the generic checks added for this construct ------------------------------------------------------
 
-@pytest.mark.parametrize("value,ok", [
-    ("10Gi", True), ("500m", True), ("1.5", True), ("1e3", True), ("2T", True),
-    ("10GB", False), ("10gi", False), ("Gi", False), ("", False), (10, False), ("-1Gi", False),
-])
-def test_k8s_quantity(value, ok):
-    assert (c.k8s_quantity("q", value) == []) is ok
+#: Quantities, valid and not, including the parser's corners (signs, bare suffixes, exponents,
+#: case, whitespace, huge and tiny values).
+QUANTITIES = [
+    "10Gi", "500m", "1.5", "1e3", "2T", "1", "0", "0Gi", "0.0", "-0", "-1Gi", "+1Gi", "+0.5", "10GB", "10gi", "Gi",
+    "Ki", "", "+", "-", ".", "1.", ".5Gi", "5.Gi", "1.5Gi", "1e3Mi", "1E3", "1e-3", "1e+3", "1e", "1ee3", "1e3e3",
+    "1e1.5", "1e.5", "1E-2", "100n", "100u", "1k", "1K", "1Ki", "1M", "1Mi", "1m", "1mi", "1i", "1P", "1Pi", "1E",
+    "1Ei", "1Zi", "1Y", "1b",
+    "1B", "0x10", "1_000", "1,5", "1.2.3", "10 Gi", "inf", "NaN", "007", "9223372036854775807",
+    "99999999999999999999", "1e100", "1000000Ei", "0.000000001", "0.0000000001", "1.0000000001",
+    " 1Gi", "1Gi ",
+]
+#: Deliberately stricter than the API server, which trims the JSON string: padding is a typo here.
+QUANTITIES_REJECTED_ON_PURPOSE = {" 1Gi", "1Gi "}
 
 
-@pytest.mark.parametrize("value,ok", [
-    ("0 0 2 * * *", True), ("*/30 * * * * *", True), ("0 15 3 ? JAN-MAR MON,FRI", True), ("@daily", True),
-    ("0 2 * * *", False), ("0 0 0 0 * * *", False), ("60 0 0 * * *", False), ("0 0 0 32 * *", False),
-    ("0 0 0 * * 7", False), ("0 0 0 * * */0", False), ("0 0 5-1 * * *", False), (None, False),
-])
-def test_cron_with_seconds(value, ok):
-    assert (c.cron_with_seconds("s", value) == []) is ok
+def _accepted(kube_api, obj: dict) -> bool:
+    from tests.support.apiserver import KubeApiError
+
+    try:
+        kube_api.dry_run(obj)
+        return True
+    except KubeApiError as exc:
+        assert exc.status in (400, 422), exc  # a decode or validation refusal, nothing else
+        return False
+
+
+def test_k8s_quantity_agrees_with_the_api_server(kube_api):
+    """``storage_size`` becomes the size of the instances' PVCs; ``resources.*`` the pods' requests
+    and limits: each quantity is offered to the real API server in both places (server-side dry
+    run), and our check accepts exactly what a PVC takes (a pod takes at least that)."""
+    disagree, pod_refuses = [], []
+    for q in QUANTITIES:
+        ours = c.k8s_quantity("q", q) == []
+        pvc = _accepted(kube_api, {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "q"},
+                                   "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": q}}}})
+        pod = _accepted(kube_api, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "q"}, "spec": {"containers": [
+            {"name": "c", "image": "x", "resources": {"requests": {"cpu": q, "memory": q}, "limits": {"memory": q}}}]}})
+        if ours != pvc and not (q in QUANTITIES_REJECTED_ON_PURPOSE and pvc and not ours):
+            disagree.append((q, ours, pvc))
+        if ours and not pod:
+            pod_refuses.append(q)
+    assert disagree == [] and pod_refuses == []
+    assert c.k8s_quantity("q", 10) != [], "a number is not a quantity string"
+
+
+#: Cron expressions, valid and not: every field's range and names, lists, ranges, steps, '?', the
+#: Quartz extensions robfig/cron lacks, descriptors, wrong field counts, time zones, and every
+#: day-of-month from 28 to 31 in every month (schedules that never fire).
+CRON_EXPRESSIONS = [
+    "0 0 2 * * *", "*/30 * * * * *", "0 15 3 ? JAN-MAR MON,FRI", "0 0 0 1 1 *", "59 59 23 31 12 6",
+    "0 0 0 * * 0", "0 0 0 * * 7", "0 0 0 * * SUN", "0 0 0 * * sun", "0 0 0 * * MON-FRI", "0 0 0 * * FRI-MON",
+    "0 0 0 * JAN *", "0 0 0 * jan-dec *", "0 0 0 * 0 *", "0 0 0 * 13 *", "0 0 0 0 * *", "0 0 0 32 * *",
+    "60 0 0 * * *", "0 60 0 * * *", "0 0 24 * * *", "0 0 5-1 * * *", "0 0 1-5 * * *", "0 0 1-5/2 * * *",
+    "0 0 */0 * * *", "0 0 */24 * * *", "0 0 */25 * * *", "0 0 0 * * */0", "0 0 0 ? * *", "0 0 0 ? * ?",
+    "0 0 0 L * *", "0 0 0 * * 5L", "0 0 0 15W * *", "0 0 0 * * 1#2", "* * * * * *", "0,30 * * * * *",
+    "0-59/15 * * * * *", "1/15 * * * * *", "  0 0 2 * * *  ", "0\t0\t2\t*\t*\t*", "0 0 2 * * -1", "-1 0 2 * * *",
+    "0 0 2 * * 1-", "0 0 2 * * ,", "0 0 2 */2 */2 */2", "00 00 02 * * *", "0 0 2 * FEB-JAN *", "0 0 2 * * 0-7",
+    "0 0 2 * * 6-7", "0 0 2 1-31 * *", "0 0 2 * 1-12 *", "0 0 2 * * MON/2", "0 0 2 * * */2", "0 0 2 1/2 * *",
+    "0 0 2 * * 3-3", "0 0 2 * * 1,2-4,SAT", "0 0 0 31 4,5 *", "0 0 0 30-31 2 *", "0 0 0 29 2 *", "0 0 0 31 */2 *",
+    "0 0 0 31 2 MON", "0 0 0 31 2 ?", "0 0 0 */15 2 *",
+    "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@reboot", "@DAILY", "@every",
+    "@ daily", "", "0 0 2 * *", "0 2 * * *", "0 0 0 0 * * *", "0 0 2 * * * 2026",
+    *(f"0 0 0 {d} {m} *" for d in range(28, 32) for m in range(1, 13)),
+]
+#: CloudNativePG parses these too, but they are refused on purpose: five fields (robfig/cron v1
+#: reads ``0 2 * * *`` seconds first, i.e. at minute 2 of every hour; the webhook only warns),
+#: ``@every <duration>`` (not offered), '?' outside the day fields, empty list items and signs
+#: (typos more likely than intent), time zone prefixes (CloudNativePG's parser has none).
+CRON_REJECTED_ON_PURPOSE = {
+    "0 0 2 * *", "0 2 * * *", "@every 1h", "@every 5m30s", "0 0 ? * * *", "? 0 0 * * *", "0,,30 * * * * *",
+    "+1 0 2 * * *",
+}
+
+
+@pytest.fixture(scope="module")
+def cron_verdicts():
+    from tests.cnpg.support import cron_verdicts as verdicts
+
+    return verdicts(CRON_EXPRESSIONS + sorted(CRON_REJECTED_ON_PURPOSE))
+
+
+def test_cron_with_seconds_agrees_with_cloudnative_pg(cron_verdicts):
+    """Our check accepts a schedule exactly when CloudNativePG runs it as written: its parser takes
+    it, with six fields (or a descriptor, whose field count the webhook's warning misjudges), and
+    it fires (a day-of-month that never occurs in the months given, ``0 0 0 30 2 *``, is refused
+    by CloudNativePG's controller). The Go oracle is the real robfig/cron CloudNativePG uses."""
+    disagree = []
+    for expr, v in cron_verdicts.items():
+        runs = v["cnpg"] and v["fires"] and (v["fields"] == 6 or expr.startswith("@"))
+        ours = c.cron_with_seconds("backup.schedule", expr) == []
+        if expr in CRON_REJECTED_ON_PURPOSE:
+            assert v["cnpg"] and not ours, (expr, v)  # still parsed by CloudNativePG: an exception worth keeping
+        elif ours != runs:
+            disagree.append((expr, ours, v))
+    assert disagree == []
+    assert c.cron_with_seconds("s", None) != [] and c.cron_with_seconds("s", 6) != []
+
+
+def test_never_firing_schedule_names_the_fields():
+    (problem,) = c.cron_with_seconds("backup.schedule", "0 0 0 30 2 *")
+    assert problem.prop == "backup.schedule" and "never fires: day-of-month '30' does not occur in month '2'" in (
+        problem.allowed)
 
 
 def test_secret_literal_detector_is_real():
@@ -472,7 +588,7 @@ def test_local_chart_checks_name_and_version():
     (wrong_chart,) = model.validate_operator(
         OperatorProps(plugin_chart_source=HelmChartSource(path=archive)), Mode.APPLY)
     assert wrong_chart.prop == "plugin_chart_source.path"
-    assert "a 'plugin-barman-cloud' chart (its Chart.yaml says name 'cloudnative-pg')" == wrong_chart.allowed
+    assert wrong_chart.allowed == "a 'plugin-barman-cloud' chart (its Chart.yaml says name 'cloudnative-pg')"
 
 
 def test_render_mode_needs_repositories_and_plain_values():

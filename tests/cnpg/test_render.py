@@ -10,15 +10,29 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cdktf import Testing, TerraformStack
+from cdktf import TerraformStack, Testing
 
-from dw_constructs.cnpg import (BackupProps, ClusterProps, CnpgPostgisCluster, EsoProps, FluxProps, Mode, model,
-                                versions, write_rendered)
+from dw_constructs.cnpg import (
+    BackupProps,
+    ClusterProps,
+    CnpgPostgisCluster,
+    EsoProps,
+    FluxProps,
+    Mode,
+    model,
+    versions,
+    write_rendered,
+)
 from dw_constructs.errors import PropsError
 from dw_constructs.validation import validate_manifests
 from examples.cnpg_render.main import STACK_NAME, build, main
-from tests.cnpg.support import (SENTINELS, chart_crd_groups, flux_reconcile_order, fresh_cluster_problems,
-                                literal_secrets)
+from tests.cnpg.support import (
+    SENTINELS,
+    chart_crd_groups,
+    flux_reconcile_order,
+    fresh_cluster_problems,
+    literal_secrets,
+)
 from tests.support.synth import assert_deterministic
 
 EXPECTED_PATHS = [

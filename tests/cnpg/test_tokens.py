@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import TerraformStack, TerraformVariable, Testing, Token
+from cdktf import TerraformStack, TerraformVariable, Testing
 from cdktf_cdktf_provider_helm.provider import HelmProvider
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 

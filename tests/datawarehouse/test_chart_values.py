@@ -89,16 +89,30 @@ def _client_contract(tools, tmp_path, overrides: dict | None) -> tuple | None:
     objs = [o for o in yaml.safe_load_all(res.stdout) if o]
     (test_pod,) = [o for o in objs if o["kind"] == "Pod"]
     env = test_pod["spec"]["containers"][0]["env"]
-    client = sorted((e["name"], e.get("value"), repr(e.get("valueFrom"))) for e in env
-                    if e["name"] in ("PGHOST", "PGPORT", "PGSSLMODE", "PGUSER", "PGPASSWORD"))
+    client = sorted(
+        (e["name"], e.get("value"), repr(e.get("valueFrom")))
+        for e in env
+        if e["name"] in ("PGHOST", "PGPORT", "PGSSLMODE", "PGUSER", "PGPASSWORD")
+    )
     host = next(e["value"] for e in env if e["name"] == "PGHOST")
-    service_ports = sorted((o["metadata"]["name"], p["name"], p["port"]) for o in objs if o["kind"] == "Service"
-                           for p in o["spec"]["ports"] if o["metadata"]["name"] == host.split(".")[0])
+    service_ports = sorted(
+        (o["metadata"]["name"], p["name"], p["port"])
+        for o in objs
+        if o["kind"] == "Service"
+        for p in o["spec"]["ports"]
+        if o["metadata"]["name"] == host.split(".")[0]
+    )
     (sts,) = [o for o in objs if o["kind"] == "StatefulSet"]
     pod = sts["spec"]["template"]["spec"]
-    tls_mounts = sorted((v.get("secret") or {}).get("secretName", "") for v in pod.get("volumes") or [] if v["name"] == "tls")
-    creds = sorted(repr(e["valueFrom"]) for c in pod["containers"] for e in c.get("env") or []
-                   if "secretKeyRef" in (e.get("valueFrom") or {}))
+    tls_mounts = sorted(
+        (v.get("secret") or {}).get("secretName", "") for v in pod.get("volumes") or [] if v["name"] == "tls"
+    )
+    creds = sorted(
+        repr(e["valueFrom"])
+        for c in pod["containers"]
+        for e in c.get("env") or []
+        if "secretKeyRef" in (e.get("valueFrom") or {})
+    )
     return tuple(client), tuple(service_ports), tuple(tls_mounts), tuple(creds)
 
 
@@ -108,31 +122,49 @@ def test_every_chart_value_a_client_depends_on_is_rejected(tools, tmp_path):
     candidates = [(path, _changed(val)) for path, val in _leaves(CHART_VALUES) if _changed(val) is not None]
     with ThreadPoolExecutor(max_workers=2) as pool:
         contracts = list(pool.map(lambda c: _client_contract(tools, tmp_path, _nested(*c)), candidates))
-    contradicting = [(path, val) for (path, val), contract in zip(candidates, contracts)
-                     if contract is not None and contract != baseline]
+    contradicting = [
+        (path, val)
+        for (path, val), contract in zip(candidates, contracts, strict=True)
+        if contract is not None and contract != baseline
+    ]
     # The oracle sees what it must (a broken extractor would find nothing).
     assert {"service.port", "clusterDomain", "tls.secretName", "tls.enabled", "auth.existingSecret"} <= {
-        p for p, _ in contradicting}, contradicting
+        p for p, _ in contradicting
+    }, contradicting
     for path, val in contradicting:
-        problems = m.validate_cluster(m.ClusterProps(name=NAME, endpoint=ProviderEndpoint.in_cluster(),
-                                                     namespace=NAMESPACE, chart_values=_nested(path, val)))
+        problems = m.validate_cluster(
+            m.ClusterProps(
+                name=NAME, endpoint=ProviderEndpoint.in_cluster(), namespace=NAMESPACE, chart_values=_nested(path, val)
+            )
+        )
         assert any(q.prop == f"chart_values.{path}" for q in problems), (path, val, problems)
 
 
 @pytest.mark.parametrize(
     "chart_values,expected",
     [
-        ({"tls": {"secretName": "mine"}}, "chart_values.tls.secretName: got 'mine'; allowed: a key the construct does "
-                                          "not manage: use tls_secret_name"),
-        ({"clusterDomain": "corp.example"}, "chart_values.clusterDomain: got 'corp.example'; allowed: a key the "
-                                            "construct does not manage: use cluster_domain"),
-        ({"service": {"port": 6432}}, "chart_values.service.port: got 6432; allowed: a key the construct does not "
-                                      "manage: it stays 5432"),
+        (
+            {"tls": {"secretName": "mine"}},
+            "chart_values.tls.secretName: got 'mine'; allowed: a key the construct does "
+            "not manage: use tls_secret_name",
+        ),
+        (
+            {"clusterDomain": "corp.example"},
+            "chart_values.clusterDomain: got 'corp.example'; allowed: a key the "
+            "construct does not manage: use cluster_domain",
+        ),
+        (
+            {"service": {"port": 6432}},
+            "chart_values.service.port: got 6432; allowed: a key the construct does not manage: it stays 5432",
+        ),
         ({"auth": {"username": "root"}}, "chart_values.auth.username: got '<literal hidden>'"),
         ({"auth": {"secretKeys": {"password": "pw"}}}, "chart_values.auth.secretKeys.password: got '<literal hidden>'"),
         ({"nameOverride": "dwh"}, "chart_values.nameOverride: got 'dwh'"),
-        ({"tls": None}, "chart_values.tls: got None; allowed: a mapping: it holds keys the construct manages "
-                        "(tls.enabled, tls.secretName)"),
+        (
+            {"tls": None},
+            "chart_values.tls: got None; allowed: a mapping: it holds keys the construct manages "
+            "(tls.enabled, tls.secretName)",
+        ),
     ],
 )
 def test_managed_chart_values_are_rejected(chart_values, expected):
@@ -144,9 +176,16 @@ def test_unmanaged_chart_values_are_merged():
     import json
 
     stack = _stack()
-    DataWarehouseCluster(stack, "Dw", name="dw", endpoint=ProviderEndpoint(host="dw.example.com"),
-                         chart_values={"service": {"type": "LoadBalancer", "annotations": {"a": "b"}},
-                                       "tls": {"generatedValidityDays": 30}})
+    DataWarehouseCluster(
+        stack,
+        "Dw",
+        name="dw",
+        endpoint=ProviderEndpoint(host="dw.example.com"),
+        chart_values={
+            "service": {"type": "LoadBalancer", "annotations": {"a": "b"}},
+            "tls": {"generatedValidityDays": 30},
+        },
+    )
     (rel,) = json.loads(Testing.synth(stack))["resource"]["helm_release"].values()
     values = yaml.safe_load(rel["values"][0])
     assert values["service"] == {"type": "LoadBalancer", "annotations": {"a": "b"}, "port": 5432}
@@ -176,7 +215,9 @@ def test_problems_hide_secret_values_wherever_they_are_built():
     """The rule sits in Problem itself, so every construct's messages and ``PropsError.problems``
     are covered (names that point at a secret stay visible)."""
     assert Problem("backup.secret_access_key", "AKIA-secret", "x").value == "<literal hidden>"
-    assert Problem("nodes", [{"host": "h", "password": "hunter2"}], "x").value == [{"host": "h", "password": "<literal hidden>"}]
+    assert Problem("nodes", [{"host": "h", "password": "hunter2"}], "x").value == [
+        {"host": "h", "password": "<literal hidden>"}
+    ]
     assert Problem("admin_password", None, "x").value is None
     assert Problem("tls_secret_name", "dw-tls", "x").value == "dw-tls"
     assert Problem("extraEnv", "-----BEGIN RSA PRIVATE KEY-----\nMIIB", "x").value == "<literal hidden>"

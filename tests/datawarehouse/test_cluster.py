@@ -9,7 +9,7 @@ import re
 
 import pytest
 import yaml
-from cdktf import TerraformStack, Testing
+from cdktf import TerraformOutput, TerraformStack, Testing
 
 from dw_constructs import PropsError
 from dw_constructs.charts import chart_path
@@ -24,9 +24,9 @@ from dw_constructs.datawarehouse import (
 )
 from dw_constructs.validation import validate_manifest
 from examples.clustered.main import build as build_clustered
-from tests.support.synth import assert_deterministic, synth_to
 from examples.replicated.main import build as build_replicated
 from examples.single_node.main import build as build_single
+from tests.support.synth import assert_deterministic, synth_to
 
 #: Terraform runs inside the cluster: the explicit choice most tests here make.
 IN_CLUSTER = ProviderEndpoint.in_cluster()
@@ -68,13 +68,20 @@ def test_single_node_release(single):
     assert rel["create_namespace"] is False and rel["wait"] is True
     assert re.fullmatch(r"assets/Warehouse_Chart_[0-9A-F]{8}/[0-9A-F]{32}", rel["chart"]), rel["chart"]
     assert rel["lifecycle"] == {"prevent_destroy": True}
-    assert rel["depends_on"] == ["kubernetes_namespace_v1.Warehouse_Namespace_78ED5B58",
-                                 "kubernetes_secret_v1.Warehouse_AuthSecret_993FE280"]
+    assert rel["depends_on"] == [
+        "kubernetes_namespace_v1.Warehouse_Namespace_78ED5B58",
+        "kubernetes_secret_v1.Warehouse_AuthSecret_993FE280",
+    ]
     # No password through helm's --set parser (it split 'a,b' and typed 'true'/'1234'); the only
     # `set` is the non-secret credentials revision, a string, which rolls the pods.
     assert "set_sensitive" not in rel
-    assert rel["set"] == [{"name": "auth.existingSecretVersion", "type": "string",
-                           "value": "${terraform_data.Warehouse_CredentialsRevision_AD3ADA2E.id}"}]
+    assert rel["set"] == [
+        {
+            "name": "auth.existingSecretVersion",
+            "type": "string",
+            "value": "${terraform_data.Warehouse_CredentialsRevision_AD3ADA2E.id}",
+        }
+    ]
     (rev,) = single["resource"]["terraform_data"].values()
     assert rev["triggers_replace"] == {"username": "admin", "password": "${var.analytics_admin_password}"}
     values = _values(rel)
@@ -92,7 +99,10 @@ def test_single_node_namespace_and_admin_secret(single):
     assert secret["metadata"]["name"] == "analytics-admin" and secret["metadata"]["namespace"] == "datawarehouse"
     # The chart's auth.secretKeys defaults name the keys the pods read.
     chart_keys = yaml.safe_load(chart_path().joinpath("values.yaml").read_text())["auth"]["secretKeys"]
-    assert secret["data"] == {chart_keys["username"]: "admin", chart_keys["password"]: "${var.analytics_admin_password}"}
+    assert secret["data"] == {
+        chart_keys["username"]: "admin",
+        chart_keys["password"]: "${var.analytics_admin_password}",
+    }
     assert secret["depends_on"] == ["kubernetes_namespace_v1.Warehouse_Namespace_78ED5B58"]
 
 
@@ -104,9 +114,17 @@ def test_existing_namespace_and_admin_secret_create_nothing():
     HelmProvider(stack, "Helm")
     pw = TerraformVariable(stack, "pw", type="string", sensitive=True)
     ca = TerraformVariable(stack, "ca", type="string")
-    DataWarehouseCluster(stack, "Dw", name="dw", endpoint=IN_CLUSTER, create_namespace=False,
-                         admin_secret_name="dw-creds", admin_password=pw.string_value, release_wait=False,
-                         tls_ca_cert_pem=ca.string_value)
+    DataWarehouseCluster(
+        stack,
+        "Dw",
+        name="dw",
+        endpoint=IN_CLUSTER,
+        create_namespace=False,
+        admin_secret_name="dw-creds",
+        admin_password=pw.string_value,
+        release_wait=False,
+        tls_ca_cert_pem=ca.string_value,
+    )
     doc = json.loads(Testing.synth(stack))
     # No kubernetes provider needed: nothing of Kubernetes is written or read (the CA is given).
     assert sorted(doc["resource"]) == ["datawarehouse_instance", "helm_release", "terraform_data"]
@@ -123,13 +141,19 @@ def test_single_node_provider_and_instance(single):
     # chart's Secret once the release exists (test_release_renders_with_real_helm: that Secret).
     (ca_source,) = single["data"]["kubernetes_secret_v1"]
     assert provider == {
-        "alias": "analytics", "host": "${var.analytics_endpoint_host}", "port": "${var.analytics_endpoint_port}",
-        "username": "admin", "password": "${var.analytics_admin_password}",
-        "tls_enabled": True, "tls_skip_verify": False,
+        "alias": "analytics",
+        "host": "${var.analytics_endpoint_host}",
+        "port": "${var.analytics_endpoint_port}",
+        "username": "admin",
+        "password": "${var.analytics_admin_password}",
+        "tls_enabled": True,
+        "tls_skip_verify": False,
         "ca_cert_pem": f'${{data.kubernetes_secret_v1.{ca_source}.data["ca.crt"]}}',
     }
     assert "default" not in single["variable"]["analytics_endpoint_host"]
-    assert single["data"]["kubernetes_secret_v1"][ca_source]["depends_on"] == ["helm_release.Warehouse_Release_21FA0990"]
+    assert single["data"]["kubernetes_secret_v1"][ca_source]["depends_on"] == [
+        "helm_release.Warehouse_Release_21FA0990"
+    ]
     inst = _one(single, "datawarehouse_instance")
     assert inst["provider"] == "datawarehouse.analytics"
     assert inst["depends_on"] == ["helm_release.Warehouse_Release_21FA0990"]
@@ -145,7 +169,11 @@ def test_single_node_user_policy_outputs(single):
     policy = _one(single, "datawarehouse_policy")
     assert (policy["feature"], policy["intensity_level"], policy["cascade_strategy"]) == ("retention", 7, "inherit")
     assert sorted(single["output"]) == [
-        "warehouse_admin_secret", "warehouse_endpoint_host", "warehouse_endpoint_port", "warehouse_instance_id"]
+        "warehouse_admin_secret",
+        "warehouse_endpoint_host",
+        "warehouse_endpoint_port",
+        "warehouse_instance_id",
+    ]
     assert single["output"]["warehouse_admin_secret"]["value"]["name"] == "analytics-admin"
 
 
@@ -172,7 +200,8 @@ def test_clustered_values(clustered):
     assert values["resources"] == {"requests": {"cpu": "2", "memory": "8Gi"}}
     assert _one(clustered, "datawarehouse_instance")["replication_factor"] == 3
     assert Testing.to_have_resource_with_properties(
-        json.dumps(clustered), "datawarehouse_plugin", {"plugin_id": "geo", "configuration": {"srid": "4326"}})
+        json.dumps(clustered), "datawarehouse_plugin", {"plugin_id": "geo", "configuration": {"srid": "4326"}}
+    )
     vde = _one(clustered, "datawarehouse_vde")
     assert (vde["block_size"], vde["compression_codec"], vde["encryption_enabled"]) == (65536, "lz4", True)
     assert vde["lifecycle"] == {"prevent_destroy": True}
@@ -189,7 +218,10 @@ def test_replicated_topology(replicated):
     assert [p["alias"] for p in replicated["provider"]["datawarehouse"]] == ["dw-primary", "dw-standby"]
     users = replicated["resource"]["datawarehouse_user"]
     assert sorted(u["password"] for u in users.values()) == [
-        "${var.dw_primary_auditor_password}", "${var.dw_primary_etl_password}", "${var.dw_standby_etl_password}"]
+        "${var.dw_primary_auditor_password}",
+        "${var.dw_primary_etl_password}",
+        "${var.dw_standby_etl_password}",
+    ]
     assert len(replicated["output"]) == 8
 
 
@@ -230,8 +262,16 @@ def test_release_renders_with_real_helm(build, mode, tools, tmp_path):
     doc = json.loads((stack_dir / "cdk.tf.json").read_text())
     rel = _one(doc, "helm_release")
     (stack_dir / "values.yaml").write_text(rel["values"][0])
-    out = tools.run(tools.helm, "template", rel["name"], stack_dir / rel["chart"], "--namespace", rel["namespace"],
-                    "-f", stack_dir / "values.yaml").stdout
+    out = tools.run(
+        tools.helm,
+        "template",
+        rel["name"],
+        stack_dir / rel["chart"],
+        "--namespace",
+        rel["namespace"],
+        "-f",
+        stack_dir / "values.yaml",
+    ).stdout
     objs = [o for o in yaml.safe_load_all(out) if o]
     for obj in objs:
         validate_manifest(obj)
@@ -243,15 +283,19 @@ def test_release_renders_with_real_helm(build, mode, tools, tmp_path):
     # The chart makes no credentials Secret of its own: it reads the one the construct writes.
     (ours,) = doc["resource"]["kubernetes_secret_v1"].values()
     assert not [o for o in objs if o["kind"] == "Secret" and "password" in (o.get("data") or {})]
-    refs = {(e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
-            for c in sts["spec"]["template"]["spec"]["containers"] for e in c.get("env") or []
-            if "secretKeyRef" in (e.get("valueFrom") or {})}
+    refs = {
+        (e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+        for c in sts["spec"]["template"]["spec"]["containers"]
+        for e in c.get("env") or []
+        if "secretKeyRef" in (e.get("valueFrom") or {})
+    }
     assert {(ours["metadata"]["name"], k) for k in ours["data"]} <= refs
     # The CA the provider verifies with is read from a Secret this chart renders, in the release's
     # namespace, holding a CA certificate under the key read (independent of our naming).
     (ca_source,) = doc["data"]["kubernetes_secret_v1"].values()
-    (key,) = re.fullmatch(r'\$\{data\.kubernetes_secret_v1\.\w+\.data\["([^"]+)"\]\}',
-                          doc["provider"]["datawarehouse"][0]["ca_cert_pem"]).groups()
+    (key,) = re.fullmatch(
+        r'\$\{data\.kubernetes_secret_v1\.\w+\.data\["([^"]+)"\]\}', doc["provider"]["datawarehouse"][0]["ca_cert_pem"]
+    ).groups()
     (tls,) = [o for o in objs if o["kind"] == "Secret" and o["metadata"]["name"] == ca_source["metadata"]["name"]]
     assert tls["metadata"]["namespace"] == ca_source["metadata"]["namespace"] == rel["namespace"]
     assert tls["type"] == "kubernetes.io/tls"
@@ -277,16 +321,27 @@ def _stack(providers: bool = True):
 @pytest.mark.parametrize(
     "kwargs,expected",
     [
-        ({"mode": ClusterMode.CLUSTERED, "replicas": 2}, "replicas: got 2; allowed: an integer 3..15 in clustered mode"),
+        (
+            {"mode": ClusterMode.CLUSTERED, "replicas": 2},
+            "replicas: got 2; allowed: an integer 3..15 in clustered mode",
+        ),
         ({"replicas": 3}, "replicas: got 3; allowed: an integer 1..1 in single mode"),
         ({"mode": "ha"}, "mode: got 'ha'; allowed: one of 'single', 'clustered'"),
         ({"storage_size_gb": 0}, "storage_size_gb: got 0; allowed: an integer 1..65536"),
         ({"operational_profile": "Turbo"}, "operational_profile: got 'Turbo'"),
-        ({"chart_values": {"replicaCount": 5}}, "chart_values.replicaCount: got 5; allowed: a key the construct does not manage"),
-        ({"chart_values": {"auth": {"password": "hunter2"}}},
-         "chart_values.auth.password: got '<literal hidden>'; allowed: a key the construct does not manage"),
+        (
+            {"chart_values": {"replicaCount": 5}},
+            "chart_values.replicaCount: got 5; allowed: a key the construct does not manage",
+        ),
+        (
+            {"chart_values": {"auth": {"password": "hunter2"}}},
+            "chart_values.auth.password: got '<literal hidden>'; allowed: a key the construct does not manage",
+        ),
         ({"admin_password": "hunter2"}, "admin_password: got '<literal hidden>'"),
-        ({"admin_secret_name": "dw-creds"}, "admin_password: got None; allowed: a reference to the password in admin_secret_name"),
+        (
+            {"admin_secret_name": "dw-creds"},
+            "admin_password: got None; allowed: a reference to the password in admin_secret_name",
+        ),
         ({"replication_factor": 2}, "replication_factor: got 2; allowed: at most replicas (1)"),
         ({"namespace": "Data_WH"}, "namespace: got 'Data_WH'; allowed: a DNS-1123 label"),
         ({"anti_affinity": "strict"}, "anti_affinity: got 'strict'; allowed: one of 'soft', 'hard'"),
@@ -309,8 +364,9 @@ def test_cluster_rejects(kwargs, expected):
 def test_cluster_rejects_a_provider_of_another_type():
     stack = _stack()
     with pytest.raises(PropsError) as err:
-        DataWarehouseCluster(stack, "Dw", name="dw", endpoint=IN_CLUSTER, helm_provider=stack.kubernetes,
-                             kubernetes_provider=stack.helm)
+        DataWarehouseCluster(
+            stack, "Dw", name="dw", endpoint=IN_CLUSTER, helm_provider=stack.kubernetes, kubernetes_provider=stack.helm
+        )
     msg = str(err.value)
     assert "helm_provider: got 'KubernetesProvider'; allowed: a HelmProvider (provider 'helm')" in msg
     assert "kubernetes_provider: got 'HelmProvider'; allowed: a KubernetesProvider (provider 'kubernetes')" in msg
@@ -333,15 +389,31 @@ def cluster():
 @pytest.mark.parametrize(
     "verb,kwargs,expected",
     [
-        ("add_vde", {"name": "v", "block_size": 1000}, "block_size: got 1000; allowed: a power of two between 512 and 1048576"),
+        (
+            "add_vde",
+            {"name": "v", "block_size": 1000},
+            "block_size: got 1000; allowed: a power of two between 512 and 1048576",
+        ),
         ("add_vde", {"name": "v", "compression_codec": "brotli"}, "compression_codec: got 'brotli'"),
         ("add_vde", {"name": "v", "replication_mode": "eventual"}, "replication_mode: got 'eventual'"),
         ("add_user", {"username": "u", "password": "pw"}, "password: got '<literal hidden>'"),
         ("add_user", {"username": "u", "roles": "admin"}, "roles: got 'admin'"),
-        ("add_policy", {"name": "p", "target_path": "finance", "feature": "audit"}, "target_path: got 'finance'; allowed: an absolute path"),
-        ("add_policy", {"name": "p", "target_path": "/", "feature": "audit", "intensity_level": 11}, "intensity_level: got 11; allowed: an integer 1..10"),
+        (
+            "add_policy",
+            {"name": "p", "target_path": "finance", "feature": "audit"},
+            "target_path: got 'finance'; allowed: an absolute path",
+        ),
+        (
+            "add_policy",
+            {"name": "p", "target_path": "/", "feature": "audit", "intensity_level": 11},
+            "intensity_level: got 11; allowed: an integer 1..10",
+        ),
         ("add_policy", {"name": "p", "target_path": "/", "feature": "speed"}, "feature: got 'speed'"),
-        ("add_plugin", {"plugin_id": "geo", "configuration": {"srid": 4326}}, "configuration: got {'srid': 4326}; allowed: a dict of str to str"),
+        (
+            "add_plugin",
+            {"plugin_id": "geo", "configuration": {"srid": 4326}},
+            "configuration: got {'srid': 4326}; allowed: a dict of str to str",
+        ),
     ],
 )
 def test_children_reject(cluster, verb, kwargs, expected):
@@ -409,9 +481,18 @@ def test_subclass_hook_result_is_validated():
 def test_prevent_destroy_opt_out_and_existing_secret():
     stack = _stack()
     from cdktf import TerraformVariable
+
     pw = TerraformVariable(stack, "pw", type="string", sensitive=True)
-    DataWarehouseCluster(stack, "Dw", name="dw", endpoint=IN_CLUSTER, prevent_destroy=False,
-                         admin_secret_name="dw-creds", admin_password=pw.string_value, tls_secret_name="dw-tls")
+    DataWarehouseCluster(
+        stack,
+        "Dw",
+        name="dw",
+        endpoint=IN_CLUSTER,
+        prevent_destroy=False,
+        admin_secret_name="dw-creds",
+        admin_password=pw.string_value,
+        tls_secret_name="dw-tls",
+    )
     doc = json.loads(Testing.synth(stack))
     rel = _one(doc, "helm_release")
     assert "lifecycle" not in rel and "lifecycle" not in _one(doc, "datawarehouse_instance")
@@ -429,14 +510,23 @@ def test_lookups():
     status = dw.status()
     dw.capabilities()
     dw.plugin_catalog()
-    assert isinstance(status.node_count, (int, float)) and isinstance(status.health, str)
+    TerraformOutput(stack, "nodes", value=status.node_count)
+    TerraformOutput(stack, "health", value=status.health)
     doc = json.loads(Testing.synth(stack))
     data = doc["data"]
+    (st_id,) = data["datawarehouse_instance_status"]
+    # the lookup's values are references to the data source's attributes, read at plan time
+    assert doc["output"]["nodes"]["value"] == f"${{data.datawarehouse_instance_status.{st_id}.node_count}}"
+    assert doc["output"]["health"]["value"] == f"${{data.datawarehouse_instance_status.{st_id}.health}}"
     (st,) = data["datawarehouse_instance_status"].values()
     assert st["instance_id"].startswith("${datawarehouse_instance.Dw_Instance_")
     assert st["provider"] == "datawarehouse.dw"
-    assert set(data) == {"datawarehouse_instance_status", "datawarehouse_capabilities", "datawarehouse_plugin_catalog",
-                         "kubernetes_secret_v1"}
+    assert set(data) == {
+        "datawarehouse_instance_status",
+        "datawarehouse_capabilities",
+        "datawarehouse_plugin_catalog",
+        "kubernetes_secret_v1",
+    }
 
 
 def test_lookups_of_servers_managed_elsewhere(tools, tmp_path):
@@ -450,6 +540,7 @@ def test_lookups_of_servers_managed_elsewhere(tools, tmp_path):
         caps = DataWarehouseCluster.lookup_capabilities(stack, "Caps", provider=provider.resource)
         catalog = DataWarehouseCluster.lookup_plugin_catalog(stack, "Catalog", provider=provider.resource)
         from cdktf import TerraformOutput
+
         TerraformOutput(stack, "health", value=status.health)
         TerraformOutput(stack, "formats", value=caps.formats)
         TerraformOutput(stack, "first_plugin", value=catalog.plugin(0).version)

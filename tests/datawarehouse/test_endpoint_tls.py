@@ -47,8 +47,11 @@ def _rejected(**kwargs) -> str:
 
 
 def test_endpoint_is_required_no_silent_in_cluster_default():
-    """The in-cluster DNS name resolves only inside the cluster: the user must say where Terraform runs."""
-    msg = _rejected()
+    """The in-cluster DNS name resolves only inside the cluster: the user must say where Terraform runs.
+    The signature requires it (type checkers and Python say so); None is a PropsError that explains."""
+    with pytest.raises(TypeError, match="required keyword-only argument: 'endpoint'"):
+        DataWarehouseCluster(_stack(), "Dw", name="dw")  # type: ignore[call-arg]
+    msg = _rejected(endpoint=None)
     assert "endpoint: got None; allowed: a ProviderEndpoint saying how Terraform reaches the server" in msg
     assert "ProviderEndpoint.in_cluster() when Terraform runs inside the Kubernetes cluster" in msg
 
@@ -70,8 +73,9 @@ def test_endpoint_accepts_references_and_validates_with_tofu(tools, tmp_path):
         stack = _stack(app, "ref")
         host = TerraformVariable(stack, "dw_host", type="string")
         port = TerraformVariable(stack, "dw_port", type="number", default=5432)
-        DataWarehouseCluster(stack, "Dw", name="dw", endpoint=ProviderEndpoint(host=host.string_value,
-                                                                              port=port.number_value))
+        DataWarehouseCluster(
+            stack, "Dw", name="dw", endpoint=ProviderEndpoint(host=host.string_value, port=port.number_value)
+        )
         return stack
 
     stack_dir = synth_to(tmp_path, build)
@@ -85,18 +89,28 @@ def test_endpoint_accepts_references_and_validates_with_tofu(tools, tmp_path):
 def test_in_cluster_endpoint_is_the_address_of_the_charts_own_client(domain, tools, tmp_path):
     """The chart's ``helm test`` pod connects the way an in-cluster client does (PGHOST, PGPORT):
     the provider's in-cluster host and port are exactly that, for any cluster domain."""
+
     def build(app):
         stack = _stack(app, "incluster")
-        DataWarehouseCluster(stack, "Dw", name="dw", namespace="wh", cluster_domain=domain,
-                             endpoint=ProviderEndpoint.in_cluster())
+        DataWarehouseCluster(
+            stack, "Dw", name="dw", namespace="wh", cluster_domain=domain, endpoint=ProviderEndpoint.in_cluster()
+        )
         return stack
 
     stack_dir = synth_to(tmp_path, build)
     doc = json.loads((stack_dir / "cdk.tf.json").read_text())
     (rel,) = doc["resource"]["helm_release"].values()
     (stack_dir / "values.yaml").write_text(rel["values"][0])
-    out = tools.run(tools.helm, "template", rel["name"], stack_dir / rel["chart"], "--namespace", rel["namespace"],
-                    "-f", stack_dir / "values.yaml").stdout
+    out = tools.run(
+        tools.helm,
+        "template",
+        rel["name"],
+        stack_dir / rel["chart"],
+        "--namespace",
+        rel["namespace"],
+        "-f",
+        stack_dir / "values.yaml",
+    ).stdout
     (test_pod,) = [o for o in yaml.safe_load_all(out) if o and o["kind"] == "Pod"]
     env = {e["name"]: e.get("value") for e in test_pod["spec"]["containers"][0]["env"]}
     (provider,) = doc["provider"]["datawarehouse"]
@@ -111,9 +125,14 @@ def test_in_cluster_endpoint_is_the_address_of_the_charts_own_client(domain, too
         (ProviderEndpoint(), "endpoint.host: got None; allowed: the host Terraform connects to"),
         (ProviderEndpoint(host=""), "endpoint.host: got ''; allowed: a non-empty string"),
         (ProviderEndpoint(host="dw.example.com", port=70000), "endpoint.port: got 70000; allowed: an integer 1..65535"),
-        (ProviderEndpoint(host="dw.example.com", in_cluster_dns=True),
-         "endpoint.host: got 'dw.example.com'; allowed: None with in_cluster_dns"),
-        (ProviderEndpoint(port=15432, in_cluster_dns=True), "endpoint.port: got 15432; allowed: 5432 with in_cluster_dns"),
+        (
+            ProviderEndpoint(host="dw.example.com", in_cluster_dns=True),
+            "endpoint.host: got 'dw.example.com'; allowed: None with in_cluster_dns",
+        ),
+        (
+            ProviderEndpoint(port=15432, in_cluster_dns=True),
+            "endpoint.port: got 15432; allowed: 5432 with in_cluster_dns",
+        ),
     ],
 )
 def test_endpoint_rejects(endpoint, expected):
@@ -151,8 +170,14 @@ def test_skipping_verification_is_an_explicit_opt_in_the_policy_pack_reports():
 
 def test_given_ca_is_used_and_nothing_is_read_from_the_cluster():
     stack = _stack()
-    DataWarehouseCluster(stack, "Dw", name="dw", endpoint=ProviderEndpoint(host="dw.example.com"),
-                         tls_secret_name="dw-pki", tls_ca_cert_pem=CA_PEM)
+    DataWarehouseCluster(
+        stack,
+        "Dw",
+        name="dw",
+        endpoint=ProviderEndpoint(host="dw.example.com"),
+        tls_secret_name="dw-pki",
+        tls_ca_cert_pem=CA_PEM,
+    )
     doc = _synth(stack)
     (provider,) = doc["provider"]["datawarehouse"]
     assert provider["ca_cert_pem"] == CA_PEM and provider["tls_skip_verify"] is False
@@ -163,10 +188,18 @@ def test_given_ca_is_used_and_nothing_is_read_from_the_cluster():
 @pytest.mark.parametrize(
     "kwargs,expected",
     [
-        ({"tls_skip_verify": True, "tls_ca_cert_pem": CA_PEM},
-         "tls_skip_verify: got True; allowed: False when tls_ca_cert_pem is given"),
-        ({"tls_enabled": False, "tls_skip_verify": True}, "tls_skip_verify: got True; allowed: unset when tls_enabled is False"),
-        ({"tls_ca_cert_pem": "ca.pem"}, "tls_ca_cert_pem: got 'ca.pem'; allowed: PEM text with a '-----BEGIN CERTIFICATE-----' block"),
+        (
+            {"tls_skip_verify": True, "tls_ca_cert_pem": CA_PEM},
+            "tls_skip_verify: got True; allowed: False when tls_ca_cert_pem is given",
+        ),
+        (
+            {"tls_enabled": False, "tls_skip_verify": True},
+            "tls_skip_verify: got True; allowed: unset when tls_enabled is False",
+        ),
+        (
+            {"tls_ca_cert_pem": "ca.pem"},
+            "tls_ca_cert_pem: got 'ca.pem'; allowed: PEM text with a '-----BEGIN CERTIFICATE-----' block",
+        ),
         ({"tls_skip_verify": "yes"}, "tls_skip_verify: got 'yes'; allowed: True or False"),
     ],
 )

@@ -20,9 +20,20 @@ ROOT = Path(__file__).resolve().parents[2]
 GUIDE = (ROOT / "docs" / "datawarehouse.md").read_text()
 BASE = m.ClusterProps(name="dw", endpoint=ProviderEndpoint.in_cluster())
 #: Another valid value of each prop that reaches the chart values.
-OTHER = {"mode": ClusterMode.CLUSTERED, "storage_size_gb": 200, "storage_class": "fast", "plugins": ("geo",),
-         "operational_profile": "Strict", "tls_enabled": False, "tls_secret_name": "pki", "anti_affinity": "hard",
-         "admin_username": "root", "admin_secret_name": "creds", "cluster_domain": "corp.example", "name": "other"}
+OTHER = {
+    "mode": ClusterMode.CLUSTERED,
+    "storage_size_gb": 200,
+    "storage_class": "fast",
+    "plugins": ("geo",),
+    "operational_profile": "Strict",
+    "tls_enabled": False,
+    "tls_secret_name": "pki",
+    "anti_affinity": "hard",
+    "admin_username": "root",
+    "admin_secret_name": "creds",
+    "cluster_domain": "corp.example",
+    "name": "other",
+}
 
 
 def _chart_immutable_values() -> set[str]:

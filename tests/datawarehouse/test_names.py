@@ -11,7 +11,12 @@ from cdktf import TerraformStack, TerraformVariable, Testing
 from constructs import Construct
 
 from dw_constructs import PropsError
-from dw_constructs.datawarehouse import DataWarehouseCluster, DataWarehouseInstance, DataWarehouseProvider, ProviderEndpoint
+from dw_constructs.datawarehouse import (
+    DataWarehouseCluster,
+    DataWarehouseInstance,
+    DataWarehouseProvider,
+    ProviderEndpoint,
+)
 from tests.support.synth import synth_to
 
 IN_CLUSTER = ProviderEndpoint.in_cluster()
@@ -53,8 +58,9 @@ def test_terraform_rejects_two_provider_configurations_with_one_alias(tools, tmp
             DatawarehouseProvider(stack, id, alias="dw", host="h", username="u", password=pw.string_value)
         return stack
 
-    res = tools.run(tools.tofu, "init", "-backend=false", "-input=false", "-no-color",
-                    cwd=synth_to(tmp_path, build), check=False)
+    res = tools.run(
+        tools.tofu, "init", "-backend=false", "-input=false", "-no-color", cwd=synth_to(tmp_path, build), check=False
+    )
     assert res.returncode != 0 and "Duplicate provider configuration" in res.stderr, res.stderr
 
 
@@ -121,7 +127,9 @@ def test_two_clusters_creating_one_namespace():
     stack = _stack()
     _cluster(stack, "A", name="a")
     msg = _error(_cluster, stack, "B", name="b")
-    assert "create_namespace: got True; allowed: False: 's/A/Namespace' creates namespace 'datawarehouse' already" in msg
+    assert (
+        "create_namespace: got True; allowed: False: 's/A/Namespace' creates namespace 'datawarehouse' already" in msg
+    )
     _cluster(stack, "B", name="b", create_namespace=False)
     doc = json.loads(Testing.synth(stack))
     assert len(doc["resource"]["kubernetes_namespace_v1"]) == 1 and len(doc["resource"]["helm_release"]) == 2
@@ -140,13 +148,17 @@ def test_users_and_providers():
 
     DataWarehouseProvider(stack, "P1", host="h", alias="remote")
     msg = _error(DataWarehouseProvider, stack, "P2", host="h", alias="remote")
-    assert "alias: got 'remote'; allowed: an alias no other datawarehouse provider of the stack has ('s/P1/Resource' has it)" in msg
+    assert (
+        "alias: got 'remote'; allowed: an alias no other datawarehouse provider of the stack has "
+        "('s/P1/Resource' has it)" in msg
+    )
     msg = _error(DataWarehouseProvider, Construct(stack, "Elsewhere"), "P1", host="h", alias="other")
     assert "password variable 'p1_password'" in msg and "'s/P1/Password'" in msg
 
 
 def test_distinct_names_synthesize_and_validate(tools, tmp_path):
     """Two clusters that pass the checks are a valid configuration for real OpenTofu."""
+
     def build(app):
         stack = _stack(app, "two")
         _cluster(stack, "A", name="a", namespace="one")
@@ -173,8 +185,9 @@ def _cnpg_operator(scope, id):
 
 
 CONSTRUCTS = {
-    "DataWarehouseCluster": lambda s, id: _cluster(s, id, name=f"c{len(s.node.children)}",
-                                                   namespace=f"n{len(s.node.children)}"),
+    "DataWarehouseCluster": lambda s, id: _cluster(
+        s, id, name=f"c{len(s.node.children)}", namespace=f"n{len(s.node.children)}"
+    ),
     "DataWarehouseProvider": lambda s, id: DataWarehouseProvider(s, id, host="h", password=s.pw.string_value),
     "DataWarehouseInstance": lambda s, id: DataWarehouseInstance(s, id, name="i", storage_size_gb=1),
     "DataWarehouseUser": lambda s, id: s.dw.add_user(id, username=f"u{len(s.dw.node.children)}"),
@@ -194,8 +207,20 @@ def test_a_taken_id_is_a_props_error_not_a_jsii_stack_trace(kind):
     stack = _stack()
     stack.pw = TerraformVariable(stack, "pw", type="string", sensitive=True)
     stack.dw = _cluster(stack, "Dw", name="dw")
-    parent = stack.dw if kind in ("DataWarehouseUser", "ReplicatedVde", "DataWarehousePolicy", "DataWarehousePlugin",
-                                  "InstanceStatus", "Capabilities", "PluginCatalog") else stack
+    parent = (
+        stack.dw
+        if kind
+        in (
+            "DataWarehouseUser",
+            "ReplicatedVde",
+            "DataWarehousePolicy",
+            "DataWarehousePlugin",
+            "InstanceStatus",
+            "Capabilities",
+            "PluginCatalog",
+        )
+        else stack
+    )
     make = CONSTRUCTS[kind]
     first = make(stack, "Twice")
     msg = _error(make, stack, "Twice")

@@ -31,8 +31,13 @@ _TYPES = {"str": "string", "num": "number", "list": "list(string)", "bool": "boo
 def ref(stack: TerraformStack, kind: str, name: str | None = None):
     """A reference of ``kind`` to a new variable of ``stack``."""
     var = TerraformVariable(stack, name or f"v{len(stack.node.children)}", type=_TYPES[kind])
-    return {"str": var.string_value, "num": var.number_value, "list": var.list_value, "bool": var.boolean_value,
-            "map": Token.as_string_map(var.value) if kind == "map" else None}[kind]
+    return {
+        "str": var.string_value,
+        "num": var.number_value,
+        "list": var.list_value,
+        "bool": var.boolean_value,
+        "map": Token.as_string_map(var.value) if kind == "map" else None,
+    }[kind]
 
 
 def _stack() -> TerraformStack:
@@ -106,7 +111,14 @@ PROPS = [
     ("cluster", "admin_password", "str", True, "hunter2", "admin_password: got '<literal hidden>'"),
     ("cluster", "admin_secret_name", "str", True, "Bad_Name", "admin_secret_name: got 'Bad_Name'; allowed: a DNS-1123"),
     ("cluster", "prevent_destroy", "bool", False, "yes", "prevent_destroy: got 'yes'; allowed: True or False"),
-    ("cluster", "release_timeout_seconds", "num", True, 5, "release_timeout_seconds: got 5; allowed: an integer 60..3600"),
+    (
+        "cluster",
+        "release_timeout_seconds",
+        "num",
+        True,
+        5,
+        "release_timeout_seconds: got 5; allowed: an integer 60..3600",
+    ),
     ("cluster", "release_wait", "bool", True, "yes", "release_wait: got 'yes'; allowed: True or False"),
     ("instance", "name", "str", True, "Bad_Name", "name: got 'Bad_Name'; allowed: a DNS-1123 label"),
     ("instance", "storage_size_gb", "num", True, 0, "storage_size_gb: got 0; allowed: an integer 1..65536"),
@@ -137,15 +149,27 @@ PROPS = [
     ("policy", "cascade_strategy", "str", True, "sideways", "cascade_strategy: got 'sideways'; allowed: one of"),
     ("plugin", "plugin_id", "str", True, "", "plugin_id: got ''; allowed: a non-empty string"),
     ("plugin", "enabled", "bool", True, "yes", "enabled: got 'yes'; allowed: True or False"),
-    ("plugin", "configuration", "map", True, {"srid": 4326}, "configuration: got {'srid': 4326}; allowed: a dict of "
-                                                             "str to str"),
+    (
+        "plugin",
+        "configuration",
+        "map",
+        True,
+        {"srid": 4326},
+        "configuration: got {'srid': 4326}; allowed: a dict of str to str",
+    ),
     ("topology", "mode", "str", False, "ring", "mode: got 'ring'; allowed: one of 'active-active', 'active-passive'"),
     ("topology", "sync_interval_seconds", "num", True, 0, "sync_interval_seconds: got 0; allowed: an integer 1..86400"),
     ("topology", "peer.host", "str", True, "", "nodes[1].host: got ''; allowed: a non-empty string"),
     ("topology", "peer.port", "num", True, 0, "nodes[1].port: got 0; allowed: an integer 1..65535"),
     ("topology", "peer.priority", "num", True, 1001, "nodes[1].priority: got 1001; allowed: an integer 0..1000"),
-    ("topology", "peer.role", "str", False, "leader", "nodes[1].role: got 'leader'; allowed: one of 'primary', "
-                                                      "'replica'"),
+    (
+        "topology",
+        "peer.role",
+        "str",
+        False,
+        "leader",
+        "nodes[1].role: got 'leader'; allowed: one of 'primary', 'replica'",
+    ),
 ]
 _IDS = [f"{t}.{p}" for t, p, *_ in PROPS]
 
@@ -169,13 +193,16 @@ def test_a_reference_is_accepted_or_must_be_known(target, prop, kind, accepted, 
         assert "TfToken" not in str(err.value) and "e+298" not in str(err.value)
 
 
-@pytest.mark.parametrize("target,prop,kind,accepted,bad,message", [p for p in PROPS if p[4] is not None],
-                         ids=[i for i, p in zip(_IDS, PROPS) if p[4] is not None])
+@pytest.mark.parametrize(
+    "target,prop,kind,accepted,bad,message",
+    [p for p in PROPS if p[4] is not None],
+    ids=[i for i, p in zip(_IDS, PROPS, strict=True) if p[4] is not None],
+)
 def test_a_bad_literal_fails_as_before(target, prop, kind, accepted, bad, message):
     stack = _stack()
     with pytest.raises(PropsError) as err:
         _make(target, stack, prop, bad)
-    assert f"Invalid props for " in str(err.value) and f"at '{_path(target)}'" in str(err.value)
+    assert "Invalid props for " in str(err.value) and f"at '{_path(target)}'" in str(err.value)
     assert message in str(err.value)
 
 
@@ -194,11 +221,22 @@ def test_tokens_are_named_in_the_docs():
     from dw_constructs import _docs
 
     pages = _docs.render_all()
-    for page, props in {"DataWarehouseCluster.md": ("name", "mode", "tls_enabled", "tls_skip_verify",
-                                                    "create_namespace", "prevent_destroy"),
-                        "ReplicatedVde.md": ("prevent_destroy",), "DataWarehouseUser.md": ("username",),
-                        "DataWarehouseInstance.md": ("prevent_destroy",), "ReplicationTopology.md": ("mode",)}.items():
-        rows = {line.split("|")[1].strip(" `"): line for line in pages[page].splitlines() if line.startswith("| `")}
+    for page, props in {
+        "DataWarehouseCluster.md": (
+            "name",
+            "mode",
+            "tls_enabled",
+            "tls_skip_verify",
+            "create_namespace",
+            "prevent_destroy",
+        ),
+        "ReplicatedVde.md": ("prevent_destroy",),
+        "DataWarehouseUser.md": ("username",),
+        "DataWarehouseInstance.md": ("prevent_destroy",),
+        "ReplicationTopology.md": ("mode",),
+    }.items():
+        props_table = pages[page].split("\n## Props\n", 1)[1].split("\n## ", 1)[0]
+        rows = {line.split("|")[1].strip(" `"): line for line in props_table.splitlines() if line.startswith("| `")}
         for prop in props:
             assert "nown at synth time" in rows[prop], f"{page} {prop}"
 
@@ -215,42 +253,108 @@ def _build(app):
         return ref(stack, kind, name)
 
     a = DataWarehouseCluster(
-        stack, "A", name="dw-a", mode=ClusterMode.CLUSTERED,
+        stack,
+        "A",
+        name="dw-a",
+        mode=ClusterMode.CLUSTERED,
         endpoint=ProviderEndpoint(host=v("endpoint_host", "str"), port=v("endpoint_port", "num")),
-        replicas=v("replicas", "num"), storage_size_gb=v("storage_gb", "num"), storage_class=v("storage_class", "str"),
-        operational_profile=v("profile", "str"), plugins=v("plugins", "list"),
-        tls_ca_cert_pem=v("ca_pem", "str"), replication_factor=v("rf", "num"), namespace=v("namespace", "str"),
-        cluster_domain=v("cluster_domain", "str"), anti_affinity=v("anti_affinity", "str"),
-        admin_username=v("admin_username", "str"), admin_password=v("admin_password", "str"),
-        chart_values={"podAnnotations": {"note": v("note", "str")}, "podLabels": {"tier": v("tier", "str")},
-                      "extraConfig": {"cacheMb": v("cache_mb", "num"), "audit": v("audit", "bool"),
-                                      "tags": v("tags", "list"), "labels": v("labels", "map")}},
-        release_timeout_seconds=v("timeout", "num"), release_wait=v("wait", "bool"), prevent_destroy=False)
+        replicas=v("replicas", "num"),
+        storage_size_gb=v("storage_gb", "num"),
+        storage_class=v("storage_class", "str"),
+        operational_profile=v("profile", "str"),
+        plugins=v("plugins", "list"),
+        tls_ca_cert_pem=v("ca_pem", "str"),
+        replication_factor=v("rf", "num"),
+        namespace=v("namespace", "str"),
+        cluster_domain=v("cluster_domain", "str"),
+        anti_affinity=v("anti_affinity", "str"),
+        admin_username=v("admin_username", "str"),
+        admin_password=v("admin_password", "str"),
+        chart_values={
+            "podAnnotations": {"note": v("note", "str")},
+            "podLabels": {"tier": v("tier", "str")},
+            "extraConfig": {
+                "cacheMb": v("cache_mb", "num"),
+                "audit": v("audit", "bool"),
+                "tags": v("tags", "list"),
+                "labels": v("labels", "map"),
+            },
+        },
+        release_timeout_seconds=v("timeout", "num"),
+        release_wait=v("wait", "bool"),
+        prevent_destroy=False,
+    )
     b = DataWarehouseCluster(
-        stack, "B", name="dw-b", endpoint=ProviderEndpoint.in_cluster(), namespace=v("namespace_b", "str"),
-        tls_secret_name=v("tls_secret", "str"), admin_secret_name=v("admin_secret", "str"),
-        admin_password=v("admin_password_b", "str"), create_namespace=False, prevent_destroy=False)
-    a.add_vde("Vde", name=v("vde_name", "str"), block_size=v("block", "num"), encryption_enabled=v("enc", "bool"),
-              compression_codec=v("codec", "str"), replication_mode=v("repl_mode", "str"), prevent_destroy=False)
-    a.add_user("User", username=v("user", "str"), password=v("user_password", "str"), roles=v("roles", "list"),
-               mfa_enabled=v("mfa", "bool"))
-    a.add_policy("Policy", name=v("policy", "str"), target_path=v("path", "str"), feature=v("feature", "str"),
-                 intensity_level=v("intensity", "num"), cascade_strategy=v("cascade", "str"))
-    a.add_plugin("Plugin", plugin_id=v("plugin_id", "str"), enabled=v("plugin_on", "bool"),
-                 configuration=v("plugin_conf", "map"))
-    a.replicate_to("Replication", b, Endpoint(host=v("peer_host", "str"), port=v("peer_port", "num"),
-                                              role="replica", priority=v("peer_priority", "num")),
-                   sync_interval_seconds=v("sync", "num"))
+        stack,
+        "B",
+        name="dw-b",
+        endpoint=ProviderEndpoint.in_cluster(),
+        namespace=v("namespace_b", "str"),
+        tls_secret_name=v("tls_secret", "str"),
+        admin_secret_name=v("admin_secret", "str"),
+        admin_password=v("admin_password_b", "str"),
+        create_namespace=False,
+        prevent_destroy=False,
+    )
+    a.add_vde(
+        "Vde",
+        name=v("vde_name", "str"),
+        block_size=v("block", "num"),
+        encryption_enabled=v("enc", "bool"),
+        compression_codec=v("codec", "str"),
+        replication_mode=v("repl_mode", "str"),
+        prevent_destroy=False,
+    )
+    a.add_user(
+        "User",
+        username=v("user", "str"),
+        password=v("user_password", "str"),
+        roles=v("roles", "list"),
+        mfa_enabled=v("mfa", "bool"),
+    )
+    a.add_policy(
+        "Policy",
+        name=v("policy", "str"),
+        target_path=v("path", "str"),
+        feature=v("feature", "str"),
+        intensity_level=v("intensity", "num"),
+        cascade_strategy=v("cascade", "str"),
+    )
+    a.add_plugin(
+        "Plugin", plugin_id=v("plugin_id", "str"), enabled=v("plugin_on", "bool"), configuration=v("plugin_conf", "map")
+    )
+    a.replicate_to(
+        "Replication",
+        b,
+        Endpoint(
+            host=v("peer_host", "str"), port=v("peer_port", "num"), role="replica", priority=v("peer_priority", "num")
+        ),
+        sync_interval_seconds=v("sync", "num"),
+    )
     from dw_constructs.datawarehouse import DataWarehouseInstance, DataWarehouseProvider
 
-    provider = DataWarehouseProvider(stack, "Standalone", host=v("p_host", "str"), port=v("p_port", "num"),
-                                     username=v("p_user", "str"), password=v("p_password", "str"),
-                                     tls_enabled=v("p_tls", "bool"), tls_skip_verify=v("p_skip", "bool"),
-                                     alias="standalone")
-    DataWarehouseInstance(stack, "Instance", name=v("i_name", "str"), storage_size_gb=v("i_gb", "num"),
-                          replication_factor=v("i_rf", "num"), plugins=v("i_plugins", "list"),
-                          operational_profile=v("i_profile", "str"), prevent_destroy=False,
-                          provider=provider.resource)
+    provider = DataWarehouseProvider(
+        stack,
+        "Standalone",
+        host=v("p_host", "str"),
+        port=v("p_port", "num"),
+        username=v("p_user", "str"),
+        password=v("p_password", "str"),
+        tls_enabled=v("p_tls", "bool"),
+        tls_skip_verify=v("p_skip", "bool"),
+        alias="standalone",
+    )
+    DataWarehouseInstance(
+        stack,
+        "Instance",
+        name=v("i_name", "str"),
+        storage_size_gb=v("i_gb", "num"),
+        replication_factor=v("i_rf", "num"),
+        plugins=v("i_plugins", "list"),
+        operational_profile=v("i_profile", "str"),
+        prevent_destroy=False,
+        provider=provider.resource,
+    )
     return stack
 
 
@@ -275,32 +379,61 @@ def test_references_synthesize_to_valid_terraform(synthesized, tools):
 def test_references_reach_the_resources_unchanged(synthesized):
     _, doc = synthesized
     inst = _by_path(doc, "datawarehouse_instance", "tokens/A/Instance/Resource")
-    assert (inst["storage_size_gb"], inst["replication_factor"], inst["plugins_enabled"],
-            inst["operational_profile"]) == ("${var.storage_gb}", "${var.rf}", "${var.plugins}", "${var.profile}")
+    assert (
+        inst["storage_size_gb"],
+        inst["replication_factor"],
+        inst["plugins_enabled"],
+        inst["operational_profile"],
+    ) == ("${var.storage_gb}", "${var.rf}", "${var.plugins}", "${var.profile}")
     rel = _by_path(doc, "helm_release", "tokens/A/Release")
     assert (rel["namespace"], rel["timeout"], rel["wait"]) == ("${var.namespace}", "${var.timeout}", "${var.wait}")
     provider = next(p for p in doc["provider"]["datawarehouse"] if p["alias"] == "dw-a")
     assert (provider["host"], provider["port"], provider["username"]) == (
-        "${var.endpoint_host}", "${var.endpoint_port}", "${var.admin_username}")
+        "${var.endpoint_host}",
+        "${var.endpoint_port}",
+        "${var.admin_username}",
+    )
     vde = _by_path(doc, "datawarehouse_vde", "tokens/A/Vde/Resource")
-    assert (vde["name"], vde["block_size"], vde["encryption_enabled"]) == ("${var.vde_name}", "${var.block}", "${var.enc}")
+    assert (vde["name"], vde["block_size"], vde["encryption_enabled"]) == (
+        "${var.vde_name}",
+        "${var.block}",
+        "${var.enc}",
+    )
     plugin = _by_path(doc, "datawarehouse_plugin", "tokens/A/Plugin/Resource")
     assert plugin["configuration"] == "${var.plugin_conf}"
     topo = _by_path(doc, "datawarehouse_replication_topology", "tokens/A/Replication/Resource")
     assert topo["sync_interval_seconds"] == "${var.sync}"
     assert topo["nodes"][0]["host"] == "dw-a.${var.namespace}.svc.${var.cluster_domain}"
-    assert topo["nodes"][2] == {"host": "${var.peer_host}", "port": "${var.peer_port}", "priority": "${var.peer_priority}",
-                                "role": "replica"}
+    assert topo["nodes"][2] == {
+        "host": "${var.peer_host}",
+        "port": "${var.peer_port}",
+        "priority": "${var.peer_priority}",
+        "role": "replica",
+    }
     b = _by_path(doc, "helm_release", "tokens/B/Release")
     assert b["namespace"] == "${var.namespace_b}"
 
 
 #: Values a user might set through the variables: with YAML-significant characters, a "-" class,
 #: a username YAML 1.1 would read as a boolean, a plugin named "true".
-VARS = {"replicas": "5", "storage_gb": "250", "storage_class": "-", "profile": "Speed",
-        "plugins": '["geo", "true"]', "rf": "3", "namespace": "dw-prod", "cluster_domain": "cluster.local",
-        "anti_affinity": "hard", "admin_username": "yes", "note": "it's \"quoted\": a\nb", "tier": "0123",
-        "cache_mb": "512", "audit": "true", "tags": '["x", "1"]', "labels": '{team = "data"}'}
+VARS = {
+    "replicas": "5",
+    "storage_gb": "250",
+    "storage_class": "-",
+    "profile": "Speed",
+    "plugins": '["geo", "true"]',
+    "rf": "3",
+    "namespace": "dw-prod",
+    "cluster_domain": "cluster.local",
+    "anti_affinity": "hard",
+    "admin_username": "yes",
+    "note": 'it\'s "quoted": a\nb',
+    "tier": "0123",
+    "cache_mb": "512",
+    "audit": "true",
+    "tags": '["x", "1"]',
+    "labels": '{team = "data"}',
+}
 
 
 def _evaluate(tools, tmp_path, doc: dict, expressions: dict[str, str]) -> dict:
@@ -310,8 +443,14 @@ def _evaluate(tools, tmp_path, doc: dict, expressions: dict[str, str]) -> dict:
     (tmp_path / "main.tf.json").write_text(json.dumps(cfg))
     args = [f"-var={k}={v}" for k, v in VARS.items()]
     expr = "jsonencode({" + ", ".join(f"{k} = local.{k}" for k in expressions) + "})\n"
-    res = subprocess.run([str(tools.tofu), "console", *args], cwd=tmp_path, input=expr,
-                         capture_output=True, text=True, env={**os.environ, **tools.env})
+    res = subprocess.run(
+        [str(tools.tofu), "console", *args],
+        cwd=tmp_path,
+        input=expr,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **tools.env},
+    )
     assert res.returncode == 0, res.stderr
     return json.loads(json.loads(res.stdout))
 
@@ -327,8 +466,17 @@ def test_chart_values_are_evaluated_with_their_types_and_render(synthesized, too
     assert values["podAnnotations"] == {"note": VARS["note"]} and values["podLabels"] == {"tier": "0123"}
     # The real helm renders the chart with these values (values.schema.json checks their types).
     (tmp_path / "values.yaml").write_text(got["values"])
-    res = tools.run(tools.helm, "template", rel["name"], stack_dir / rel["chart"], "--namespace", got["namespace"],
-                    "-f", tmp_path / "values.yaml", check=False)
+    res = tools.run(
+        tools.helm,
+        "template",
+        rel["name"],
+        stack_dir / rel["chart"],
+        "--namespace",
+        got["namespace"],
+        "-f",
+        tmp_path / "values.yaml",
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     objs = [o for o in yaml.safe_load_all(res.stdout) if o]
     (sts,) = [o for o in objs if o["kind"] == "StatefulSet"]
@@ -340,5 +488,9 @@ def test_chart_values_are_evaluated_with_their_types_and_render(synthesized, too
     server = yaml.safe_load(config["data"]["datawarehouse.yaml"])
     assert server["plugins"]["enabled"] == ["geo", "true"] and server["operationalProfile"] == "Speed"
     # chart_values leaves of every kind: number, boolean (an IResolvable), list and map references
-    assert (server["cacheMb"], server["audit"], server["tags"], server["labels"]) == (512, True, ["x", "1"],
-                                                                                      {"team": "data"})
+    assert (server["cacheMb"], server["audit"], server["tags"], server["labels"]) == (
+        512,
+        True,
+        ["x", "1"],
+        {"team": "data"},
+    )

@@ -29,8 +29,9 @@ def _stack(app=None, id: str = "s") -> TerraformStack:
 
 
 def _cluster(stack, id: str, name: str, **kwargs) -> DataWarehouseCluster:
-    return DataWarehouseCluster(stack, id, name=name, namespace=name, endpoint=ProviderEndpoint.in_cluster(),
-                                prevent_destroy=False, **kwargs)
+    return DataWarehouseCluster(
+        stack, id, name=name, namespace=name, endpoint=ProviderEndpoint.in_cluster(), prevent_destroy=False, **kwargs
+    )
 
 
 def _hosts(topology) -> list[tuple[str, str]]:
@@ -44,16 +45,22 @@ def test_peers_as_a_list_or_as_arguments_give_the_same_topology():
     as_list = a.replicate_to("List", [b, c])  # crashed with "unhashable type: 'list'"
     as_tuple = a.replicate_to("Tuple", (b, c))
     mixed = a.replicate_to("Mixed", [b], c)
-    expected = [("dw-a.dw-a.svc.cluster.local", "primary"), ("dw-b.dw-b.svc.cluster.local", "replica"),
-                ("dw-c.dw-c.svc.cluster.local", "replica")]
+    expected = [
+        ("dw-a.dw-a.svc.cluster.local", "primary"),
+        ("dw-b.dw-b.svc.cluster.local", "replica"),
+        ("dw-c.dw-c.svc.cluster.local", "replica"),
+    ]
     assert _hosts(as_args) == _hosts(as_list) == _hosts(as_tuple) == _hosts(mixed) == expected
 
 
-@pytest.mark.parametrize("peers,expected", [
-    ([{"host": "b"}], "peers[0]: got 'dict'; allowed: a DataWarehouseCluster, an Endpoint or a host name (str)"),
-    ([Endpoint(host="b", role="replica"), 5432], "peers[1]: got 'int'; allowed: a DataWarehouseCluster"),
-    ([Endpoint(host=["b"], role="replica")], "nodes[1].host: got ['b']; allowed: a non-empty string"),
-])
+@pytest.mark.parametrize(
+    "peers,expected",
+    [
+        ([{"host": "b"}], "peers[0]: got 'dict'; allowed: a DataWarehouseCluster, an Endpoint or a host name (str)"),
+        ([Endpoint(host="b", role="replica"), 5432], "peers[1]: got 'int'; allowed: a DataWarehouseCluster"),
+        ([Endpoint(host=["b"], role="replica")], "nodes[1].host: got ['b']; allowed: a non-empty string"),
+    ],
+)
 def test_bad_peers_are_props_errors(peers, expected):
     stack = _stack()
     a = _cluster(stack, "A", "dw-a")
@@ -109,6 +116,7 @@ def _address(doc: dict, path: str) -> str:
 def test_the_topology_waits_for_every_peer_cluster(tools, tmp_path):
     """On a first apply the primary must not be told to replicate to a server that does not exist
     yet: in OpenTofu's graph the topology waits for each peer's helm_release and instance."""
+
     def build(app):
         stack = _stack(app, "replication")
         a, b, c = (_cluster(stack, i, n) for i, n in (("A", "dw-a"), ("B", "dw-b"), ("C", "dw-c")))
@@ -138,17 +146,20 @@ def test_a_peer_of_another_stack_orders_the_stacks():
     assert "depends_on" not in res, "no reference to a resource of another stack"
     assert topology.peer_clusters == [standby]
     # The other way round would be a cycle of stacks: a PropsError, not a jsii error at synth.
-    with pytest.raises(PropsError, match=r"peers\[0\]: got 'primary/Primary'; allowed: a DataWarehouseCluster of "
-                                         r"this stack or of a stack that does not depend on this one"):
+    with pytest.raises(
+        PropsError,
+        match=r"peers\[0\]: got 'primary/Primary'; allowed: a DataWarehouseCluster of "
+        r"this stack or of a stack that does not depend on this one",
+    ):
         standby.replicate_to("Back", primary)
 
 
 def test_reference_page_documents_the_arguments_replicate_to_takes():
     page = _docs.render_all()["ReplicationTopology.md"]
     props = re.findall(r"^\| `(\w+)` \|", page, re.M)
-    assert props == ["peers", "mode", "sync_interval_seconds"]
-    takes = set(inspect.signature(DataWarehouseCluster.replicate_to).parameters) | {"peers"}
-    assert set(props) <= takes
+    assert props[:4] == ["cluster", "peers", "mode", "sync_interval_seconds"]
+    takes = set(inspect.signature(DataWarehouseCluster.replicate_to).parameters) | {"cluster"}
+    assert set(props[:4]) <= takes
 
 
 @pytest.mark.parametrize("title,construct,props_path", [(t, c, p) for t, c, p, _ in _docs.PAGES])

@@ -21,8 +21,9 @@ import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from cdktf import App, TerraformStack
 
@@ -36,7 +37,7 @@ DUMMY_VARS = {
 PROVIDER_ADDRESS = 'provider["registry.opentofu.org/deltastreaminc/deltastream"]'
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def no_network_prefix() -> tuple[str, ...]:
     """``("unshare", "-n")`` when this machine lets us drop the network, else ``()``."""
     exe = shutil.which("unshare")

@@ -98,12 +98,29 @@ def test_generated_sources_reproducible(tmp_path):
 
 def _all_types_stack(scope) -> TerraformStack:
     from dw_cdktf_provider_deltastream import (
-        data_deltastream_database, data_deltastream_databases, data_deltastream_entities,
-        data_deltastream_entity_data, data_deltastream_namespace, data_deltastream_namespaces,
-        data_deltastream_object, data_deltastream_objects, data_deltastream_schema_registries,
-        data_deltastream_schema_registry, data_deltastream_secret, data_deltastream_secrets,
-        data_deltastream_store, data_deltastream_stores, database, entity, namespace, object_resource, provider,
-        query, schema_registry, secret, store,
+        data_deltastream_database,
+        data_deltastream_databases,
+        data_deltastream_entities,
+        data_deltastream_entity_data,
+        data_deltastream_namespace,
+        data_deltastream_namespaces,
+        data_deltastream_object,
+        data_deltastream_objects,
+        data_deltastream_schema_registries,
+        data_deltastream_schema_registry,
+        data_deltastream_secret,
+        data_deltastream_secrets,
+        data_deltastream_store,
+        data_deltastream_stores,
+        database,
+        entity,
+        namespace,
+        object_resource,
+        provider,
+        query,
+        schema_registry,
+        secret,
+        store,
     )
 
     st = TerraformStack(scope, "bindings")

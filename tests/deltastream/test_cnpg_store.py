@@ -8,6 +8,7 @@ would. DeltaStream is not reachable: nothing is applied."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 
 import pytest
@@ -68,10 +69,8 @@ def cluster_api(kube_api):
     kube_api.apply_crds(crds_for_groups("postgresql.cnpg.io"))
     kube_api.create_namespace(NAMESPACE)
     yield kube_api
-    try:
+    with contextlib.suppress(Exception):  # cleanup only
         kube_api.request("DELETE", f"/api/v1/namespaces/{NAMESPACE}")
-    except Exception:  # noqa: BLE001 - cleanup only
-        pass
 
 
 def _tofu(tools, api, tmp_path) -> Tofu:

@@ -11,7 +11,15 @@ from cdktf import App, TerraformStack
 from constructs import Construct
 
 from dw_constructs.datawarehouse import DataWarehouseCluster, OperationalProfile, ProviderEndpoint
-from dw_constructs.governance import GovernanceError, allow_destroy, check_app, enforce, parse_constraints
+from dw_constructs.governance import (
+    GovernanceError,
+    GovernanceViolations,
+    SynthRejected,
+    allow_destroy,
+    check_app,
+    enforce,
+    parse_constraints,
+)
 from examples._common import helm_provider, kubernetes_provider
 
 DOC = parse_constraints({"version": 1, "tenants": {
@@ -46,8 +54,9 @@ def _stack(app, id, *clusters: dict) -> TerraformStack:
 
 
 def _synth_error(app) -> str:
-    with pytest.raises(RuntimeError) as err:
+    with pytest.raises(GovernanceViolations) as err:
         app.synth()
+    assert isinstance(err.value, SynthRejected) and err.value.code == err.value.report.text()
     return str(err.value)
 
 
@@ -73,10 +82,9 @@ def rejected(tmp_path_factory):
 
 def test_synth_fails_with_one_report_for_the_whole_app(rejected):
     out, aspect, message = rejected
-    assert "Validation failed with the following errors:\n  [one] " + REPORT in message
+    assert message == REPORT
     assert aspect.report.text() == REPORT
-    assert message.count("dw-constructs governance:") == 1
-    assert not (out / "stacks" / "one" / "cdk.tf.json").exists()  # validated before anything is written
+    assert not (out / "stacks" / "one" / "cdk.tf.json").exists()  # checked before anything is written
 
 
 def test_subclass_nested_in_user_construct_is_checked(rejected):
@@ -181,3 +189,69 @@ def test_allow_destroy_needs_a_reason_and_stateful_resources(tmp_path):
         allow_destroy(stack, " ")
     with pytest.raises(GovernanceError, match="s/Empty: no stateful resources to opt out"):
         allow_destroy(Construct(stack, "Empty"), "why")
+
+
+# --- the report on the console: once, without jsii frames; warnings printed ------------------------
+
+
+def test_warn_mode_prints_the_warnings(tmp_path, capsys):
+    app = App(outdir=str(tmp_path))
+    _stack(app, "one", {"name": "a", "storage_size_gb": 800})
+    aspect = enforce(app, DOC, "relaxed")
+    app.synth()
+    err = capsys.readouterr().err
+    assert err.count(aspect.report.text()) == 1
+    assert "storage_size_gb = 800: above the maximum" in err and "(warn mode: synthesis goes on)" in err
+
+
+def test_validation_still_guards_a_synth_that_bypasses_app_synth(tmp_path):
+    from cdktf import Testing
+
+    app = App(outdir=str(tmp_path))
+    stack = _stack(app, "one", {"name": "a", "storage_size_gb": 800})
+    enforce(app, DOC, "acme")
+    with pytest.raises(RuntimeError, match="storage_size_gb = 800: above the maximum"):
+        Testing.synth(stack, True)
+
+
+# --- lookups are governed ------------------------------------------------------------------------------
+
+LOOKUPS = parse_constraints({"version": 1, "tenants": {"t": {"constructs": {
+    "InstanceStatus": {"allowed": False}, "Capabilities": {"max_instances": 1}, "PluginCatalog": {}}}}})
+
+
+def test_lookups_are_governed(tmp_path):
+    app = App(outdir=str(tmp_path))
+    stack = _stack(app, "one", {"name": "a"})
+    (dw,) = [c for c in stack.node.children if isinstance(c, DataWarehouseCluster)]
+    dw.status()
+    dw.capabilities()
+    dw.plugin_catalog()
+    DataWarehouseCluster.lookup_capabilities(stack, "OtherCapabilities", provider=dw.provider.resource)
+    report = check_app(app, LOOKUPS, "t")
+    assert [(v.path, v.rule, v.message) for v in report.violations] == [
+        ("one/Dw0/Status", "InstanceStatus.allowed", "InstanceStatus is denied for this tenant"),
+        ("one/OtherCapabilities", "Capabilities.max_instances", "Capabilities number 2 in this app"),
+    ]
+    from dw_constructs.governance.aspect import library_constructs
+
+    assert [c for c in library_constructs(app) if c[1] in ("InstanceStatus", "Capabilities", "PluginCatalog")] == [
+        ("one/Dw0/Status", "InstanceStatus"), ("one/Dw0/Capabilities", "Capabilities"),
+        ("one/Dw0/PluginCatalog", "PluginCatalog"), ("one/OtherCapabilities", "Capabilities")]
+
+
+# --- Terraform references in governed props -----------------------------------------------------------
+
+
+def test_a_reference_cannot_pass_a_limit(tmp_path):
+    from cdktf import TerraformVariable
+
+    app = App(outdir=str(tmp_path))
+    stack = _stack(app, "one")
+    size = TerraformVariable(stack, "size", type="number")
+    DataWarehouseCluster(stack, "Dw", helm_provider=stack.helm, endpoint=ProviderEndpoint.in_cluster(), name="a",
+                         storage_size_gb=size.number_value, operational_profile="Strict")
+    report = check_app(app, DOC, "acme")
+    assert [(v.path, v.parameter, v.value, v.message) for v in report.violations] == [
+        ("one/Dw", "storage_size_gb", "<reference>", "a Terraform reference, unknown until apply: the limit cannot "
+                                                     "be checked (give a value known at synth time)")]

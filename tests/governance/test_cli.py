@@ -128,3 +128,106 @@ def test_module_entry_point(trees):
     bad_args = subprocess.run([sys.executable, "-m", "dw_constructs.governance", "check"],
                               capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert bad_args.returncode == 2 and "the following arguments are required: PATH" in bad_args.stderr
+
+
+def test_help_names_the_installed_command(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: dw-constructs ") and "python -m" not in out
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    assert capsys.readouterr().out.startswith("usage: dw-constructs check ")
+    proc = subprocess.run([sys.executable, "-m", "dw_constructs.governance", "--help"], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: dw-constructs ")
+
+
+# --- tenant constraints evaluated on the synthesized output ------------------------------------------
+
+LIMITS = {"max_instances": 1, "parameters": {"storage_size_gb": {"max": 500}}}
+CLI_DOC = {"version": 1, "tenants": {
+    "acme": {"constructs": {"DataWarehouseCluster": LIMITS}},
+    "relaxed": {"mode": "warn", "constructs": {"DataWarehouseCluster": LIMITS}},
+    "open": {},
+}}
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory):
+    """Apps synthesized three ways: under enforce() (warn mode, so synth goes on), with
+    record_constructs() only, and plain; the in-process report of tenant 'acme' for the first."""
+    from cdktf import App
+
+    from dw_constructs.governance import check_app, enforce, record_constructs
+    from tests.governance.test_aspect import _stack
+
+    root = tmp_path_factory.mktemp("synthesized")
+    constraints = root / "constraints.yaml"
+    constraints.write_text(yaml.safe_dump(CLI_DOC))
+    recorded = App(outdir=str(root / "recorded"))
+    _stack(recorded, "one", {"name": "a", "storage_size_gb": 800})
+    _stack(recorded, "two", {"name": "b"})
+    enforce(recorded, constraints, "relaxed")
+    expected = check_app(recorded, constraints, "acme")
+    recorded.synth()
+    only_records = App(outdir=str(root / "only-records"))
+    _stack(only_records, "one", {"name": "a"}, {"name": "b"})
+    record_constructs(only_records)
+    only_records.synth()
+    plain = App(outdir=str(root / "plain"))
+    _stack(plain, "one", {"name": "a", "storage_size_gb": 800})
+    plain.synth()
+    return root, constraints, expected
+
+
+def _check(capsys, *argv) -> tuple[int, str, str]:
+    code = main(["check", *map(str, argv)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_check_evaluates_the_tenants_constraints(synthesized, capsys):
+    root, constraints, expected = synthesized
+    assert [(v.path, v.parameter) for v in expected.violations] == [
+        ("one/Dw0", "storage_size_gb"), ("two/Dw0", "max_instances")]
+    code, out, _ = _check(capsys, root / "recorded", "--constraints", constraints, "--tenant", "acme")
+    assert (code, out) == (1, expected.text() + "\n")  # the same report as at synth time
+    # a warn-mode tenant: the report, exit 0
+    code, out, err = _check(capsys, root / "recorded", "--constraints", constraints, "--tenant", "relaxed")
+    assert code == 0 and "2 violation(s) for tenant 'relaxed'" in out and "warn-only" in err
+    code, out, _ = _check(capsys, root / "only-records", "--constraints", constraints, "--tenant", "acme")
+    assert code == 1 and "[one/Dw1] max_instances = 2: DataWarehouseCluster number 2 in this app" in out
+
+
+def test_the_records_in_the_output(synthesized):
+    root, _, _ = synthesized
+    one = json.loads((root / "recorded" / "stacks" / "one" / "cdk.tf.json").read_text())
+    records = one["//"]["dw_governance"]
+    assert records["stacks"] == ["one", "two"] and records["version"] == 1
+    (dw,) = [r for r in records["constructs"] if r["type"] == "DataWarehouseCluster"]
+    assert dw["path"] == "one/Dw0" and dw["props"]["storage_size_gb"] == 800 and dw["props"]["replicas"] is None
+    assert dw["props"]["effective_replicas"] == 1 and dw["props"]["admin_password"] is None
+    two = json.loads((root / "recorded" / "stacks" / "two" / "cdk.tf.json").read_text())
+    assert min(r["index"] for r in two["//"]["dw_governance"]["constructs"]) > dw["index"]
+    assert "dw_governance" not in json.loads((root / "plain" / "stacks" / "one" / "cdk.tf.json").read_text())["//"]
+
+
+def test_check_refuses_constraints_it_cannot_evaluate(synthesized, tmp_path, capsys):
+    root, constraints, _ = synthesized
+    code, out, err = _check(capsys, root / "plain", "--constraints", constraints, "--tenant", "acme")
+    assert (code, out) == (2, "")
+    assert "stack(s) one hold no construct records" in err and "--policies-only" in err
+    # only the policy pack, with the tenant's settings, when asked for
+    code, out, _ = _check(capsys, root / "plain", "--constraints", constraints, "--tenant", "acme", "--policies-only")
+    assert (code, out) == (0, "dw-constructs governance: no violations for tenant 'acme'\n")
+    # a tenant without construct constraints needs no records
+    assert _check(capsys, root / "plain", "--constraints", constraints, "--tenant", "open")[0] == 0
+    # part of an app: max_instances counts the whole app
+    code, _, err = _check(capsys, root / "recorded" / "stacks" / "one", "--constraints", constraints, "--tenant", "acme")
+    assert code == 2 and "the app's stack(s) two are not among the inputs" in err
+    # no synthesized stack at all (a manifests tree)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(GOOD_CLUSTER))
+    code, _, err = _check(capsys, tmp_path / "c.yaml", "--constraints", constraints, "--tenant", "acme")
+    assert code == 2 and "no synthesized stack (cdk.tf.json) among the inputs" in err

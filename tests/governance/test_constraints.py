@@ -175,6 +175,9 @@ def test_library_type_of_user_subclasses():
 
     assert library_type(object.__new__(Deeper)) == "DataWarehouseCluster"
     assert library_type(object()) is None
+    # a construct the library uses internally (a terraform_data helper...) is not a construct type
+    helper = type("TerraformData", (), {"__module__": "dw_constructs._terraform_data"})
+    assert library_type(helper()) is None
 
 
 # --- the document --------------------------------------------------------------------------------
@@ -255,3 +258,59 @@ def test_registered_construct_types_are_the_library_classes():
         if target is not None:
             module, _, props = target.partition(":")
             assert dataclasses.is_dataclass(getattr(importlib.import_module(module), props)), name
+
+
+# --- quantities compare by the value the API server reads -------------------------------------------
+
+QUANTITY_NOTATIONS = ["10Gi", "1.5Gi", ".5Gi", "5.Gi", "+1Gi", "1e3", "1E3", "1e+3", "1e-3", "500m", "0.5", "1.5",
+                      "2048Mi", "1000000Ki", "10G", "1e9", "100n", "100u", "1k", "1M", "1T", "1Ti", "1P", "1Pi", "1E",
+                      "1Ei", "007", "1.0000000001", "99999999999999999999"]
+NOT_QUANTITIES = ["10GB", "10gi", "1K", "1e1.5", "1e3Mi", "1Zi", "0x10", "1,5", "10 Gi", "inf", ""]
+
+
+def _stored(kube_api, q: str) -> str | None:
+    """The quantity as the API server stores it (its canonical form), None when it cannot parse it."""
+    from tests.support.apiserver import KubeApiError
+
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "q"},
+           "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": q}}}}
+    try:
+        return kube_api.dry_run(pvc)["spec"]["resources"]["requests"]["storage"]
+    except KubeApiError as exc:
+        assert exc.status == 400, exc  # a decode error: not a quantity
+        return None
+
+
+def test_quantities_compare_as_the_api_server_reads_them(kube_api):
+    """A bound like ``max: 200Gi`` compares by value: our value of each notation is the value of the
+    canonical form the real API server stores it as (``1e3`` -> ``1k``, ``1.5Gi`` -> ``1536Mi``), and
+    what the server cannot parse is not a quantity here either. (The server keeps no precision
+    below a thousandth: it stores ``100n`` as ``1m``, rounding up.)"""
+    from decimal import ROUND_CEILING, Decimal
+
+    from dw_constructs.governance.constraints import _quantity
+
+    for q in QUANTITY_NOTATIONS:
+        stored, ours = _stored(kube_api, q), _quantity(q)
+        assert stored is not None and ours is not None, (q, stored)
+        assert ours.quantize(Decimal("0.001"), rounding=ROUND_CEILING) == _quantity(stored), (q, stored)
+    for q in NOT_QUANTITIES:
+        assert _stored(kube_api, q) is None and _quantity(q) is None, q
+    over = found([rec(CnpgProps(mode="render", storage_size="1e12"), "app/Pg", "CnpgPostgisCluster")],
+                 tenant({"CnpgPostgisCluster": {"parameters": {"storage_size": {"max": "200Gi"}}}}))
+    assert over == [("app/Pg", "storage_size", "1e12", "above the maximum")]
+
+
+def test_record_form_hides_secrets_and_marks_references():
+    """What the records in cdk.tf.json hold: plain data, secrets hidden, references marked."""
+    from dw_constructs.governance.constraints import REFERENCE_MARKER, normalize
+    from dw_constructs.governance.report import HIDDEN
+
+    token = "${TfToken[TOKEN.7]}"  # how cdktf encodes a string reference
+    pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"
+    record = normalize(dw(operational_profile=OperationalProfile.STRICT, admin_password=token,
+                          chart_values={"auth": {"password": "hunter2", "username": "admin"}, "key": pem}))
+    assert record["admin_password"] == REFERENCE_MARKER and record["operational_profile"] == "Strict"
+    assert record["chart_values"] == {"auth": {"password": HIDDEN, "username": "admin"}, "key": HIDDEN}
+    assert record["replicas"] is None and record["effective_replicas"] == 1  # fields and properties
+    assert "hunter2" not in json.dumps(record) and "MIIB" not in json.dumps(record)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from cdktf import App
 
@@ -34,11 +39,49 @@ def test_analytics_app_passes_constraints_and_policies(analytics, capsys):
 
 
 def test_sandbox_app_is_rejected_with_one_report(tmp_path):
+    from dw_constructs.governance import GovernanceViolations
+
     app = App(outdir=str(tmp_path))
     build(app, "sandbox")
-    with pytest.raises(RuntimeError) as err:
+    with pytest.raises(GovernanceViolations) as err:
         app.synth()
-    assert f"[governed-sandbox] {SANDBOX_REPORT}\n" in str(err.value)
+    assert str(err.value) == SANDBOX_REPORT
+    assert not (tmp_path / "stacks" / "governed-sandbox" / "cdk.tf.json").exists()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+UNCAUGHT = """
+import sys
+sys.path.insert(0, {root!r})
+from cdktf import App
+from examples.governed.main import build
+app = App(outdir={out!r})
+build(app, {tenant!r}, mode={mode!r})
+app.synth()
+"""
+
+
+def _synth_subprocess(tmp_path: Path, tenant: str, mode: str | None = None) -> subprocess.CompletedProcess[str]:
+    """An app that calls app.synth() without catching anything, as `python main.py` or `cdktf synth` runs it."""
+    script = tmp_path / "app.py"
+    script.write_text(UNCAUGHT.format(root=str(ROOT), out=str(tmp_path / "out"), tenant=tenant, mode=mode))
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=300)
+
+
+def test_an_uncaught_rejection_prints_the_report_once_without_a_trace(tmp_path):
+    proc = _synth_subprocess(tmp_path, "sandbox")
+    assert proc.returncode == 1
+    assert proc.stderr == SANDBOX_REPORT + "\n"  # once; no jsii error, node frames or Python traceback
+    assert proc.stdout == ""
+
+
+def test_warn_mode_prints_the_report_and_synthesizes(tmp_path):
+    proc = _synth_subprocess(tmp_path, "sandbox", "warn")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == SANDBOX_REPORT + "\n(warn mode: synthesis goes on)\n"
+    assert (tmp_path / "out" / "stacks" / "governed-sandbox" / "cdk.tf.json").is_file()
 
 
 def test_example_main_exit_codes(tmp_path, monkeypatch, capsys):

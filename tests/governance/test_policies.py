@@ -11,7 +11,14 @@ import yaml
 
 from dw_constructs.governance.constraints import HelmRepositoryRef, PolicyOptions
 from dw_constructs.governance.inputs import from_documents, read_paths
-from dw_constructs.governance.policies import POLICY_IDS, ManifestDoc, PolicyInput, TerraformDoc, run_policies, secret_like
+from dw_constructs.governance.policies import (
+    POLICY_IDS,
+    ManifestDoc,
+    PolicyInput,
+    TerraformDoc,
+    run_policies,
+    secret_like,
+)
 from dw_constructs.governance.report import HIDDEN, Report
 
 ASSET = "assets/Warehouse_Chart_DACC18E3/2AE0FABA35C44767FC1F0343DFF8EFAD"
@@ -68,8 +75,22 @@ def helm_repo(url=CNPG_REPO) -> dict:
             "metadata": {"name": "cloudnative-pg", "namespace": "flux-system"}, "spec": {"interval": "1h", "url": url}}
 
 
-def mf(*objs: dict) -> list[ManifestDoc]:
-    return [ManifestDoc(f"m.yaml:{o['kind']}/{o['metadata']['name']}", o) for o in objs]
+def mf(*objs: dict, file: str = "m.yaml") -> list[ManifestDoc]:
+    """Objects of one rendered file (``file`` relative to the checked directory)."""
+    return [ManifestDoc(f"{file}:{o['kind']}/{o['metadata']['name']}", o, "", file) for o in objs]
+
+
+def flux_ks(path: str = "./", post_build: bool = True) -> dict:
+    """A Flux Kustomization applying ``path`` (with post-build substitution from a Secret)."""
+    spec = {"interval": "10m", "path": path, "prune": True, "sourceRef": {"kind": "GitRepository", "name": "repo"}}
+    if post_build:
+        spec["postBuild"] = {"substituteFrom": [{"kind": "Secret", "name": "vars"}]}
+    return {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"}, "spec": spec}
+
+
+def secret(**string_data) -> dict:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s3"}, "stringData": string_data}
 
 
 def run(pid: str, terraform=(), manifests=(), options: PolicyOptions | None = None) -> list[tuple]:
@@ -192,6 +213,9 @@ CASES = [
     ("prevent-destroy-tenant-glob-pass", "prevent-destroy",
      [tf({"datawarehouse_instance": {"i": {"//": {"metadata": {"path": "s/Warehouse/Instance/Resource"}}, "name": "dw"}}})],
      [], PolicyOptions(allow_destroy=("s/Warehouse/*",)), []),
+    ("prevent-destroy-deltastream-database-fail", "prevent-destroy",
+     [tf({"deltastream_database": {"db": {"//": {"metadata": {"path": "s/Ds/Analytics/Resource"}}, "name": "analytics"}}})],
+     [], None, [("s/Ds/Analytics/Resource", "lifecycle.prevent_destroy", f"stateful deltastream_database {PREVENT}")]),
     ("prevent-destroy-fail", "prevent-destroy",
      [tf({"datawarehouse_vde": {"v": {"//": {"metadata": {"path": "s/Warehouse/Events/Resource"}}, "name": "events"}}})],
      [], None, [("s/Warehouse/Events/Resource", "lifecycle.prevent_destroy", f"stateful datawarehouse_vde {PREVENT}")]),
@@ -231,8 +255,7 @@ CASES = [
      [tf({"kubernetes_secret_v1": {"s": {"//": {"metadata": {"path": "s/Creds"}}, "data": {"ACCESS_KEY_ID": "AKIA1"}}}})],
      [], None, [("s/Creds", "data.ACCESS_KEY_ID", "Secret data holds a literal; use a reference")]),
     ("secrets-manifest-secret-fail", "no-secret-literals", [],
-     mf({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s3"}, "stringData": {"ACCESS_KEY_ID": "AKIA1",
-                                                                                           "SECRET": "${CNPG_S3_SECRET}"}}),
+     mf(secret(ACCESS_KEY_ID="AKIA1", SECRET="${CNPG_S3_SECRET}")) + mf(flux_ks(), file="flux/apps.yaml"),
      None, [("m.yaml:Secret/s3", "stringData.ACCESS_KEY_ID", "Secret stringData holds a literal; use a reference")]),
     ("secrets-env-var-fail", "no-secret-literals", [],
      mf({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"},
@@ -267,6 +290,77 @@ CASES = [
                   "data": [{"secretKey": "password", "remoteRef": {"key": "app", "property": "password"}}]}},
         cnpg_cluster(superuserSecret={"name": "pg-superuser"})), None, []),
 ]
+
+SD = "Secret stringData holds a literal; use a reference"
+PROVIDER_PW = ("s/provider.datawarehouse", "password", SECRET)
+# Literal secrets that merely contain ${, {{ or $( are literals; each substitution counts only
+# where something substitutes it (Terraform in Terraform JSON, Flux in the manifests its
+# Kustomizations post-build, External Secrets in an ExternalSecret template, Kubernetes in env).
+SYNTAX_CASES = [
+    # Terraform JSON: only interpolations that reference something
+    *[(f"terraform-literal-{i}", [tf(provider={"datawarehouse": [{"password": pw}]})], [], [PROVIDER_PW])
+      for i, pw in enumerate(["pa${ss", "{{x", "${}", "$${var.pw}", "${ss}", '${upper("pw")}', "${var.}",
+                              "{{ .password }}", "$(PASSWORD)", "${path.module}", "hunter2${"])],
+    *[(f"terraform-reference-{i}", [tf(provider={"datawarehouse": [{"password": pw}]})], [], [])
+      for i, pw in enumerate(["${var.pw}", "${ sensitive(var.pw) }", "${random_password.pw.result}",
+                              '${data.kubernetes_secret_v1.x.data["password"]}', "${module.db.password}",
+                              '${local.creds["pw"]}', '${lookup(var.m, "}")}', "x-${var.pw}"])],
+    ("terraform-variable-default-reference-syntax", [tf(variable={"pw": {"sensitive": True, "default": "${var.other}"}})],
+     [], [("s/variable.pw", "default", "a sensitive or secret-named variable must not have a literal default")]),
+    # helm values: Terraform interpolates them, helm does not template them
+    ("helm-values-go-template", [tf({"helm_release": {"dw": release(dw_values(auth={"password": "{{ .Values.pw }}"}))}})],
+     [], [(REL, "values[0].auth.password", SECRET)]),
+    ("helm-values-terraform-reference", [tf({"helm_release": {"dw": release(dw_values(auth={"password": "${var.pw}"}))}})],
+     [], []),
+    # Flux: ${NAME} only where a Kustomization with postBuild applies the manifest
+    ("flux-substituted", [], mf(secret(SECRET="${CNPG_S3_SECRET}"), file="databases/s.yaml")
+     + mf(flux_ks("./databases"), file="flux/databases.yaml"), []),
+    ("flux-substituted-subtree-checked", [], mf(secret(SECRET="${CNPG_S3_SECRET}"), file="databases/s.yaml")
+     + mf(flux_ks("./clusters/prod/databases"), file="flux/databases.yaml"), []),
+    ("flux-no-kustomization", [], mf(secret(SECRET="${CNPG_S3_SECRET}")), [("m.yaml:Secret/s3", "stringData.SECRET", SD)]),
+    ("flux-no-post-build", [], mf(secret(SECRET="${CNPG_S3_SECRET}")) + mf(flux_ks(post_build=False), file="f.yaml"),
+     [("m.yaml:Secret/s3", "stringData.SECRET", SD)]),
+    ("flux-other-folder", [], mf(secret(SECRET="${CNPG_S3_SECRET}"), file="apps/s.yaml")
+     + mf(flux_ks("./databases"), file="f.yaml"), [("apps/s.yaml:Secret/s3", "stringData.SECRET", SD)]),
+    ("flux-disabled-on-the-object", [],
+     mf({**secret(SECRET="${CNPG_S3_SECRET}"),
+         "metadata": {"name": "s3", "annotations": {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}}})
+     + mf(flux_ks(), file="f.yaml"), [("m.yaml:Secret/s3", "stringData.SECRET", SD)]),
+    *[(f"flux-literal-{i}", [], mf(secret(SECRET=v)) + mf(flux_ks(), file="f.yaml"),
+       [("m.yaml:Secret/s3", "stringData.SECRET", SD)])
+      for i, v in enumerate(["pa${ss", "${CNPG_S3_SECRET:=hunter2}", "$${CNPG_S3_SECRET}", "${var.pw}", "{{ .pw }}",
+                             "${}"])],
+    ("flux-in-kubernetes-manifest-is-literal",
+     [tf({"kubernetes_manifest": {"s": {"//": {"metadata": {"path": "s/S"}}, "manifest": secret(SECRET="${CNPG_S3}")}}})],
+     [], [("s/S", "manifest.stringData.SECRET", SD)]),
+    ("terraform-in-kubernetes-manifest",
+     [tf({"kubernetes_manifest": {"s": {"//": {"metadata": {"path": "s/S"}}, "manifest": secret(SECRET="${var.pw}")}}})],
+     [], []),
+    # Go templates: an ExternalSecret's target template, nowhere else
+    ("go-template-in-plain-secret", [], mf(secret(password="{{ .password }}")),
+     [("m.yaml:Secret/s3", "stringData.password", SD)]),
+    ("go-template-literal-in-eso", [],
+     mf({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": {"name": "app"},
+         "spec": {"target": {"name": "app", "template": {"data": {"password": "{{x", "token": '{{ "lit" }}'}}}}}),
+     [("m.yaml:ExternalSecret/app", "spec.target.template.data.password", SECRET),
+      ("m.yaml:ExternalSecret/app", "spec.target.template.data.token", SECRET)]),
+    # Kubernetes $(VAR): in a container's env
+    ("env-expansion", [], mf({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [
+        {"name": "c", "env": [{"name": "DB_PASSWORD", "value": "$(PGPASSWORD)"}]}]}}), []),
+    ("env-expansion-escaped", [], mf({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {
+        "containers": [{"name": "c", "env": [{"name": "DB_PASSWORD", "value": "$$(PGPASSWORD)"}]}]}}),
+     [("m.yaml:Pod/p", "spec.containers[0].env[0].value",
+       "'DB_PASSWORD' is a secret literal; use a reference (variable, secret lookup)")]),
+    ("env-expansion-outside-env", [], mf(secret(password="$(PGPASSWORD)")),
+     [("m.yaml:Secret/s3", "stringData.password", SD)]),
+]
+
+
+@pytest.mark.parametrize("terraform,manifests,expected", [c[1:] for c in SYNTAX_CASES], ids=[c[0] for c in SYNTAX_CASES])
+def test_references_are_real_only_where_substituted(terraform, manifests, expected):
+    assert run("no-secret-literals", terraform, manifests) == expected
+    assert "hunter2" not in Report.of(run_policies(PolicyInput([TerraformDoc("s", d) for d in terraform],
+                                                               list(manifests)))).text()
 
 
 @pytest.mark.parametrize("pid,terraform,manifests,options,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
