@@ -15,11 +15,11 @@ synth: bootstrap
 	$(PY) examples/single_node/main.py
 
 ## Whole test suite with the real tools (OpenTofu, helm, provider binaries), after the type
-## checker (mypy --strict on dw_constructs, configured in pyproject.toml).
+## checker (mypy --strict on dw_constructs) and the linter/formatter check (ruff), both
+## configured in pyproject.toml.
 test: bootstrap tools
 	.venv/bin/mypy
-# ruff (configured in pyproject.toml): uncomment once both commands pass on the whole tree.
-#	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 	eval "$$(bash scripts/tools.sh --env)" && $(PY) -m pytest $(PYTEST_ARGS)
 
 bootstrap:

@@ -51,8 +51,15 @@ def bench_construct_overhead(n: int, repeat: int) -> dict:
     def raw():
         stack = TerraformStack(App(), "raw")
         for i in range(n):
-            Instance(stack, f"i{i}", name=f"wh-{i}", storage_size_gb=100, replication_factor=1,
-                     plugins_enabled=["*"], operational_profile="Balanced")
+            Instance(
+                stack,
+                f"i{i}",
+                name=f"wh-{i}",
+                storage_size_gb=100,
+                replication_factor=1,
+                plugins_enabled=["*"],
+                operational_profile="Balanced",
+            )
 
     def ours():
         stack = TerraformStack(App(), "ours")
@@ -68,8 +75,13 @@ def bench_validation(n: int, repeat: int) -> dict:
 
     from dw_constructs.datawarehouse.cluster_model import ClusterProps, ProviderEndpoint, validate_cluster
 
-    props = ClusterProps(name="dw", mode="clustered", replicas=5, chart_values={"image": {"tag": "6.0.1"}},
-                         endpoint=ProviderEndpoint(host="dw.example.com", port=5432))
+    props = ClusterProps(
+        name="dw",
+        mode="clustered",
+        replicas=5,
+        chart_values={"image": {"tag": "6.0.1"}},
+        endpoint=ProviderEndpoint(host="dw.example.com", port=5432),
+    )
     base = best(lambda: [Token.is_unresolved("x") for _ in range(n)], repeat)
     measured = best(lambda: [validate_cluster(props) for _ in range(n)], repeat)
     return {"baseline_s": base, "measured_s": measured, "ratio": measured / base, "target": 0.5}
@@ -99,11 +111,18 @@ def bench_memory() -> dict:
     def rss(body: str) -> str:
         return f"import tempfile; {body}\n" + _PEAK_RSS
 
-    base = _run_python(rss("import cdktf, cdktf_cdktf_provider_helm, dw_cdktf_provider_datawarehouse; "
-                           "cdktf.App(outdir=tempfile.mkdtemp()).synth()"))
-    measured = _run_python(rss(
-        "from cdktf import App; from examples.replicated.main import build; "
-        "app = App(outdir=tempfile.mkdtemp()); build(app); app.synth()"))
+    base = _run_python(
+        rss(
+            "import cdktf, cdktf_cdktf_provider_helm, dw_cdktf_provider_datawarehouse; "
+            "cdktf.App(outdir=tempfile.mkdtemp()).synth()"
+        )
+    )
+    measured = _run_python(
+        rss(
+            "from cdktf import App; from examples.replicated.main import build; "
+            "app = App(outdir=tempfile.mkdtemp()); build(app); app.synth()"
+        )
+    )
     return {"baseline_kib": base, "measured_kib": measured, "ratio": measured / base, "target": 1.5}
 
 

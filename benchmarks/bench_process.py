@@ -111,8 +111,14 @@ def run_app(script: Path, args: list[str], outdir: Path, cwd: Path = ROOT) -> Sa
     peak_file = outdir.with_suffix(".peak.json")
     env = {**_env(), "CDKTF_OUTDIR": str(outdir), "DW_BENCH_TREE": str(cwd)}
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, str(APPS / "launch.py"), str(peak_file), str(script), *args],
-                          cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [sys.executable, str(APPS / "launch.py"), str(peak_file), str(script), *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
         raise SystemExit(f"{script.name} {' '.join(args)} failed:\n{done.stderr[-3000:]}")
@@ -151,14 +157,15 @@ class Bench:
             ours = (ROOT / "examples" / "cnpg_apply" / "main.py", [], ROOT)
         else:
             ours = (APPS / "dw_clusters.py", [str(w.n)], ROOT)
-        cmds = {"ours": ours,
-                "floor": (APPS / "replay.py", ["floor", str(spec)], ROOT),
-                "naive": (APPS / "replay.py", ["naive", str(spec)], ROOT)}
+        cmds = {
+            "ours": ours,
+            "floor": (APPS / "replay.py", ["floor", str(spec)], ROOT),
+            "naive": (APPS / "replay.py", ["naive", str(spec)], ROOT),
+        }
         if (w.n or 0) >= BIG:  # minutes per run (a `terraform version` process per terraform_data): once
             del cmds["naive"]
         if self.before is not None and (w.n or 0) < BIG:  # before: O(N^2), ~30 min at N=1000
-            script = (self.before / "examples" / "cnpg_apply" / "main.py" if w.n is None
-                      else APPS / "dw_clusters.py")
+            script = self.before / "examples" / "cnpg_apply" / "main.py" if w.n is None else APPS / "dw_clusters.py"
             cmds["before"] = (script, ours[1], self.before)
         return cmds
 
@@ -204,8 +211,10 @@ class Bench:
                 out = self.outdir()
                 w.series[variant].samples.append(run_app(script, args, out, cwd=cwd))
                 shutil.rmtree(out, ignore_errors=True)
-        print(f"  {w.name}: " + ", ".join(f"{v} {s.seconds:.2f} s {s.peak_mib:.0f} MiB" for v, s in w.series.items()),
-              flush=True)
+        print(
+            f"  {w.name}: " + ", ".join(f"{v} {s.seconds:.2f} s {s.peak_mib:.0f} MiB" for v, s in w.series.items()),
+            flush=True,
+        )
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -222,8 +231,9 @@ def machine() -> dict[str, str]:
         pass
     mem = "unknown"
     try:
-        kib = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
-                  .split()[1])
+        kib = int(
+            next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")).split()[1]
+        )
         mem = f"{kib / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
@@ -256,8 +266,13 @@ def targets(cnpg: Workload, series: list[Workload]) -> list[tuple[str, float, fl
     out = []
     c = cnpg.series
     out.append(("CNPG apply: time ours / floor", ratio(c["ours"].seconds, c["floor"].seconds), CNPG_TIME_TARGET))
-    out.append(("CNPG apply: peak memory ours / naive (today's footprint)",
-                ratio(c["ours"].peak_mib, c["naive"].peak_mib), CNPG_MEMORY_TARGET))
+    out.append(
+        (
+            "CNPG apply: peak memory ours / naive (today's footprint)",
+            ratio(c["ours"].peak_mib, c["naive"].peak_mib),
+            CNPG_MEMORY_TARGET,
+        )
+    )
     for w in series:
         s = w.series
         out.append((f"DW N={w.n}: time ours / floor", ratio(s["ours"].seconds, s["floor"].seconds), DW_TIME_TARGET))
@@ -265,8 +280,9 @@ def targets(cnpg: Workload, series: list[Workload]) -> list[tuple[str, float, fl
     slopes = marginal_slopes(series)
     if len(slopes) >= 2:
         (_, lo), (label, hi) = slopes[-2], slopes[-1]
-        out.append((f"DW per-resource cost flat: marginal ms/resource {label} vs the step before",
-                    ratio(hi, lo), FLAT_TARGET))
+        out.append(
+            (f"DW per-resource cost flat: marginal ms/resource {label} vs the step before", ratio(hi, lo), FLAT_TARGET)
+        )
     return [(what, value, target, value <= target) for what, value, target in out]
 
 
@@ -284,8 +300,13 @@ def fmt(series: Series, attr: str, unit: str, digits: int) -> str:
     return f"{med:.{digits}f} {unit} ({lo:.{digits}f}..{hi:.{digits}f})"
 
 
-def report(cnpg: Workload, series: list[Workload], results: list[tuple[str, float, float, bool]],
-           info: dict[str, Any], before: dict[str, Any] | None) -> str:
+def report(
+    cnpg: Workload,
+    series: list[Workload],
+    results: list[tuple[str, float, float, bool]],
+    info: dict[str, Any],
+    before: dict[str, Any] | None,
+) -> str:
     lines = [
         "# Benchmark results (latest run)",
         "",
@@ -306,8 +327,10 @@ def report(cnpg: Workload, series: list[Workload], results: list[tuple[str, floa
         "",
         "| target | measured | limit | met |",
         "|---|---|---|---|",
-        *(f"| {what} | {value:.2f} | {target:.2f} | {'yes' if ok else '**no**'} |"
-          for what, value, target, ok in results),
+        *(
+            f"| {what} | {value:.2f} | {target:.2f} | {'yes' if ok else '**no**'} |"
+            for what, value, target, ok in results
+        ),
         "",
         "## CNPG apply example (`examples/cnpg_apply`)",
         "",
@@ -316,8 +339,10 @@ def report(cnpg: Workload, series: list[Workload], results: list[tuple[str, floa
     ]
     c = cnpg.series
     for v, s in c.items():
-        lines.append(f"| {v} | {fmt(s, 'seconds', 's', 2)} | {fmt(s, 'peak_mib', 'MiB', 0)} | "
-                     f"{ratio(s.seconds, c['floor'].seconds):.2f} | {ratio(s.peak_mib, c['naive'].peak_mib):.2f} |")
+        lines.append(
+            f"| {v} | {fmt(s, 'seconds', 's', 2)} | {fmt(s, 'peak_mib', 'MiB', 0)} | "
+            f"{ratio(s.seconds, c['floor'].seconds):.2f} | {ratio(s.peak_mib, c['naive'].peak_mib):.2f} |"
+        )
     lines += [
         "",
         f"{cnpg.resources} resources and data sources.",
@@ -329,21 +354,38 @@ def report(cnpg: Workload, series: list[Workload], results: list[tuple[str, floa
     ]
     for w in series:
         for v, s in w.series.items():
-            lines.append(f"| {w.n} | {w.resources} | {v} | {fmt(s, 'seconds', 's', 2)} | {fmt(s, 'peak_mib', 'MiB', 0)}"
-                         f" | {ratio(s.seconds, w.series['floor'].seconds):.2f} | "
-                         f"{1000 * s.seconds / max(1, w.resources):.2f} |")
-    lines += ["", "Marginal cost of ours (ms per added resource): "
-              + ", ".join(f"{label}: {ms:.2f}" for label, ms in marginal_slopes(series)) + ".", ""]
-    lines += ["Chart asset directories in ours' output: "
-              + ", ".join(f"N={w.n}: {w.assets}" for w in series) + ".", "",
-              f"![time and memory against N]({PLOT.name})", ""]
+            lines.append(
+                f"| {w.n} | {w.resources} | {v} | {fmt(s, 'seconds', 's', 2)} | {fmt(s, 'peak_mib', 'MiB', 0)}"
+                f" | {ratio(s.seconds, w.series['floor'].seconds):.2f} | "
+                f"{1000 * s.seconds / max(1, w.resources):.2f} |"
+            )
+    lines += [
+        "",
+        "Marginal cost of ours (ms per added resource): "
+        + ", ".join(f"{label}: {ms:.2f}" for label, ms in marginal_slopes(series))
+        + ".",
+        "",
+    ]
+    lines += [
+        "Chart asset directories in ours' output: " + ", ".join(f"N={w.n}: {w.assets}" for w in series) + ".",
+        "",
+        f"![time and memory against N]({PLOT.name})",
+        "",
+    ]
     if before:
-        lines += ["## Before (dw_constructs with the prebuilt kubernetes package, per-cluster chart copies)", "",
-                  f"Measured {before['date']} with `--before` on: {before['machine']['cpu']}; same method.", "",
-                  "| workload | time | peak memory |", "|---|---|---|"]
+        lines += [
+            "## Before (dw_constructs with the prebuilt kubernetes package, per-cluster chart copies)",
+            "",
+            f"Measured {before['date']} with `--before` on: {before['machine']['cpu']}; same method.",
+            "",
+            "| workload | time | peak memory |",
+            "|---|---|---|",
+        ]
         for name, row in before["rows"].items():
-            lines.append(f"| {name} | {row['seconds']:.2f} s ({row['min_s']:.2f}..{row['max_s']:.2f}) | "
-                         f"{row['peak_mib']:.0f} MiB |")
+            lines.append(
+                f"| {name} | {row['seconds']:.2f} s ({row['min_s']:.2f}..{row['max_s']:.2f}) | "
+                f"{row['peak_mib']:.0f} MiB |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -399,9 +441,15 @@ def main(argv: list[str]) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     results = targets(cnpg, series)
-    info = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "duration_s": time.time() - start, "machine": machine(), "runs": args.runs, "big_runs": args.big_runs,
-            "load_before": load_before, "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    info = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "duration_s": time.time() - start,
+        "machine": machine(),
+        "runs": args.runs,
+        "big_runs": args.big_runs,
+        "load_before": load_before,
+        "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
     before = None
     if args.before:
         rows = {}

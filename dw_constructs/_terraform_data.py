@@ -21,8 +21,9 @@ class TerraformData(TerraformResource):
 
     def __init__(self, scope: Construct, id: str, *, input: Any = None, triggers_replace: Any = None) -> None:
         super().__init__(scope, id, terraform_resource_type="terraform_data")
-        self._attributes = {k: v for k, v in (("input", input), ("triggers_replace", triggers_replace))
-                            if v is not None}
+        self._attributes = {
+            k: v for k, v in (("input", input), ("triggers_replace", triggers_replace)) if v is not None
+        }
 
     def _synthesize_attributes(self) -> Mapping[str, Any]:
         return self._attributes

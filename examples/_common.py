@@ -4,7 +4,7 @@ entry point."""
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from cdktf import App, LocalBackend, TerraformStack
 
@@ -17,8 +17,13 @@ def kubeconfig_path(stack: TerraformStack):
     for node in stack.node.children:
         if isinstance(node, TerraformVariable) and node.node.id == "kubeconfig_path":
             return node.string_value
-    return TerraformVariable(stack, "kubeconfig_path", type="string", default="~/.kube/config",
-                             description="kubeconfig the kubernetes and helm providers use.").string_value
+    return TerraformVariable(
+        stack,
+        "kubeconfig_path",
+        type="string",
+        default="~/.kube/config",
+        description="kubeconfig the kubernetes and helm providers use.",
+    ).string_value
 
 
 def helm_provider(stack: TerraformStack):

@@ -39,16 +39,23 @@ def extract(source_doc: dict, tofu: str) -> dict:
     address, version = source_doc["provider"], source_doc["version"]
     local_name = address.rsplit("/", 1)[-1]
     with tempfile.TemporaryDirectory(prefix="schema-") as tmp:
-        Path(tmp, "main.tf.json").write_text(json.dumps({"terraform": {"required_providers": {
-            local_name: {"source": address, "version": version}}}}))
+        Path(tmp, "main.tf.json").write_text(
+            json.dumps({"terraform": {"required_providers": {local_name: {"source": address, "version": version}}}})
+        )
         env = {**os.environ, "CHECKPOINT_DISABLE": "1"}
         env.pop("TF_PLUGIN_CACHE_DIR", None)  # a throwaway directory: copy from the mirror, cache nothing
-        init = subprocess.run([tofu, "init", "-backend=false", "-input=false", "-no-color"], cwd=tmp, env=env,
-                              capture_output=True, text=True)
+        init = subprocess.run(
+            [tofu, "init", "-backend=false", "-input=false", "-no-color"],
+            cwd=tmp,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if init.returncode != 0:
             raise SystemExit(f"tofu init failed for {address} {version}:\n{init.stdout}{init.stderr}")
-        out = subprocess.run([tofu, "providers", "schema", "-json"], cwd=tmp, env=env, capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            [tofu, "providers", "schema", "-json"], cwd=tmp, env=env, capture_output=True, text=True, check=True
+        ).stdout
     doc = json.loads(out)
     if list(doc.get("provider_schemas", {})) != [address]:
         raise SystemExit(f"expected exactly {address} in the schema, got {list(doc.get('provider_schemas', {}))}")
@@ -60,8 +67,11 @@ def select(doc: dict[str, Any], source_doc: dict[str, Any]) -> dict[str, Any]:
     lists, per kind (a kind it does not list stays whole)."""
     (address,) = doc["provider_schemas"]
     schemas = doc["provider_schemas"][address]
-    for key, kind in (("resources", "resource_schemas"), ("data_sources", "data_source_schemas"),
-                      ("ephemeral_resources", "ephemeral_resource_schemas")):
+    for key, kind in (
+        ("resources", "resource_schemas"),
+        ("data_sources", "data_source_schemas"),
+        ("ephemeral_resources", "ephemeral_resource_schemas"),
+    ):
         if key not in source_doc:
             continue
         wanted, have = source_doc[key], schemas.get(kind, {})
@@ -83,8 +93,9 @@ def main(argv: list[str]) -> int:
     target = args.directory / "schema.json"
     if args.check:
         if target.read_text() != text:
-            print(f"{target} differs from the schema of {source_doc['provider']} {source_doc['version']}",
-                  file=sys.stderr)
+            print(
+                f"{target} differs from the schema of {source_doc['provider']} {source_doc['version']}", file=sys.stderr
+            )
             return 1
         print(f"{target}: up to date")
         return 0

@@ -62,6 +62,7 @@ vendored; exit 1 if anything would change, write nothing).
 Needs PyYAML (and jsonschema, if installed, to sanity-check every extracted schema).
 After a refresh run ``pytest tests/test_validation.py``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -256,9 +257,7 @@ class GitSource(Source):
         self.git_dir, self.ref = git_dir, ref
 
     def _git(self, *args: str) -> str:
-        res = subprocess.run(
-            ["git", f"--git-dir={self.git_dir}", *args], capture_output=True, text=True
-        )
+        res = subprocess.run(["git", f"--git-dir={self.git_dir}", *args], capture_output=True, text=True)
         if res.returncode != 0:
             raise SystemExit(f"git {' '.join(args)} in {self.git_dir} failed: {res.stderr.strip()}")
         return res.stdout
@@ -327,8 +326,7 @@ class UrlSource(Source):
             )
             return data["sha"], data["commit"]["committer"]["date"]
         except Exception as exc:  # network/API trouble: still vendor, but say so
-            print(f"warning: could not resolve {self.repo}@{self.ref} to a commit: {exc}",
-                  file=sys.stderr)
+            print(f"warning: could not resolve {self.repo}@{self.ref} to a commit: {exc}", file=sys.stderr)
             return "unknown", ""
 
 
@@ -351,7 +349,7 @@ class ArchiveSource(Source):
             raise SystemExit(f"{up.name}: an archive upstream needs archive_sha256_env (a pin in {VERSIONS_ENV})")
         if self.sha256 != pinned:
             raise SystemExit(f"{origin}: sha256 {self.sha256} is not the pinned {up.archive_sha256_env}={pinned}")
-        self._tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+        self._tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115 - read on demand, lives with self
         self._commit = commit or up.commit
 
     def read(self, path: str) -> str:
@@ -391,8 +389,7 @@ def make_source(up: Upstream, location: str | None, commit: str | None) -> Sourc
     if up.archive is not None:
         return make_archive_source(up, location, commit)
     if location is None:
-        return UrlSource(f"https://raw.githubusercontent.com/{up.repo}/{up.ref}/", up.repo,
-                         up.ref, commit)
+        return UrlSource(f"https://raw.githubusercontent.com/{up.repo}/{up.ref}/", up.repo, up.ref, commit)
     if re.match(r"^https?://", location):
         return UrlSource(location, up.repo, up.ref, commit)
     path = Path(location).expanduser()
@@ -413,7 +410,7 @@ def _yaml():
     try:
         import yaml
     except ImportError:  # pragma: no cover
-        raise SystemExit("refresh_crds.py needs PyYAML (pip install pyyaml)")
+        raise SystemExit("refresh_crds.py needs PyYAML (pip install pyyaml)") from None
     return yaml
 
 
@@ -495,8 +492,7 @@ def sanity_check(entry: dict, schema: dict) -> None:
         import jsonschema
     except ImportError:
         return
-    cls = (jsonschema.Draft7Validator if entry["dialect"] == "json-schema-draft-07"
-           else jsonschema.Draft4Validator)
+    cls = jsonschema.Draft7Validator if entry["dialect"] == "json-schema-draft-07" else jsonschema.Draft4Validator
     cls.check_schema(schema)
 
 
@@ -591,8 +587,9 @@ def render_markdown(entries: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--from", dest="sources", action="append", default=[], metavar="NAME=LOC")
     ap.add_argument("--ref", action="append", default=[], metavar="NAME=TAG")
     ap.add_argument("--commit", action="append", default=[], metavar="NAME=SHA")
@@ -614,8 +611,7 @@ def main(argv: list[str] | None = None) -> int:
             out[name] = val
         return out
 
-    locations, refs, commits = (pairs(args.sources, "--from"), pairs(args.ref, "--ref"),
-                                pairs(args.commit, "--commit"))
+    locations, refs, commits = (pairs(args.sources, "--from"), pairs(args.ref, "--ref"), pairs(args.commit, "--commit"))
     for name, ref in refs.items():
         by_name[name].ref = ref
     if args.list:
@@ -633,9 +629,11 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     index_path = out / INDEX_NAME
     old = json.loads(index_path.read_text()) if index_path.is_file() else {"schemas": []}
-    keep = [e for e in old["schemas"]
-            if e["upstream"]["name"] not in {u.name for u in selected}
-            and e["upstream"]["name"] in by_name]
+    keep = [
+        e
+        for e in old["schemas"]
+        if e["upstream"]["name"] not in {u.name for u in selected} and e["upstream"]["name"] in by_name
+    ]
 
     entries, files = list(keep), {}
     for up in selected:
@@ -660,12 +658,12 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     if args.check:
-        changed = [rel for rel, content in files.items()
-                   if not (out / rel).is_file() or (out / rel).read_text() != content]
+        changed = [
+            rel for rel, content in files.items() if not (out / rel).is_file() or (out / rel).read_text() != content
+        ]
         stale = {e["file"] for e in old["schemas"]} - {e["file"] for e in entries}
         if changed or stale:
-            print("out of date:", *sorted(changed), *(f"(stale) {s}" for s in sorted(stale)),
-                  sep="\n  ")
+            print("out of date:", *sorted(changed), *(f"(stale) {s}" for s in sorted(stale)), sep="\n  ")
             return 1
         print("vendored schemas are up to date (ignoring the vendored date)")
         return 0

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 import yaml
@@ -136,15 +137,21 @@ def apply_manifests() -> list[dict]:
 @pytest.fixture(scope="module")
 def render_tree() -> dict[str, list[dict]]:
     stack = build_render(Testing.app())
-    return {path: [d for d in yaml.safe_load_all(text) if d]
-            for path, text in stack.database.rendered_manifests.items()}
+    return {
+        path: [d for d in yaml.safe_load_all(text) if d] for path, text in stack.database.rendered_manifests.items()
+    }
 
 
 def test_vendored_crds_kept_their_cel_rules():
     by_name = {c["metadata"]["name"]: c for c in build_crds()}
     assert cel_rule_count(by_name["clusters.postgresql.cnpg.io"]) > 0
-    assert {"clusters.postgresql.cnpg.io", "objectstores.barmancloud.cnpg.io", "externalsecrets.external-secrets.io",
-            "helmreleases.helm.toolkit.fluxcd.io", "helmrepositories.source.toolkit.fluxcd.io"} <= set(by_name)
+    assert {
+        "clusters.postgresql.cnpg.io",
+        "objectstores.barmancloud.cnpg.io",
+        "externalsecrets.external-secrets.io",
+        "helmreleases.helm.toolkit.fluxcd.io",
+        "helmrepositories.source.toolkit.fluxcd.io",
+    } <= set(by_name)
 
 
 def test_cnpg_apply_manifests_accepted(api, apply_manifests):
@@ -157,8 +164,16 @@ def test_cnpg_apply_manifests_accepted(api, apply_manifests):
 def test_cnpg_render_tree_accepted(api, render_tree):
     objs = [o for docs in render_tree.values() for o in docs if (o["apiVersion"], o["kind"]) != KUSTOMIZE_FILE]
     kinds = {o["kind"] for o in objs}
-    assert {"Namespace", "HelmRepository", "HelmRelease", "ExternalSecret", "ObjectStore", "Cluster", "Database",
-            "ScheduledBackup"} <= kinds
+    assert {
+        "Namespace",
+        "HelmRepository",
+        "HelmRelease",
+        "ExternalSecret",
+        "ObjectStore",
+        "Cluster",
+        "Database",
+        "ScheduledBackup",
+    } <= kinds
     dry_run_all(api, objs)
 
 
@@ -183,8 +198,12 @@ def test_cluster_with_zero_instances_rejected(api, apply_manifests):
 def test_cel_rule_rejects_what_json_schema_accepts(api, apply_manifests):
     """CNPG Cluster CEL rule on spec: "imageName and imageCatalogRef are mutually exclusive"."""
     bad = _cluster(apply_manifests)
-    bad["spec"]["imageCatalogRef"] = {"apiGroup": "postgresql.cnpg.io", "kind": "ClusterImageCatalog",
-                                      "name": "postgis", "major": 16}
+    bad["spec"]["imageCatalogRef"] = {
+        "apiGroup": "postgresql.cnpg.io",
+        "kind": "ClusterImageCatalog",
+        "name": "postgis",
+        "major": 16,
+    }
     validate_manifest(bad)  # our JSON-schema validation has no CEL: accepted
     with pytest.raises(KubeApiError) as err:
         api.dry_run(bad)

@@ -47,8 +47,9 @@ def test_replay_synthesizes_ours(ours, mode, tmp_path):
         assert theirs == mine
     else:
         assert theirs != mine and _comparable(theirs) == _comparable(mine)
-    assert sorted(p.name for p in (tmp_path / "stacks" / "dw-clusters" / "assets").iterdir()) == \
-        sorted(p.name for p in (out / "stacks" / "dw-clusters" / "assets").iterdir())
+    assert sorted(p.name for p in (tmp_path / "stacks" / "dw-clusters" / "assets").iterdir()) == sorted(
+        p.name for p in (out / "stacks" / "dw-clusters" / "assets").iterdir()
+    )
 
 
 def test_launcher_sums_the_process_tree(tmp_path):

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from cdktf import TerraformStack, TerraformVariable, Testing
-
 from dw_cdktf_provider_datawarehouse.data_datawarehouse_capabilities import DataDatawarehouseCapabilities
 from dw_cdktf_provider_datawarehouse.data_datawarehouse_instance_status import DataDatawarehouseInstanceStatus
 from dw_cdktf_provider_datawarehouse.data_datawarehouse_plugin_catalog import DataDatawarehousePluginCatalog
@@ -31,20 +30,65 @@ def _all_types_stack(scope) -> TerraformStack:
     pw = TerraformVariable(stack, "admin_password", type="string", sensitive=True)
     user_pw = TerraformVariable(stack, "user_password", type="string", sensitive=True)
     ca = TerraformVariable(stack, "ca_cert_pem", type="string")
-    DatawarehouseProvider(stack, "dw", host="dw.example.internal", port=15432, username="admin", password=pw.string_value,
-                          ca_cert_pem=ca.string_value)
-    inst = Instance(stack, "inst", name="analytics", storage_size_gb=250, replication_factor=3,
-                    plugins_enabled=["geo", "ml"], operational_profile="Strict")
-    Vde(stack, "vde", instance_id=inst.id, name="finance", block_size=8192, encryption_enabled=True,
-        compression_codec="lz4", replication_mode="semi-sync")
-    User(stack, "user", instance_id=inst.id, username="analyst", password=user_pw.string_value,
-         roles=["reader"], mfa_enabled=True)
-    Policy(stack, "policy", instance_id=inst.id, name="keep-1y", target_path="/finance/*", feature="retention",
-           intensity_level=7, cascade_strategy="override")
+    DatawarehouseProvider(
+        stack,
+        "dw",
+        host="dw.example.internal",
+        port=15432,
+        username="admin",
+        password=pw.string_value,
+        ca_cert_pem=ca.string_value,
+    )
+    inst = Instance(
+        stack,
+        "inst",
+        name="analytics",
+        storage_size_gb=250,
+        replication_factor=3,
+        plugins_enabled=["geo", "ml"],
+        operational_profile="Strict",
+    )
+    Vde(
+        stack,
+        "vde",
+        instance_id=inst.id,
+        name="finance",
+        block_size=8192,
+        encryption_enabled=True,
+        compression_codec="lz4",
+        replication_mode="semi-sync",
+    )
+    User(
+        stack,
+        "user",
+        instance_id=inst.id,
+        username="analyst",
+        password=user_pw.string_value,
+        roles=["reader"],
+        mfa_enabled=True,
+    )
+    Policy(
+        stack,
+        "policy",
+        instance_id=inst.id,
+        name="keep-1y",
+        target_path="/finance/*",
+        feature="retention",
+        intensity_level=7,
+        cascade_strategy="override",
+    )
     Plugin(stack, "plugin", instance_id=inst.id, plugin_id="geo", enabled=True, configuration={"srid": "4326"})
-    ReplicationTopology(stack, "topology", instance_id=inst.id, mode="active-passive", sync_interval_seconds=60,
-                        nodes=[ReplicationTopologyNodes(host="a.example", port=5432, role="primary", priority=10),
-                               ReplicationTopologyNodes(host="b.example", role="replica")])
+    ReplicationTopology(
+        stack,
+        "topology",
+        instance_id=inst.id,
+        mode="active-passive",
+        sync_interval_seconds=60,
+        nodes=[
+            ReplicationTopologyNodes(host="a.example", port=5432, role="primary", priority=10),
+            ReplicationTopologyNodes(host="b.example", role="replica"),
+        ],
+    )
     DataDatawarehouseInstanceStatus(stack, "status", instance_id=inst.id)
     DataDatawarehouseCapabilities(stack, "caps")
     DataDatawarehousePluginCatalog(stack, "catalog")
@@ -64,17 +108,50 @@ def synthesized(stack) -> str:
 @pytest.mark.parametrize(
     "resource,props",
     [
-        (Instance, {"name": "analytics", "storage_size_gb": 250, "replication_factor": 3,
-                    "plugins_enabled": ["geo", "ml"], "operational_profile": "Strict"}),
-        (Vde, {"name": "finance", "block_size": 8192, "encryption_enabled": True, "compression_codec": "lz4",
-               "replication_mode": "semi-sync", "instance_id": "${datawarehouse_instance.inst.id}"}),
+        (
+            Instance,
+            {
+                "name": "analytics",
+                "storage_size_gb": 250,
+                "replication_factor": 3,
+                "plugins_enabled": ["geo", "ml"],
+                "operational_profile": "Strict",
+            },
+        ),
+        (
+            Vde,
+            {
+                "name": "finance",
+                "block_size": 8192,
+                "encryption_enabled": True,
+                "compression_codec": "lz4",
+                "replication_mode": "semi-sync",
+                "instance_id": "${datawarehouse_instance.inst.id}",
+            },
+        ),
         (User, {"username": "analyst", "password": "${var.user_password}", "roles": ["reader"], "mfa_enabled": True}),
-        (Policy, {"name": "keep-1y", "target_path": "/finance/*", "feature": "retention", "intensity_level": 7,
-                  "cascade_strategy": "override"}),
+        (
+            Policy,
+            {
+                "name": "keep-1y",
+                "target_path": "/finance/*",
+                "feature": "retention",
+                "intensity_level": 7,
+                "cascade_strategy": "override",
+            },
+        ),
         (Plugin, {"plugin_id": "geo", "enabled": True, "configuration": {"srid": "4326"}}),
-        (ReplicationTopology, {"mode": "active-passive", "sync_interval_seconds": 60,
-                               "nodes": [{"host": "a.example", "port": 5432, "role": "primary", "priority": 10},
-                                         {"host": "b.example", "role": "replica"}]}),
+        (
+            ReplicationTopology,
+            {
+                "mode": "active-passive",
+                "sync_interval_seconds": 60,
+                "nodes": [
+                    {"host": "a.example", "port": 5432, "role": "primary", "priority": 10},
+                    {"host": "b.example", "role": "replica"},
+                ],
+            },
+        ),
     ],
     ids=lambda v: getattr(v, "TF_RESOURCE_TYPE", None),
 )
@@ -83,7 +160,9 @@ def test_resource_with_properties(synthesized, resource, props):
 
 
 def test_wrong_property_is_not_matched(synthesized):
-    assert not Testing.to_have_resource_with_properties(synthesized, Instance.TF_RESOURCE_TYPE, {"storage_size_gb": 251})
+    assert not Testing.to_have_resource_with_properties(
+        synthesized, Instance.TF_RESOURCE_TYPE, {"storage_size_gb": 251}
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,7 +178,8 @@ def test_provider_block(synthesized):
     )
     doc = json.loads(synthesized)
     assert doc["terraform"]["required_providers"]["datawarehouse"] == {
-        "source": "datawarehouse/datawarehouse", "version": "~> 1.0"
+        "source": "datawarehouse/datawarehouse",
+        "version": "~> 1.0",
     }
     assert doc["provider"]["datawarehouse"][0]["password"] == "${var.admin_password}"
     assert doc["provider"]["datawarehouse"][0]["ca_cert_pem"] == "${var.ca_cert_pem}"
@@ -113,9 +193,16 @@ def test_valid_terraform_with_real_tofu(stack, tools):
 def test_generated_sources_reproducible(tmp_path):
     """Regenerating from schema.json gives byte-identical TypeScript to what was built."""
     out = tmp_path / "src"
-    subprocess.run(["node", str(BINDINGS / "generate.js"), str(out)], check=True, capture_output=True,
-                   env={"PATH": __import__("os").environ["PATH"], "CHECKPOINT_DISABLE": "1",
-                        "TF_CLI_CONFIG_FILE": str(tmp_path / "empty.tfrc")})
+    subprocess.run(
+        ["node", str(BINDINGS / "generate.js"), str(out)],
+        check=True,
+        capture_output=True,
+        env={
+            "PATH": __import__("os").environ["PATH"],
+            "CHECKPOINT_DISABLE": "1",
+            "TF_CLI_CONFIG_FILE": str(tmp_path / "empty.tfrc"),
+        },
+    )
     cmp = filecmp.dircmp(BINDINGS / "src", out)
 
     def diffs(c):

@@ -45,8 +45,13 @@ def _corpus() -> list[tuple[str, str | None, object]]:
     def var(name: str, type: str) -> TerraformVariable:
         return TerraformVariable(stack, name, type=type)
 
-    s, n, lst, b, m = (var("s", "string"), var("n", "number"), var("l", "list(string)"), var("b", "bool"),
-                       var("m", "map(string)"))
+    s, n, lst, b, m = (
+        var("s", "string"),
+        var("n", "number"),
+        var("l", "list(string)"),
+        var("b", "bool"),
+        var("m", "map(string)"),
+    )
     local = TerraformLocal(stack, "local", {"a": ["x"]})
     inst = Instance(stack, "inst", name="a", storage_size_gb=1, plugins_enabled=["*"])
     ns = NamespaceV1(stack, "ns", metadata={"name": "x"})
@@ -91,7 +96,7 @@ def _corpus() -> list[tuple[str, str | None, object]]:
         ("bare list marker string", None, "#{TfToken[TOKEN.1]}"),
         ("int", None, 100),
         ("float", None, 1.5),
-        ("negative float", None, -8.1e+297),
+        ("negative float", None, -8.1e297),
         ("bool", None, True),
         ("None", None, None),
         ("empty list", None, []),
@@ -106,8 +111,13 @@ def _corpus() -> list[tuple[str, str | None, object]]:
 
 
 CORPUS = _corpus()
-_KIND = {"str": c.is_string_token, "num": c.is_number_token, "list": c.is_list_token, "map": c.is_map_token,
-         "any": c.is_resolvable}
+_KIND = {
+    "str": c.is_string_token,
+    "num": c.is_number_token,
+    "list": c.is_list_token,
+    "map": c.is_map_token,
+    "any": c.is_resolvable,
+}
 
 
 @pytest.mark.parametrize("label,kind,value", CORPUS, ids=[label for label, _, _ in CORPUS])
@@ -152,19 +162,48 @@ CHECKS = [
     (c.power_of_two, (512, 4096), N, 1000, "x: got 1000; allowed: a power of two between 512 and 4096"),
     (c.boolean, (), B, "yes", "x: got 'yes'; allowed: True or False"),
     (c.non_empty_str, (), S, "", "x: got ''; allowed: a non-empty string"),
-    (c.dns_label, (), S, "Bad_Name", "x: got 'Bad_Name'; allowed: a DNS-1123 label: lowercase letters, digits and "
-                                     "'-', 1..63 chars, alphanumeric at both ends"),
-    (c.dns1035_label, (), S, "1abc", "x: got '1abc'; allowed: a DNS-1035 label: lowercase letters, digits and '-', "
-                                     "1..63 chars, starting with a letter and ending alphanumeric"),
-    (c.one_of, (OperationalProfile,), S, "Turbo", "x: got 'Turbo'; allowed: one of 'Speed', 'Balanced', "
-                                                  "'Standard', 'Strict', 'Paranoid' (or OperationalProfile.<NAME>)"),
+    (
+        c.dns_label,
+        (),
+        S,
+        "Bad_Name",
+        "x: got 'Bad_Name'; allowed: a DNS-1123 label: lowercase letters, digits and "
+        "'-', 1..63 chars, alphanumeric at both ends",
+    ),
+    (
+        c.dns1035_label,
+        (),
+        S,
+        "1abc",
+        "x: got '1abc'; allowed: a DNS-1035 label: lowercase letters, digits and '-', "
+        "1..63 chars, starting with a letter and ending alphanumeric",
+    ),
+    (
+        c.one_of,
+        (OperationalProfile,),
+        S,
+        "Turbo",
+        "x: got 'Turbo'; allowed: one of 'Speed', 'Balanced', "
+        "'Standard', 'Strict', 'Paranoid' (or OperationalProfile.<NAME>)",
+    ),
     (c.str_list, (), L, ["a", ""], "x: got ['a', '']; allowed: a list of non-empty strings with at least 0 item(s)"),
     (c.str_map, (), M, {"a": 1}, "x: got {'a': 1}; allowed: a dict of str to str"),
-    (c.k8s_quantity, (), S, "10GB", "x: got '10GB'; allowed: a Kubernetes quantity: a number with an optional "
-                                    "suffix Ki, Mi, Gi, Ti, Pi, Ei (binary), n, u, m, k, M, G, T, P, E (decimal), "
-                                    "e.g. '10Gi' or '500m'"),
-    (c.cron_with_seconds, (), S, "0 2 * * *", "x: got '0 2 * * *'; allowed: a 6-field cron expression with seconds "
-                                              "first"),
+    (
+        c.k8s_quantity,
+        (),
+        S,
+        "10GB",
+        "x: got '10GB'; allowed: a Kubernetes quantity: a number with an optional "
+        "suffix Ki, Mi, Gi, Ti, Pi, Ei (binary), n, u, m, k, M, G, T, P, E (decimal), "
+        "e.g. '10Gi' or '500m'",
+    ),
+    (
+        c.cron_with_seconds,
+        (),
+        S,
+        "0 2 * * *",
+        "x: got '0 2 * * *'; allowed: a 6-field cron expression with seconds first",
+    ),
     (c.url, (), S, "ftp://x", "x: got 'ftp://x'; allowed: a URL starting with 'https://' or 'http://'"),
 ]
 
@@ -192,8 +231,9 @@ def test_known_rejects_references_anywhere_in_the_value():
     assert c.known("x", "literal", "why") == [] and c.known("x", None, "why") == []
     for value in (S, N, L, B, M, ["a", S], {"k": N}):
         (p,) = c.known("x", value, "it names things")
-        assert p.line() == ("x: got '<reference>'; allowed: a value known at synth time, not a Terraform "
-                            "reference (it names things)")
+        assert p.line() == (
+            "x: got '<reference>'; allowed: a value known at synth time, not a Terraform reference (it names things)"
+        )
 
 
 def test_secret_references_are_string_references():

@@ -14,8 +14,9 @@ from dw_constructs.datawarehouse import DataWarehouseInstance, DataWarehouseProv
 from tests.support.synth import assert_deterministic, synth_to
 
 #: The provider's own facts (defaults, ranges, allowed values): the independent source of truth.
-META = json.loads((Path(__file__).resolve().parents[1] / "provider-bindings" / "datawarehouse"
-                   / "schema.meta.json").read_text())
+META = json.loads(
+    (Path(__file__).resolve().parents[1] / "provider-bindings" / "datawarehouse" / "schema.meta.json").read_text()
+)
 INSTANCE_META = META["resource_schemas"]["datawarehouse_instance"]
 
 
@@ -26,8 +27,9 @@ class InstanceStack(TerraformStack):
         super().__init__(scope, id)
         LocalBackend(self, path=f"terraform.{id}.tfstate")
         DataWarehouseProvider(self, "DataWarehouse", host="datawarehouse.datawarehouse.svc.cluster.local")
-        self.warehouse = DataWarehouseInstance(self, "Warehouse", name="analytics", storage_size_gb=100,
-                                               operational_profile=OperationalProfile.STANDARD)
+        self.warehouse = DataWarehouseInstance(
+            self, "Warehouse", name="analytics", storage_size_gb=100, operational_profile=OperationalProfile.STANDARD
+        )
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +111,11 @@ def test_password_reference_is_used_as_given():
         ({"name": "Bad_Name"}, "name", "DNS-1123 label"),
         ({"storage_size_gb": "100"}, "storage_size_gb", "an integer"),
         ({"plugins": []}, "plugins", "at least 1 item"),
-        ({"operational_profile": "Turbo"}, "operational_profile",
-         ", ".join(repr(v) for v in INSTANCE_META["operational_profile"]["allowed"])),
+        (
+            {"operational_profile": "Turbo"},
+            "operational_profile",
+            ", ".join(repr(v) for v in INSTANCE_META["operational_profile"]["allowed"]),
+        ),
         ({"prevent_destroy": "yes"}, "prevent_destroy", "True or False"),
     ],
 )

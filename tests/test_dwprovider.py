@@ -27,7 +27,8 @@ META = json.loads((DIR / "schema.meta.json").read_text())
 ((_SCHEMA_SOURCE, PROVIDER_SCHEMA),) = SCHEMA_DOC["provider_schemas"].items()
 SOURCE = _SCHEMA_SOURCE.split("/", 1)[1]  # namespace/type, as a configuration writes it
 PINS = dict(
-    line.split("=", 1) for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
+    line.split("=", 1)
+    for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
     if line and not line.startswith("#")
 )
 VERSION = PINS["DW_PROVIDER_VERSION"]
@@ -52,7 +53,7 @@ def is_ref(v) -> bool:
 def resolved(v):
     """A configured value as OpenTofu evaluates it (variables come from TF_VAR_*)."""
     if isinstance(v, str) and v.startswith("${var."):
-        return PASSWORDS["TF_VAR_" + v[len("${var."):-1]]
+        return PASSWORDS["TF_VAR_" + v[len("${var.") : -1]]
     return v
 
 
@@ -75,8 +76,9 @@ class Tofu:
 
     def ok(self, *args: str, **kw) -> subprocess.CompletedProcess:
         res = self.run(*args, **kw)
-        assert res.returncode == 0, (f"tofu {' '.join(args)} -> {res.returncode}\n"
-                                     f"{res.stdout[-4000:]}\n{res.stderr[-4000:]}")
+        assert res.returncode == 0, (
+            f"tofu {' '.join(args)} -> {res.returncode}\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}"
+        )
         return res
 
     def write(self, config: dict, state: dict | None = None) -> None:
@@ -110,10 +112,17 @@ def changes(plan: dict) -> dict:
 def dw_config(resources: dict, data: dict | None = None) -> dict:
     cfg = {
         "terraform": {"required_providers": {"datawarehouse": {"source": SOURCE, "version": VERSION}}},
-        "variable": {"admin_password": {"type": "string", "sensitive": True},
-                     "analyst_password": {"type": "string", "sensitive": True}},
-        "provider": {"datawarehouse": {"host": "datawarehouse.example.internal", "username": "admin",
-                                       "password": "${var.admin_password}"}},
+        "variable": {
+            "admin_password": {"type": "string", "sensitive": True},
+            "analyst_password": {"type": "string", "sensitive": True},
+        },
+        "provider": {
+            "datawarehouse": {
+                "host": "datawarehouse.example.internal",
+                "username": "admin",
+                "password": "${var.admin_password}",
+            }
+        },
     }
     if resources:
         cfg["resource"] = resources
@@ -124,8 +133,11 @@ def dw_config(resources: dict, data: dict | None = None) -> dict:
 
 INSTANCE = {"name": "analytics", "storage_size_gb": 100}
 VDE = {"instance_id": "${datawarehouse_instance.main.id}", "name": "finance"}
-USER = {"instance_id": "${datawarehouse_instance.main.id}", "username": "analyst",
-        "password": "${var.analyst_password}"}
+USER = {
+    "instance_id": "${datawarehouse_instance.main.id}",
+    "username": "analyst",
+    "password": "${var.analyst_password}",
+}
 PASSWORDS = {"TF_VAR_admin_password": "admin-pw-for-tests", "TF_VAR_analyst_password": "analyst-pw-for-tests"}
 
 
@@ -146,11 +158,19 @@ def stored(rtype: str, config: dict, ids: dict) -> dict:
 
 def state_doc(*resources: tuple[str, str, dict]) -> dict:
     return {
-        "version": 4, "terraform_version": PINS["TOFU_VERSION"], "serial": 7,
-        "lineage": "5d7c6a0e-2c1b-4f7e-9a51-0f3d2b8c4e11", "outputs": {},
+        "version": 4,
+        "terraform_version": PINS["TOFU_VERSION"],
+        "serial": 7,
+        "lineage": "5d7c6a0e-2c1b-4f7e-9a51-0f3d2b8c4e11",
+        "outputs": {},
         "resources": [
-            {"mode": "managed", "type": rtype, "name": name, "provider": STATE_PROVIDER,
-             "instances": [{"schema_version": 0, "attributes": attrs, "sensitive_attributes": []}]}
+            {
+                "mode": "managed",
+                "type": rtype,
+                "name": name,
+                "provider": STATE_PROVIDER,
+                "instances": [{"schema_version": 0, "attributes": attrs, "sensitive_attributes": []}],
+            }
             for rtype, name, attrs in resources
         ],
     }
@@ -203,16 +223,20 @@ def expected_plan(block: dict, meta: dict, config: dict, after: dict, after_unkn
             continue
         unknowns = after_unknown.get(name) or [{}] * len(items)
         for i, item in enumerate(items):
-            problems += expected_plan(bt["block"], meta.get(name, {}).get("block", {}), item, planned[i],
-                                      unknowns[i], f"{path}.{name}[{i}]")
+            problems += expected_plan(
+                bt["block"], meta.get(name, {}).get("block", {}), item, planned[i], unknowns[i], f"{path}.{name}[{i}]"
+            )
     return problems
 
 
 def defaulted_paths(block: dict, meta: dict, config: dict, path: str = "") -> set[str]:
     """Paths (as OpenTofu's log writes them) of non-computed attributes left unset in ``config``
     that have a default in the sidecar."""
-    out = {f"{path}.{name}" for name, a in block["attributes"].items()
-           if name not in config and "default" in meta.get(name, {}) and not a.get("computed")}
+    out = {
+        f"{path}.{name}"
+        for name, a in block["attributes"].items()
+        if name not in config and "default" in meta.get(name, {}) and not a.get("computed")
+    }
     for name, bt in block.get("block_types", {}).items():
         for i, item in enumerate(config.get(name, [])):
             out |= defaulted_paths(bt["block"], meta.get(name, {}).get("block", {}), item, f"{path}.{name}[{i}]")
@@ -248,9 +272,14 @@ def test_new_stack_plans_offline_with_sidecar_defaults_and_unknown_ids(tofu, tmp
     vde_meta = resource_meta("datawarehouse_vde")["compression_codec"]
     codec = "lz4"
     assert codec in vde_meta["allowed"] and codec != vde_meta["default"]  # a real override
-    topology = {"instance_id": "${datawarehouse_instance.main.id}", "mode": "active-passive",
-                "nodes": [{"host": "dw-a.example.internal"},
-                          {"host": "dw-b.example.internal", "port": 6543, "role": "replica"}]}
+    topology = {
+        "instance_id": "${datawarehouse_instance.main.id}",
+        "mode": "active-passive",
+        "nodes": [
+            {"host": "dw-a.example.internal"},
+            {"host": "dw-b.example.internal", "port": 6543, "role": "replica"},
+        ],
+    }
     configs = {
         "datawarehouse_instance": INSTANCE,
         "datawarehouse_vde": {**VDE, "compression_codec": codec},
@@ -267,13 +296,19 @@ def test_new_stack_plans_offline_with_sidecar_defaults_and_unknown_ids(tofu, tmp
     for rtype, cfg in configs.items():
         change = rcs[f"{rtype}.main"]["change"]
         assert change["actions"] == ["create"]
-        problems += [f"{rtype}{p}" for p in expected_plan(resource_schema(rtype), resource_meta(rtype), cfg,
-                                                           change["after"], change["after_unknown"])]
+        problems += [
+            f"{rtype}{p}"
+            for p in expected_plan(
+                resource_schema(rtype), resource_meta(rtype), cfg, change["after"], change["after_unknown"]
+            )
+        ]
     assert problems == []
     # planned_values (what a preview summary reads) hold the same values; unknown ones are left out
     planned = {r["address"]: r["values"] for r in plan["planned_values"]["root_module"]["resources"]}
     assert planned == {address: rc["change"]["after"] for address, rc in rcs.items()}
-    assert planned["datawarehouse_vde.main"]["block_size"] == resource_meta("datawarehouse_vde")["block_size"]["default"]
+    assert (
+        planned["datawarehouse_vde.main"]["block_size"] == resource_meta("datawarehouse_vde")["block_size"]["default"]
+    )
     assert "id" not in planned["datawarehouse_instance.main"]
 
     # The only departures OpenTofu saw from the protocol's rules are the sidecar defaults planned
@@ -293,7 +328,9 @@ def test_destroy_plans_offline(tofu):
     tofu.write(dw_config({}), prior_state())
     rcs = changes(tofu.plan_json())
     assert {a: rc["change"]["actions"] for a, rc in rcs.items()} == {
-        "datawarehouse_instance.main": ["delete"], "datawarehouse_vde.finance": ["delete"]}
+        "datawarehouse_instance.main": ["delete"],
+        "datawarehouse_vde.finance": ["delete"],
+    }
 
 
 # --- (2) against a prior state document -----------------------------------------------------------
@@ -326,12 +363,22 @@ def test_changing_block_size_plans_a_replacement(tofu):
     stream = tofu.ok("plan", "-refresh=false", "-input=false", "-json").stdout
     events = [json.loads(line) for line in stream.splitlines()]
     planned = {e["change"]["resource"]["addr"]: e["change"] for e in events if e["type"] == "planned_change"}
-    assert planned == {"datawarehouse_vde.finance": {**planned["datawarehouse_vde.finance"],
-                                                     "action": "replace", "reason": "cannot_update"}}
+    assert planned == {
+        "datawarehouse_vde.finance": {
+            **planned["datawarehouse_vde.finance"],
+            "action": "replace",
+            "reason": "cannot_update",
+        }
+    }
 
 
-VDE_CHANGES = [("block_size", 8192), ("encryption_enabled", False), ("name", "finance-archive"),
-               ("compression_codec", "lz4"), ("replication_mode", "async")]
+VDE_CHANGES = [
+    ("block_size", 8192),
+    ("encryption_enabled", False),
+    ("name", "finance-archive"),
+    ("compression_codec", "lz4"),
+    ("replication_mode", "async"),
+]
 
 
 def test_vde_change_table_covers_both_kinds():
@@ -397,8 +444,9 @@ def test_apply_fails_clearly_and_leaves_state_unchanged(tofu):
 
     tofu.write(_config_with_vde(), prior_state())
     before = tofu.state_resources()
-    _fails_unreachable(tofu.run("destroy", "-refresh=false", "-auto-approve", "-input=false", "-no-color"),
-                       "ApplyResourceChange")
+    _fails_unreachable(
+        tofu.run("destroy", "-refresh=false", "-auto-approve", "-input=false", "-no-color"), "ApplyResourceChange"
+    )
     assert tofu.state_resources() == before
 
 
@@ -421,8 +469,9 @@ def test_refresh_fails_clearly(tofu):
 
 def test_import_fails_clearly(tofu):
     tofu.write(dw_config({"datawarehouse_vde": {"other": {**VDE, "instance_id": "inst-1"}}}))
-    _fails_unreachable(tofu.run("import", "-input=false", "-no-color", "datawarehouse_vde.other", "vde-9"),
-                       "ImportResourceState")
+    _fails_unreachable(
+        tofu.run("import", "-input=false", "-no-color", "datawarehouse_vde.other", "vde-9"), "ImportResourceState"
+    )
     assert tofu.state_resources() == []
 
 
@@ -433,9 +482,12 @@ def test_data_sources_fail_at_plan_unless_their_read_waits_for_apply(tofu):
     tofu.write(dw_config({}, data={"datawarehouse_instance_status": {"known": {"instance_id": "inst-1"}}}))
     _fails_unreachable(tofu.run("plan", "-refresh=false", "-input=false", "-no-color"), "ReadDataSource")
 
-    tofu.write(dw_config({"datawarehouse_instance": {"main": INSTANCE}},
-                         data={"datawarehouse_instance_status": {"pending": {
-                             "instance_id": "${datawarehouse_instance.main.id}"}}}))
+    tofu.write(
+        dw_config(
+            {"datawarehouse_instance": {"main": INSTANCE}},
+            data={"datawarehouse_instance_status": {"pending": {"instance_id": "${datawarehouse_instance.main.id}"}}},
+        )
+    )
     rcs = changes(tofu.plan_json())
     assert rcs["data.datawarehouse_instance_status.pending"]["change"]["actions"] == ["read"]
     assert rcs["datawarehouse_instance.main"]["change"]["actions"] == ["create"]
@@ -446,40 +498,67 @@ def test_data_sources_fail_at_plan_unless_their_read_waits_for_apply(tofu):
 SYNTH_SOURCE = "example/synthetic"
 SYNTH_SCHEMA = {
     "format_version": "1.0",
-    "provider_schemas": {f"registry.opentofu.org/{SYNTH_SOURCE}": {
-        "provider": {"version": 0, "block": {}},
-        "resource_schemas": {"synthetic_thing": {"version": 0, "block": {
-            "attributes": {
-                "id": {"type": "string", "computed": True},
-                "name": {"type": "string", "required": True},
-                "size": {"type": "number", "optional": True},
-                "labels": {"optional": True, "nested_type": {"nesting_mode": "map", "attributes": {
-                    "value": {"type": "string", "required": True},
-                    "weight": {"type": "number", "optional": True},
-                    "serial": {"type": "string", "computed": True},
-                }}},
+    "provider_schemas": {
+        f"registry.opentofu.org/{SYNTH_SOURCE}": {
+            "provider": {"version": 0, "block": {}},
+            "resource_schemas": {
+                "synthetic_thing": {
+                    "version": 0,
+                    "block": {
+                        "attributes": {
+                            "id": {"type": "string", "computed": True},
+                            "name": {"type": "string", "required": True},
+                            "size": {"type": "number", "optional": True},
+                            "labels": {
+                                "optional": True,
+                                "nested_type": {
+                                    "nesting_mode": "map",
+                                    "attributes": {
+                                        "value": {"type": "string", "required": True},
+                                        "weight": {"type": "number", "optional": True},
+                                        "serial": {"type": "string", "computed": True},
+                                    },
+                                },
+                            },
+                        },
+                        "block_types": {
+                            "member": {
+                                "nesting_mode": "list",
+                                "block": {
+                                    "attributes": {
+                                        "host": {"type": "string", "required": True},
+                                        "port": {"type": "number", "optional": True},
+                                        "uid": {"type": "string", "computed": True},
+                                    }
+                                },
+                            },
+                            "tag": {
+                                "nesting_mode": "set",
+                                "block": {
+                                    "attributes": {
+                                        "key": {"type": "string", "required": True},
+                                        "pinned": {"type": "bool", "optional": True},
+                                    }
+                                },
+                            },
+                        },
+                    },
+                }
             },
-            "block_types": {
-                "member": {"nesting_mode": "list", "block": {"attributes": {
-                    "host": {"type": "string", "required": True},
-                    "port": {"type": "number", "optional": True},
-                    "uid": {"type": "string", "computed": True},
-                }}},
-                "tag": {"nesting_mode": "set", "block": {"attributes": {
-                    "key": {"type": "string", "required": True},
-                    "pinned": {"type": "bool", "optional": True},
-                }}},
-            },
-        }}},
-    }},
+        }
+    },
 }
-SYNTH_META = {"resource_schemas": {"synthetic_thing": {
-    "name": {"force_new": True},
-    "size": {"default": 3},
-    "labels": {"block": {"weight": {"default": 1, "force_new": True}}},
-    "member": {"block": {"port": {"default": 80, "force_new": True}}},
-    "tag": {"block": {"pinned": {"force_new": True}}},
-}}}
+SYNTH_META = {
+    "resource_schemas": {
+        "synthetic_thing": {
+            "name": {"force_new": True},
+            "size": {"default": 3},
+            "labels": {"block": {"weight": {"default": 1, "force_new": True}}},
+            "member": {"block": {"port": {"default": 80, "force_new": True}}},
+            "tag": {"block": {"pinned": {"force_new": True}}},
+        }
+    }
+}
 
 
 def build_provider(base: Path, schema: dict, meta: dict) -> tuple[Path, subprocess.CompletedProcess]:
@@ -493,10 +572,22 @@ def build_provider(base: Path, schema: dict, meta: dict) -> tuple[Path, subproce
         shutil.copy(f, src)
     (src / "schema.json").write_text(json.dumps(schema))
     (src / "schema.meta.json").write_text(json.dumps(meta))
-    out = (base / "mirror" / "registry.opentofu.org" / SYNTH_SOURCE / "1.0.0" / "linux_amd64"
-           / "terraform-provider-synthetic_v1.0.0")
-    env = {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOPROXY": "off",
-           "GOFLAGS": (os.environ.get("GOFLAGS", "") + " -mod=mod").strip()}
+    out = (
+        base
+        / "mirror"
+        / "registry.opentofu.org"
+        / SYNTH_SOURCE
+        / "1.0.0"
+        / "linux_amd64"
+        / "terraform-provider-synthetic_v1.0.0"
+    )
+    env = {
+        **os.environ,
+        "GOTOOLCHAIN": "local",
+        "CGO_ENABLED": "0",
+        "GOPROXY": "off",
+        "GOFLAGS": (os.environ.get("GOFLAGS", "") + " -mod=mod").strip(),
+    }
     build = subprocess.run(["go", "build", "-o", str(out), "."], cwd=src, env=env, capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     return out, subprocess.run([str(out), "-check"], capture_output=True, text=True)
@@ -515,17 +606,27 @@ def synthetic(tools, tmp_path_factory):
 
 
 def synth_config(thing: dict, extra: dict | None = None) -> dict:
-    return {"terraform": {"required_providers": {"synthetic": {"source": SYNTH_SOURCE, "version": "1.0.0"}}},
-            "resource": {"synthetic_thing": {"t": thing}, **(extra or {})}}
+    return {
+        "terraform": {"required_providers": {"synthetic": {"source": SYNTH_SOURCE, "version": "1.0.0"}}},
+        "resource": {"synthetic_thing": {"t": thing}, **(extra or {})},
+    }
 
 
-SYNTH_THING = {"name": "n", "member": [{"host": "a"}], "tag": [{"key": "k", "pinned": True}],
-               "labels": {"a": {"value": "x"}}}
-SYNTH_PRIOR = {"id": "t-1", "name": "n", "size": 3,
-               "labels": {"a": {"value": "x", "weight": 1, "serial": "s-a"}},
-               "member": [{"host": "a", "port": 80, "uid": "u-0"}],
-               "tag": [{"key": "k", "pinned": True}],
-               "retired": "an attribute the schema no longer has"}
+SYNTH_THING = {
+    "name": "n",
+    "member": [{"host": "a"}],
+    "tag": [{"key": "k", "pinned": True}],
+    "labels": {"a": {"value": "x"}},
+}
+SYNTH_PRIOR = {
+    "id": "t-1",
+    "name": "n",
+    "size": 3,
+    "labels": {"a": {"value": "x", "weight": 1, "serial": "s-a"}},
+    "member": [{"host": "a", "port": 80, "uid": "u-0"}],
+    "tag": [{"key": "k", "pinned": True}],
+    "retired": "an attribute the schema no longer has",
+}
 
 
 @pytest.fixture
@@ -545,10 +646,19 @@ def synth_prior_state() -> dict:
 def test_synthetic_schema_create_fills_nested_defaults_and_unknowns(synth):
     """Defaults and computed attributes inside a list block and a map nested attribute."""
     change = changes(synth.plan_json())["synthetic_thing.t"]["change"]
-    assert change["after"] == {"name": "n", "size": 3, "labels": {"a": {"value": "x", "weight": 1}},
-                               "member": [{"host": "a", "port": 80}], "tag": [{"key": "k", "pinned": True}]}
-    assert change["after_unknown"] == {"id": True, "labels": {"a": {"serial": True}},
-                                       "member": [{"uid": True}], "tag": [{}]}
+    assert change["after"] == {
+        "name": "n",
+        "size": 3,
+        "labels": {"a": {"value": "x", "weight": 1}},
+        "member": [{"host": "a", "port": 80}],
+        "tag": [{"key": "k", "pinned": True}],
+    }
+    assert change["after_unknown"] == {
+        "id": True,
+        "labels": {"a": {"serial": True}},
+        "member": [{"uid": True}],
+        "tag": [{}],
+    }
 
 
 def _edit(**changes_) -> dict:
@@ -557,18 +667,31 @@ def _edit(**changes_) -> dict:
     return thing
 
 
-@pytest.mark.parametrize(("thing", "replace_paths"), [
-    (_edit(member=[{"host": "b"}]), None),                                    # in place
-    (_edit(size=4), None),
-    (_edit(member=[{"host": "a", "port": 81}]), [["member", 0, "port"]]),     # list element, by index
-    (_edit(member=[{"host": "a"}, {"host": "b"}]), [["member", 1, "port"]]),  # added element: its default port
-    (_edit(labels={"a": {"value": "x", "weight": 2}}), [["labels", "a", "weight"]]),  # map, by key
-    (_edit(labels={"a": {"value": "y"}}), None),
-    (_edit(tag=[{"key": "k2", "pinned": True}]), None),                      # set: same force_new values
-    (_edit(tag=[{"key": "k", "pinned": False}]), [["tag"]]),                 # set: the whole set
-    (_edit(name="${terraform_data.later.output}"), [["name"]]),             # unknown counts as changed
-], ids=["list-host", "size", "list-port", "list-added", "map-weight", "map-value", "set-key", "set-pinned",
-        "unknown-name"])
+@pytest.mark.parametrize(
+    ("thing", "replace_paths"),
+    [
+        (_edit(member=[{"host": "b"}]), None),  # in place
+        (_edit(size=4), None),
+        (_edit(member=[{"host": "a", "port": 81}]), [["member", 0, "port"]]),  # list element, by index
+        (_edit(member=[{"host": "a"}, {"host": "b"}]), [["member", 1, "port"]]),  # added element: its default port
+        (_edit(labels={"a": {"value": "x", "weight": 2}}), [["labels", "a", "weight"]]),  # map, by key
+        (_edit(labels={"a": {"value": "y"}}), None),
+        (_edit(tag=[{"key": "k2", "pinned": True}]), None),  # set: same force_new values
+        (_edit(tag=[{"key": "k", "pinned": False}]), [["tag"]]),  # set: the whole set
+        (_edit(name="${terraform_data.later.output}"), [["name"]]),  # unknown counts as changed
+    ],
+    ids=[
+        "list-host",
+        "size",
+        "list-port",
+        "list-added",
+        "map-weight",
+        "map-value",
+        "set-key",
+        "set-pinned",
+        "unknown-name",
+    ],
+)
 def test_synthetic_schema_update_replaces_on_nested_force_new(synth, thing, replace_paths):
     """Against a prior state (which also holds an attribute the schema dropped: ignored), changes
     inside list/map/set nesting plan an update or a replacement naming the force_new path; an
@@ -587,12 +710,16 @@ def test_synthetic_schema_update_replaces_on_nested_force_new(synth, thing, repl
         assert change["after_unknown"]["id"] is True
 
 
-@pytest.mark.parametrize(("meta", "message"), [
-    ({"size": {"default": "three"}}, "synthetic_thing.size: default \"three\" does not fit the type"),
-    ({"member": {"block": {"port": {"default": [80]}}}}, "synthetic_thing.member.port: default [80] does not fit"),
-    ({"colour": {"default": "red"}}, "synthetic_thing.colour: default/force_new for an attribute or block"),
-    ({"tag": {"block": {"shade": {"force_new": True}}}}, "synthetic_thing.tag.shade: default/force_new for an"),
-], ids=["wrong-type", "nested-wrong-type", "unknown-attribute", "nested-unknown-attribute"])
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        ({"size": {"default": "three"}}, 'synthetic_thing.size: default "three" does not fit the type'),
+        ({"member": {"block": {"port": {"default": [80]}}}}, "synthetic_thing.member.port: default [80] does not fit"),
+        ({"colour": {"default": "red"}}, "synthetic_thing.colour: default/force_new for an attribute or block"),
+        ({"tag": {"block": {"shade": {"force_new": True}}}}, "synthetic_thing.tag.shade: default/force_new for an"),
+    ],
+    ids=["wrong-type", "nested-wrong-type", "unknown-attribute", "nested-unknown-attribute"],
+)
 def test_a_sidecar_plan_fact_that_does_not_fit_the_schema_fails_the_build_check(tmp_path, meta, message):
     """scripts/tools.sh runs `-check` after building and keeps no binary that fails it: a default of
     the wrong type, or a default/force_new for an attribute the schema lacks, cannot reach a plan."""

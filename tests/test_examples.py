@@ -30,8 +30,14 @@ def test_valid_terraform(name, tools):
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_python_main(name, tmp_path):
-    res = subprocess.run([sys.executable, f"examples/{name}/main.py"], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "CDKTF_OUTDIR": str(tmp_path)}, check=True)
+    res = subprocess.run(
+        [sys.executable, f"examples/{name}/main.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CDKTF_OUTDIR": str(tmp_path)},
+        check=True,
+    )
     path = tmp_path / "stacks" / STACKS[name] / "cdk.tf.json"
     assert f"Synthesized Terraform JSON: {path}" in res.stdout
     doc = json.loads(path.read_text())

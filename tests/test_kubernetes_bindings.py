@@ -31,16 +31,23 @@ def test_schema_is_what_the_real_provider_reports(tools):
     """Re-extract with real tofu from the provider binary in our mirror (cut to the listed types);
     byte-identical file. The deltastream schema, extracted by the same script, is unchanged too."""
     for directory in (K8S, BINDINGS / "deltastream"):
-        res = subprocess.run([sys.executable, str(BINDINGS / "extract_schema.py"), str(directory), "--check"],
-                             env={**os.environ, **tools.env}, capture_output=True, text=True)
+        res = subprocess.run(
+            [sys.executable, str(BINDINGS / "extract_schema.py"), str(directory), "--check"],
+            env={**os.environ, **tools.env},
+            capture_output=True,
+            text=True,
+        )
         assert res.returncode == 0, res.stdout + res.stderr
 
 
 def test_schema_source_is_recorded():
     src = json.loads((K8S / "schema.source.json").read_text())
     assert src["provider"] == SOURCE and src["version"] == "2.38.0"
-    versions = dict(line.split("=", 1) for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
-                    if "=" in line and not line.startswith("#"))
+    versions = dict(
+        line.split("=", 1)
+        for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
     assert src["version"] == versions["K8S_PROVIDER_VERSION"]
     assert src["upstream"]["source_archive_sha256"] == versions["K8S_PROVIDER_SRC_SHA256"]
     assert set(src["resources"]) == RESOURCES and set(src["data_sources"]) == DATA_SOURCES
@@ -65,9 +72,12 @@ def test_only_the_types_the_constructs_emit():
 
 def test_generated_sources_reproducible(tmp_path):
     out = tmp_path / "src"
-    subprocess.run(["node", str(K8S / "generate.js"), str(out)], check=True, capture_output=True,
-                   env={"PATH": os.environ["PATH"], "CHECKPOINT_DISABLE": "1",
-                        "TF_CLI_CONFIG_FILE": str(tmp_path / "empty.tfrc")})
+    subprocess.run(
+        ["node", str(K8S / "generate.js"), str(out)],
+        check=True,
+        capture_output=True,
+        env={"PATH": os.environ["PATH"], "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": str(tmp_path / "empty.tfrc")},
+    )
     cmp = filecmp.dircmp(K8S / "src", out)
 
     def diffs(c):
@@ -93,18 +103,36 @@ def _every_type(scope, package: str) -> TerraformStack:
         return importlib.import_module(f"{package}.{name}")
 
     stack = TerraformStack(scope, "k8s")
-    k8s = mod("provider").KubernetesProvider(stack, "Kubernetes", config_path="~/.kube/config",
-                                             config_context="ctx", alias="east")
-    ns = mod("namespace_v1").NamespaceV1(stack, "Ns", metadata={"name": "apps", "labels": {"a": "b"}},
-                                         lifecycle={"prevent_destroy": True}, provider=k8s)
-    secret = mod("secret_v1").SecretV1(stack, "Secret", metadata={"name": "creds", "namespace": "apps"},
-                                       type="Opaque", data={"password": "${var.pw}"}, depends_on=[ns], provider=k8s)
-    mod("manifest").Manifest(stack, "Cm", manifest={"apiVersion": "v1", "kind": "ConfigMap",
-                                                    "metadata": {"name": "x", "namespace": "apps"},
-                                                    "data": {"camelCase": "kept", "snake_case": "kept"}},
-                             depends_on=[secret], provider=k8s)
+    k8s = mod("provider").KubernetesProvider(
+        stack, "Kubernetes", config_path="~/.kube/config", config_context="ctx", alias="east"
+    )
+    ns = mod("namespace_v1").NamespaceV1(
+        stack, "Ns", metadata={"name": "apps", "labels": {"a": "b"}}, lifecycle={"prevent_destroy": True}, provider=k8s
+    )
+    secret = mod("secret_v1").SecretV1(
+        stack,
+        "Secret",
+        metadata={"name": "creds", "namespace": "apps"},
+        type="Opaque",
+        data={"password": "${var.pw}"},
+        depends_on=[ns],
+        provider=k8s,
+    )
+    mod("manifest").Manifest(
+        stack,
+        "Cm",
+        manifest={
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "x", "namespace": "apps"},
+            "data": {"camelCase": "kept", "snake_case": "kept"},
+        },
+        depends_on=[secret],
+        provider=k8s,
+    )
     data = mod("data_kubernetes_secret_v1").DataKubernetesSecretV1(
-        stack, "Read", metadata={"name": "creds", "namespace": "apps"}, depends_on=[secret], provider=k8s)
+        stack, "Read", metadata={"name": "creds", "namespace": "apps"}, depends_on=[secret], provider=k8s
+    )
     from cdktf import TerraformOutput
 
     TerraformOutput(stack, "Ca", value=data.data.lookup("ca.crt"))
@@ -128,8 +156,7 @@ def test_a_provider_of_either_package_serves_our_resources(package):
     from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 
     stack = TerraformStack(Testing.app(), "s")
-    k8s = importlib.import_module(f"{package}.provider").KubernetesProvider(stack, "K", config_path="x",
-                                                                            alias="other")
+    k8s = importlib.import_module(f"{package}.provider").KubernetesProvider(stack, "K", config_path="x", alias="other")
     NamespaceV1(stack, "Ns", metadata={"name": "a"}, provider=k8s)
     doc = json.loads(Testing.synth(stack))
     assert doc["resource"]["kubernetes_namespace_v1"]["Ns"]["provider"] == "kubernetes.other"

@@ -15,8 +15,22 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory) -> set[str]:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    str(ROOT), "-w", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            str(ROOT),
+            "-w",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = out.glob("dw_constructs-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         return set(zf.namelist())
@@ -24,8 +38,9 @@ def wheel_names(tmp_path_factory) -> set[str]:
 
 def test_chart_is_in_the_wheel(wheel_names):
     chart = ROOT / "dw_constructs" / "charts" / "datawarehouse"
-    expected = {f"dw_constructs/charts/datawarehouse/{p.relative_to(chart).as_posix()}"
-                for p in chart.rglob("*") if p.is_file()}
+    expected = {
+        f"dw_constructs/charts/datawarehouse/{p.relative_to(chart).as_posix()}" for p in chart.rglob("*") if p.is_file()
+    }
     assert "dw_constructs/charts/datawarehouse/templates/statefulset.yaml" in expected
     assert "dw_constructs/charts/datawarehouse/.helmignore" in expected
     assert expected <= wheel_names, sorted(expected - wheel_names)

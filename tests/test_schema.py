@@ -16,14 +16,19 @@ META = json.loads((DIR / "schema.meta.json").read_text())
 PROVIDER = SCHEMA["provider_schemas"][SOURCE]
 
 RESOURCES = {
-    "datawarehouse_instance", "datawarehouse_vde", "datawarehouse_user", "datawarehouse_policy",
-    "datawarehouse_plugin", "datawarehouse_replication_topology",
+    "datawarehouse_instance",
+    "datawarehouse_vde",
+    "datawarehouse_user",
+    "datawarehouse_policy",
+    "datawarehouse_plugin",
+    "datawarehouse_replication_topology",
 }
 DATA_SOURCES = {"datawarehouse_instance_status", "datawarehouse_capabilities", "datawarehouse_plugin_catalog"}
 
 
 def _blocks():
     """(label, block, meta) for the provider, every resource, data source and nested block."""
+
     def walk(label, block, meta):
         yield label, block, meta
         for name, bt in block.get("block_types", {}).items():
@@ -59,7 +64,9 @@ def test_provider_attributes():
         "ca_cert_pem": ("string", False, False),  # a CA certificate is public
     }
     assert {k: v["default"] for k, v in META["provider"].items() if "default" in v} == {
-        "port": 5432, "tls_enabled": True, "tls_skip_verify": False,
+        "port": 5432,
+        "tls_enabled": True,
+        "tls_skip_verify": False,
     }
 
 
@@ -75,13 +82,19 @@ def test_every_block_and_attribute_described(label, block, meta):
         assert a.get("description", "").strip(), f"{label}.{name} has no description"
         flags = [f for f in ("required", "optional", "computed") if a.get(f)]
         assert flags in (["required"], ["optional"], ["computed"], ["optional", "computed"]), (label, name, flags)
-    assert set(meta) <= set(block["attributes"]) | set(block.get("block_types", {})), f"meta for unknown attrs in {label}"
+    assert set(meta) <= set(block["attributes"]) | set(block.get("block_types", {})), (
+        f"meta for unknown attrs in {label}"
+    )
 
 
 def test_every_resource_and_data_source_has_computed_id():
     for kind in ("resource_schemas", "data_source_schemas"):
         for name, s in PROVIDER[kind].items():
-            assert s["block"]["attributes"]["id"] == {**s["block"]["attributes"]["id"], "type": "string", "computed": True}, name
+            assert s["block"]["attributes"]["id"] == {
+                **s["block"]["attributes"]["id"],
+                "type": "string",
+                "computed": True,
+            }, name
 
 
 @pytest.mark.parametrize("label,attr,meta", ATTRS, ids=[a[0] for a in ATTRS])

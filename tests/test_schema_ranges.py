@@ -16,8 +16,9 @@ from dw_constructs.datawarehouse import cluster_model as cm
 from dw_constructs.datawarehouse import model as m
 from dw_constructs.errors import Problem
 
-META = json.loads((Path(__file__).resolve().parents[1] / "provider-bindings" / "datawarehouse"
-                   / "schema.meta.json").read_text())
+META = json.loads(
+    (Path(__file__).resolve().parents[1] / "provider-bindings" / "datawarehouse" / "schema.meta.json").read_text()
+)
 
 
 def _ranges(node: Any, path: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
@@ -42,22 +43,35 @@ def _topology(**node: Any) -> cm.TopologyProps:
 CHECKS: dict[str, tuple[str, Callable[[int], list[Problem]]]] = {
     "provider.port": ("port", lambda v: m.validate_provider(m.ProviderProps(host="h", port=v))),
     "resource_schemas.datawarehouse_instance.replication_factor": (
-        "replication_factor", lambda v: m.validate_instance(m.InstanceProps(name="ok", storage_size_gb=10,
-                                                                            replication_factor=v))),
+        "replication_factor",
+        lambda v: m.validate_instance(m.InstanceProps(name="ok", storage_size_gb=10, replication_factor=v)),
+    ),
     "resource_schemas.datawarehouse_instance.storage_size_gb": (
-        "storage_size_gb", lambda v: m.validate_instance(m.InstanceProps(name="ok", storage_size_gb=v))),
+        "storage_size_gb",
+        lambda v: m.validate_instance(m.InstanceProps(name="ok", storage_size_gb=v)),
+    ),
     "resource_schemas.datawarehouse_policy.intensity_level": (
-        "intensity_level", lambda v: cm.validate_policy(cm.PolicyProps(name="p", target_path="/x",
-                                                                       feature="retention", intensity_level=v))),
+        "intensity_level",
+        lambda v: cm.validate_policy(
+            cm.PolicyProps(name="p", target_path="/x", feature="retention", intensity_level=v)
+        ),
+    ),
     "resource_schemas.datawarehouse_replication_topology.sync_interval_seconds": (
-        "sync_interval_seconds", lambda v: cm.validate_topology(
-            cm.TopologyProps(nodes=_topology().nodes, sync_interval_seconds=v))),
+        "sync_interval_seconds",
+        lambda v: cm.validate_topology(cm.TopologyProps(nodes=_topology().nodes, sync_interval_seconds=v)),
+    ),
     "resource_schemas.datawarehouse_replication_topology.nodes.block.port": (
-        "nodes[0].port", lambda v: cm.validate_topology(_topology(port=v))),
+        "nodes[0].port",
+        lambda v: cm.validate_topology(_topology(port=v)),
+    ),
     "resource_schemas.datawarehouse_replication_topology.nodes.block.priority": (
-        "nodes[0].priority", lambda v: cm.validate_topology(_topology(priority=v))),
+        "nodes[0].priority",
+        lambda v: cm.validate_topology(_topology(priority=v)),
+    ),
     "resource_schemas.datawarehouse_vde.block_size": (
-        "block_size", lambda v: cm.validate_vde(cm.VdeProps(name="v", block_size=v))),
+        "block_size",
+        lambda v: cm.validate_vde(cm.VdeProps(name="v", block_size=v)),
+    ),
 }
 
 
@@ -75,4 +89,7 @@ def test_range_is_the_providers(path, lo, hi):
     for value in outside:
         problems = [p for p in validate(value) if p.prop == prop]
         assert len(problems) == 1 and str(lo) in problems[0].allowed and str(hi) in problems[0].allowed, (
-            path, value, problems)
+            path,
+            value,
+            problems,
+        )

@@ -30,16 +30,16 @@ def _stack(cls) -> dict:
 def test_synthesizes_like_cdktf_data_resource():
     ours, cdktf = _stack(TerraformData), _stack(DataResource)
     assert ours == cdktf
-    assert ours["resource"]["terraform_data"]["A"]["triggers_replace"] == {"password": "${var.pw}",
-                                                                          "username": "admin"}
+    assert ours["resource"]["terraform_data"]["A"]["triggers_replace"] == {"password": "${var.pw}", "username": "admin"}
 
 
 def test_synth_needs_no_terraform_binary(tmp_path):
     """The default example synthesizes where no terraform is installed (cdktf's DataResource ran
     ``terraform version`` for each instance and failed the synth without it)."""
     env = {**os.environ, "TERRAFORM_BINARY_NAME": str(tmp_path / "no-terraform"), "CDKTF_OUTDIR": str(tmp_path)}
-    res = subprocess.run([sys.executable, "examples/single_node/main.py"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, "examples/single_node/main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     doc = json.loads((tmp_path / "stacks" / "single-node" / "cdk.tf.json").read_text())
     assert set(doc["resource"]["terraform_data"]) == {"Warehouse_CredentialsRevision_AD3ADA2E"}

@@ -11,7 +11,8 @@ from cdktf import Testing
 
 ROOT = Path(__file__).resolve().parents[1]
 PINS = dict(
-    line.split("=", 1) for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
+    line.split("=", 1)
+    for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
     if line and not line.startswith("#")
 )
 
@@ -32,8 +33,17 @@ def test_cli_config_uses_only_the_mirror(tools):
 
 
 def test_init_installs_from_mirror(tools, tmp_path):
-    (tmp_path / "main.tf.json").write_text(json.dumps({"terraform": {"required_providers": {
-        "datawarehouse": {"source": "datawarehouse/datawarehouse", "version": "~> 1.0"}}}}))
+    (tmp_path / "main.tf.json").write_text(
+        json.dumps(
+            {
+                "terraform": {
+                    "required_providers": {
+                        "datawarehouse": {"source": "datawarehouse/datawarehouse", "version": "~> 1.0"}
+                    }
+                }
+            }
+        )
+    )
     init = tools.run(tools.tofu, "init", "-backend=false", "-no-color", cwd=tmp_path)
     assert "Installed datawarehouse/datawarehouse v1.0.0" in init.stdout, init.stdout
     lock = (tmp_path / ".terraform.lock.hcl").read_text()
@@ -43,8 +53,11 @@ def test_init_installs_from_mirror(tools, tmp_path):
 
 def test_init_refuses_a_provider_missing_from_the_mirror(tools, tmp_path):
     """No network fallback: a provider that is not in the mirror fails init."""
-    (tmp_path / "main.tf.json").write_text(json.dumps({"terraform": {"required_providers": {
-        "random": {"source": "hashicorp/random", "version": "3.6.0"}}}}))
+    (tmp_path / "main.tf.json").write_text(
+        json.dumps(
+            {"terraform": {"required_providers": {"random": {"source": "hashicorp/random", "version": "3.6.0"}}}}
+        )
+    )
     init = tools.run(tools.tofu, "init", "-backend=false", "-no-color", cwd=tmp_path, check=False)
     assert init.returncode != 0
     assert "hashicorp/random" in init.stderr
@@ -122,7 +135,10 @@ def _validate_hcl(tools, tmp_path, body: str) -> dict:
 def test_mirror_holds_the_real_kubernetes_provider(tools, tmp_path):
     """Only the real provider runs its own validators: a schema-serving stand-in accepted any
     string, the real one rejects a namespace name that is not a DNS-1123 label at validate."""
-    result = _validate_hcl(tools, tmp_path, """
+    result = _validate_hcl(
+        tools,
+        tmp_path,
+        """
 terraform {
   required_providers {
     kubernetes = { source = "hashicorp/kubernetes", version = "2.38.0" }
@@ -131,7 +147,8 @@ terraform {
 resource "kubernetes_namespace_v1" "bad" {
   metadata { name = "Bad_Name" }
 }
-""")
+""",
+    )
     assert result["valid"] is False
     (diag,) = result["diagnostics"]
     assert diag["address"] == "kubernetes_namespace_v1.bad"

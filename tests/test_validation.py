@@ -1,5 +1,6 @@
 """dw_constructs.validation against the real Kubernetes OpenAPI schemas (kubernetes-validate) and
 the vendored CRD schemas. No mocks: every manifest goes through the real validators."""
+
 from __future__ import annotations
 
 import copy
@@ -30,8 +31,7 @@ def deployment(**spec_overrides):
                         "name": "web",
                         "image": "nginx:1.27",
                         "ports": [{"containerPort": 80, "name": "http"}],
-                        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
-                                      "limits": {"memory": "256Mi"}},
+                        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
                         "readinessProbe": {"httpGet": {"path": "/", "port": "http"}},
                     }
                 ]
@@ -39,8 +39,12 @@ def deployment(**spec_overrides):
         },
     }
     spec.update(spec_overrides)
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "web", "namespace": "dw", "labels": LABELS}, "spec": spec}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "dw", "labels": LABELS},
+        "spec": spec,
+    }
 
 
 def cnpg_cluster():
@@ -90,46 +94,55 @@ def test_valid_deployment_passes():
 
 
 def test_valid_service_passes():
-    validate_manifest({
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": "web", "namespace": "dw"},
-        "spec": {
-            "type": "ClusterIP",
-            "selector": LABELS,
-            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
-        },
-    })
+    validate_manifest(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web", "namespace": "dw"},
+            "spec": {
+                "type": "ClusterIP",
+                "selector": LABELS,
+                "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+            },
+        }
+    )
 
 
 def test_valid_statefulset_passes():
-    validate_manifest({
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": {"name": "db", "namespace": "dw"},
-        "spec": {
-            "serviceName": "db",
-            "replicas": 1,
-            "selector": {"matchLabels": {"app": "db"}},
-            "template": {
-                "metadata": {"labels": {"app": "db"}},
-                "spec": {"containers": [{
-                    "name": "db", "image": "postgres:16",
-                    "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}],
-                }]},
+    validate_manifest(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "db", "namespace": "dw"},
+            "spec": {
+                "serviceName": "db",
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "db"}},
+                "template": {
+                    "metadata": {"labels": {"app": "db"}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "db",
+                                "image": "postgres:16",
+                                "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}],
+                            }
+                        ]
+                    },
+                },
+                "volumeClaimTemplates": [
+                    {
+                        "metadata": {"name": "data"},
+                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}},
+                    }
+                ],
             },
-            "volumeClaimTemplates": [{
-                "metadata": {"name": "data"},
-                "spec": {"accessModes": ["ReadWriteOnce"],
-                         "resources": {"requests": {"storage": "10Gi"}}},
-            }],
-        },
-    })
+        }
+    )
 
 
 def test_valid_namespace_passes():
-    validate_manifest({"apiVersion": "v1", "kind": "Namespace",
-                       "metadata": {"name": "dw", "labels": {"team": "data"}}})
+    validate_manifest({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dw", "labels": {"team": "data"}}})
 
 
 def test_string_replicas_rejected_naming_spec_replicas():
@@ -186,18 +199,28 @@ def test_unknown_kind_rejected():
 
 def test_builtin_kind_under_foreign_group_is_unknown():
     # the schema file name would match (deployment-apps-v1.json); the group must too
-    err = raises({"apiVersion": "apps.example.com/v1", "kind": "Deployment",
-                  "metadata": {"name": "x"}})
+    err = raises({"apiVersion": "apps.example.com/v1", "kind": "Deployment", "metadata": {"name": "x"}})
     assert "no schema for apiVersion 'apps.example.com/v1' kind 'Deployment'" in str(err)
 
 
 def test_removed_api_version_is_unknown():
-    err = raises({"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget",
-                  "metadata": {"name": "x"}, "spec": {"minAvailable": 1}})
+    err = raises(
+        {
+            "apiVersion": "policy/v1beta1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "x"},
+            "spec": {"minAvailable": 1},
+        }
+    )
     assert "no schema for apiVersion 'policy/v1beta1' kind 'PodDisruptionBudget'" in str(err)
-    validate_manifest({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-                       "metadata": {"name": "x"},
-                       "spec": {"minAvailable": 1, "selector": {"matchLabels": {"a": "b"}}}})
+    validate_manifest(
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "x"},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": {"a": "b"}}},
+        }
+    )
 
 
 def test_kubernetes_version_override():
@@ -269,79 +292,100 @@ def test_cnpg_list_map_duplicates_rejected():
     # x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [name]
     cluster["spec"]["resources"]["claims"] = [{"name": "gpu"}, {"name": "gpu"}]
     err = raises(cluster)
-    assert err.errors == [
-        "spec.resources.claims[1]: duplicate entry with name='gpu' (also at [0])"]
+    assert err.errors == ["spec.resources.claims[1]: duplicate entry with name='gpu' (also at [0])"]
 
 
 def test_valid_scheduled_backup_passes():
-    validate_manifest({
-        "apiVersion": "postgresql.cnpg.io/v1",
-        "kind": "ScheduledBackup",
-        "metadata": {"name": "warehouse-daily", "namespace": "dw"},
-        "spec": {
-            "schedule": "0 0 2 * * *",
-            "backupOwnerReference": "self",
-            "cluster": {"name": "warehouse"},
-            "method": "plugin",
-            "pluginConfiguration": {"name": "barman-cloud.cloudnative-pg.io"},
-            "immediate": True,
-        },
-    })
+    validate_manifest(
+        {
+            "apiVersion": "postgresql.cnpg.io/v1",
+            "kind": "ScheduledBackup",
+            "metadata": {"name": "warehouse-daily", "namespace": "dw"},
+            "spec": {
+                "schedule": "0 0 2 * * *",
+                "backupOwnerReference": "self",
+                "cluster": {"name": "warehouse"},
+                "method": "plugin",
+                "pluginConfiguration": {"name": "barman-cloud.cloudnative-pg.io"},
+                "immediate": True,
+            },
+        }
+    )
 
 
 def test_scheduled_backup_bad_enum_rejected():
-    err = raises({
-        "apiVersion": "postgresql.cnpg.io/v1", "kind": "ScheduledBackup",
-        "metadata": {"name": "b"},
-        "spec": {"schedule": "0 0 2 * * *", "cluster": {"name": "w"}, "method": "barman"},
-    })
-    assert err.errors == ["spec.method: 'barman' is not one of ['barmanObjectStore', "
-                          "'volumeSnapshot', 'plugin']"]
+    err = raises(
+        {
+            "apiVersion": "postgresql.cnpg.io/v1",
+            "kind": "ScheduledBackup",
+            "metadata": {"name": "b"},
+            "spec": {"schedule": "0 0 2 * * *", "cluster": {"name": "w"}, "method": "barman"},
+        }
+    )
+    assert err.errors == ["spec.method: 'barman' is not one of ['barmanObjectStore', 'volumeSnapshot', 'plugin']"]
 
 
 def test_valid_cnpg_database_and_pooler_pass():
-    validate_manifest({
-        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Database",
-        "metadata": {"name": "analytics", "namespace": "dw"},
-        "spec": {"name": "analytics", "owner": "analytics", "cluster": {"name": "warehouse"},
-                 "extensions": [{"name": "postgis", "ensure": "present"}]},
-    })
-    validate_manifest({
-        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Pooler",
-        "metadata": {"name": "warehouse-rw", "namespace": "dw"},
-        "spec": {"cluster": {"name": "warehouse"}, "instances": 2, "type": "rw",
-                 "pgbouncer": {"poolMode": "session",
-                               "parameters": {"max_client_conn": "1000"}}},
-    })
+    validate_manifest(
+        {
+            "apiVersion": "postgresql.cnpg.io/v1",
+            "kind": "Database",
+            "metadata": {"name": "analytics", "namespace": "dw"},
+            "spec": {
+                "name": "analytics",
+                "owner": "analytics",
+                "cluster": {"name": "warehouse"},
+                "extensions": [{"name": "postgis", "ensure": "present"}],
+            },
+        }
+    )
+    validate_manifest(
+        {
+            "apiVersion": "postgresql.cnpg.io/v1",
+            "kind": "Pooler",
+            "metadata": {"name": "warehouse-rw", "namespace": "dw"},
+            "spec": {
+                "cluster": {"name": "warehouse"},
+                "instances": 2,
+                "type": "rw",
+                "pgbouncer": {"poolMode": "session", "parameters": {"max_client_conn": "1000"}},
+            },
+        }
+    )
 
 
 def test_valid_barman_object_store_passes():
-    validate_manifest({
-        "apiVersion": "barmancloud.cnpg.io/v1",
-        "kind": "ObjectStore",
-        "metadata": {"name": "warehouse-backups", "namespace": "dw"},
-        "spec": {
-            "retentionPolicy": "30d",
-            "configuration": {
-                "destinationPath": "s3://dw-backups/warehouse",
-                "endpointURL": "https://s3.example.internal",
-                "s3Credentials": {
-                    "accessKeyId": {"name": "backup-creds", "key": "ACCESS_KEY_ID"},
-                    "secretAccessKey": {"name": "backup-creds", "key": "ACCESS_SECRET_KEY"},
+    validate_manifest(
+        {
+            "apiVersion": "barmancloud.cnpg.io/v1",
+            "kind": "ObjectStore",
+            "metadata": {"name": "warehouse-backups", "namespace": "dw"},
+            "spec": {
+                "retentionPolicy": "30d",
+                "configuration": {
+                    "destinationPath": "s3://dw-backups/warehouse",
+                    "endpointURL": "https://s3.example.internal",
+                    "s3Credentials": {
+                        "accessKeyId": {"name": "backup-creds", "key": "ACCESS_KEY_ID"},
+                        "secretAccessKey": {"name": "backup-creds", "key": "ACCESS_SECRET_KEY"},
+                    },
+                    "wal": {"compression": "gzip", "maxParallel": 4},
+                    "data": {"compression": "gzip", "jobs": 2},
                 },
-                "wal": {"compression": "gzip", "maxParallel": 4},
-                "data": {"compression": "gzip", "jobs": 2},
             },
-        },
-    })
+        }
+    )
 
 
 def test_barman_object_store_missing_required_rejected():
-    err = raises({
-        "apiVersion": "barmancloud.cnpg.io/v1", "kind": "ObjectStore",
-        "metadata": {"name": "s"},
-        "spec": {"configuration": {"s3Credentials": {"accessKeyId": {"name": "c"}}}},
-    })
+    err = raises(
+        {
+            "apiVersion": "barmancloud.cnpg.io/v1",
+            "kind": "ObjectStore",
+            "metadata": {"name": "s"},
+            "spec": {"configuration": {"s3Credentials": {"accessKeyId": {"name": "c"}}}},
+        }
+    )
     assert err.errors == [
         "spec.configuration.destinationPath: required field is missing",
         "spec.configuration.s3Credentials.accessKeyId.key: required field is missing",
@@ -353,38 +397,50 @@ def test_barman_object_store_missing_required_rejected():
 
 
 def test_valid_external_secret_v1_passes():
-    validate_manifest({
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "ExternalSecret",
-        "metadata": {"name": "warehouse-app", "namespace": "dw"},
-        "spec": {
-            "refreshInterval": "1h",
-            "secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault"},
-            "target": {"name": "warehouse-app", "creationPolicy": "Owner"},
-            "data": [{"secretKey": "password",
-                      "remoteRef": {"key": "dw/warehouse", "property": "password"}}],
-        },
-    })
+    validate_manifest(
+        {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ExternalSecret",
+            "metadata": {"name": "warehouse-app", "namespace": "dw"},
+            "spec": {
+                "refreshInterval": "1h",
+                "secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault"},
+                "target": {"name": "warehouse-app", "creationPolicy": "Owner"},
+                "data": [{"secretKey": "password", "remoteRef": {"key": "dw/warehouse", "property": "password"}}],
+            },
+        }
+    )
 
 
 def test_valid_cluster_secret_store_passes():
-    validate_manifest({
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "ClusterSecretStore",
-        "metadata": {"name": "vault"},
-        "spec": {"provider": {"vault": {
-            "server": "https://vault.example.internal",
-            "path": "secret",
-            "version": "v2",
-            "auth": {"kubernetes": {"role": "external-secrets",
-                                    "serviceAccountRef": {"name": "external-secrets"}}},
-        }}},
-    })
+    validate_manifest(
+        {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ClusterSecretStore",
+            "metadata": {"name": "vault"},
+            "spec": {
+                "provider": {
+                    "vault": {
+                        "server": "https://vault.example.internal",
+                        "path": "secret",
+                        "version": "v2",
+                        "auth": {
+                            "kubernetes": {
+                                "role": "external-secrets",
+                                "serviceAccountRef": {"name": "external-secrets"},
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    )
 
 
 def test_external_secret_unserved_version_rejected():
-    err = raises({"apiVersion": "external-secrets.io/v1beta1", "kind": "ExternalSecret",
-                  "metadata": {"name": "x"}, "spec": {}})
+    err = raises(
+        {"apiVersion": "external-secrets.io/v1beta1", "kind": "ExternalSecret", "metadata": {"name": "x"}, "spec": {}}
+    )
     assert "no schema for apiVersion 'external-secrets.io/v1beta1' kind 'ExternalSecret'" in str(err)
 
 
@@ -393,73 +449,89 @@ def test_external_secret_unserved_version_rejected():
 
 
 def test_valid_helm_release_v2_passes():
-    validate_manifest({
-        "apiVersion": "helm.toolkit.fluxcd.io/v2",
-        "kind": "HelmRelease",
-        "metadata": {"name": "cnpg", "namespace": "cnpg-system"},
-        "spec": {
-            "interval": "10m",
-            "chart": {"spec": {
-                "chart": "cloudnative-pg",
-                "version": "0.26.x",
-                "sourceRef": {"kind": "HelmRepository", "name": "cnpg",
-                              "namespace": "flux-system"},
-            }},
-            "install": {"crds": "CreateReplace", "remediation": {"retries": 3}},
-            "upgrade": {"crds": "CreateReplace"},
-            # values is x-kubernetes-preserve-unknown-fields: anything goes
-            "values": {"replicaCount": 2, "monitoring": {"podMonitorEnabled": False},
-                       "anything": [{"nested": True}]},
-        },
-    })
+    validate_manifest(
+        {
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "kind": "HelmRelease",
+            "metadata": {"name": "cnpg", "namespace": "cnpg-system"},
+            "spec": {
+                "interval": "10m",
+                "chart": {
+                    "spec": {
+                        "chart": "cloudnative-pg",
+                        "version": "0.26.x",
+                        "sourceRef": {"kind": "HelmRepository", "name": "cnpg", "namespace": "flux-system"},
+                    }
+                },
+                "install": {"crds": "CreateReplace", "remediation": {"retries": 3}},
+                "upgrade": {"crds": "CreateReplace"},
+                # values is x-kubernetes-preserve-unknown-fields: anything goes
+                "values": {
+                    "replicaCount": 2,
+                    "monitoring": {"podMonitorEnabled": False},
+                    "anything": [{"nested": True}],
+                },
+            },
+        }
+    )
 
 
 def test_helm_release_unknown_field_outside_values_rejected():
-    err = raises({
-        "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
-        "metadata": {"name": "cnpg"},
-        "spec": {"interval": "10m", "chartRef": {"kind": "OCIRepository", "name": "x"},
-                 "value": {"a": 1}},
-    })
+    err = raises(
+        {
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "kind": "HelmRelease",
+            "metadata": {"name": "cnpg"},
+            "spec": {"interval": "10m", "chartRef": {"kind": "OCIRepository", "name": "x"}, "value": {"a": 1}},
+        }
+    )
     assert err.errors == ['spec.value: unknown field "value"']
 
 
 def test_valid_helm_repository_v1_passes():
-    validate_manifest({
-        "apiVersion": "source.toolkit.fluxcd.io/v1",
-        "kind": "HelmRepository",
-        "metadata": {"name": "cnpg", "namespace": "flux-system"},
-        "spec": {"interval": "1h", "url": "https://cloudnative-pg.github.io/charts"},
-    })
+    validate_manifest(
+        {
+            "apiVersion": "source.toolkit.fluxcd.io/v1",
+            "kind": "HelmRepository",
+            "metadata": {"name": "cnpg", "namespace": "flux-system"},
+            "spec": {"interval": "1h", "url": "https://cloudnative-pg.github.io/charts"},
+        }
+    )
 
 
 def test_valid_flux_kustomization_passes():
-    validate_manifest({
-        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
-        "kind": "Kustomization",
-        "metadata": {"name": "warehouse", "namespace": "flux-system"},
-        "spec": {"interval": "10m", "path": "./clusters/prod/warehouse", "prune": True,
-                 "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
-                 "targetNamespace": "dw"},
-    })
+    validate_manifest(
+        {
+            "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+            "kind": "Kustomization",
+            "metadata": {"name": "warehouse", "namespace": "flux-system"},
+            "spec": {
+                "interval": "10m",
+                "path": "./clusters/prod/warehouse",
+                "prune": True,
+                "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+                "targetNamespace": "dw",
+            },
+        }
+    )
 
 
 def test_valid_kustomization_yaml_passes():
     # the kustomization.yaml file format: no metadata.name needed
-    validate_manifest({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "namespace": "dw",
-        "resources": ["namespace.yaml", "cluster.yaml", "objectstore.yaml"],
-        "labels": [{"pairs": {"app.kubernetes.io/part-of": "dw"}, "includeSelectors": False}],
-        "images": [{"name": "postgres", "newName": "ghcr.io/cloudnative-pg/postgis",
-                    "newTag": "16-3.4"}],
-    })
+    validate_manifest(
+        {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "namespace": "dw",
+            "resources": ["namespace.yaml", "cluster.yaml", "objectstore.yaml"],
+            "labels": [{"pairs": {"app.kubernetes.io/part-of": "dw"}, "includeSelectors": False}],
+            "images": [{"name": "postgres", "newName": "ghcr.io/cloudnative-pg/postgis", "newTag": "16-3.4"}],
+        }
+    )
 
 
 def test_kustomization_yaml_unknown_field_rejected():
-    err = raises({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                  "resource": ["a.yaml"]})
+    err = raises({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resource": ["a.yaml"]})
     assert err.errors == ['resource: unknown field "resource"']
 
 
@@ -469,23 +541,30 @@ def test_kustomization_yaml_unknown_field_rejected():
 
 def cert_manager_certificate():
     return {
-        "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
         "metadata": {"name": "barman-cloud-server", "namespace": "cnpg-system"},
         "spec": {
-            "commonName": "barman-cloud", "dnsNames": ["barman-cloud"], "duration": "2160h",
-            "isCA": False, "usages": ["server auth"], "secretName": "barman-cloud-server-tls",
-            "issuerRef": {"group": "cert-manager.io", "kind": "Issuer",
-                          "name": "barman-cloud-selfsigned-issuer"},
+            "commonName": "barman-cloud",
+            "dnsNames": ["barman-cloud"],
+            "duration": "2160h",
+            "isCA": False,
+            "usages": ["server auth"],
+            "secretName": "barman-cloud-server-tls",
+            "issuerRef": {"group": "cert-manager.io", "kind": "Issuer", "name": "barman-cloud-selfsigned-issuer"},
         },
     }
 
 
 def test_valid_cert_manager_issuer_and_certificate_pass():
-    validate_manifest({
-        "apiVersion": "cert-manager.io/v1", "kind": "Issuer",
-        "metadata": {"name": "barman-cloud-selfsigned-issuer", "namespace": "cnpg-system"},
-        "spec": {"selfSigned": {}},
-    })
+    validate_manifest(
+        {
+            "apiVersion": "cert-manager.io/v1",
+            "kind": "Issuer",
+            "metadata": {"name": "barman-cloud-selfsigned-issuer", "namespace": "cnpg-system"},
+            "spec": {"selfSigned": {}},
+        }
+    )
     validate_manifest(cert_manager_certificate())
 
 
@@ -510,8 +589,7 @@ def test_validate_manifests_reports_every_failing_manifest():
     assert str(err).splitlines()[0] == "3 of 4 manifests failed validation"
     assert err.errors == [
         "apps/v1 Deployment \"dw/web\": spec.replicas: expected integer, got string '3'",
-        'postgresql.cnpg.io/v1 Cluster "dw/warehouse": spec.instances: 0 is less than the '
-        "minimum of 1",
+        'postgresql.cnpg.io/v1 Cluster "dw/warehouse": spec.instances: 0 is less than the minimum of 1',
         "manifest #3: (root): expected a mapping, got integer",
     ]
     assert len(err.failures) == 3
@@ -552,7 +630,10 @@ def test_vendored_index_lists_every_required_kind_with_provenance():
     # v0.13.0), not the plugin repository's newer v0.14.0 (tests/cnpg/test_versions.py compares them)
     (store,) = [e for e in index["schemas"] if e["kind"] == "ObjectStore"]
     assert (store["upstream"]["repo"], store["upstream"]["ref"], store["upstream"]["archive"]) == (
-        "https://github.com/cloudnative-pg/charts", "plugin-barman-cloud-v0.7.0", "plugin-barman-cloud-0.7.0.tgz")
+        "https://github.com/cloudnative-pg/charts",
+        "plugin-barman-cloud-v0.7.0",
+        "plugin-barman-cloud-0.7.0.tgz",
+    )
 
 
 def test_import_is_light():
@@ -562,11 +643,11 @@ def test_import_is_light():
     from pathlib import Path
 
     root = Path(validation.__file__).resolve().parents[1]
-    code = ("import sys, dw_constructs.validation; "
-            "print(sorted(m for m in ('jsonschema', 'referencing', 'yaml', 'kubernetes_validate')"
-            " if m in sys.modules))")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=root, env=env)
+    code = (
+        "import sys, dw_constructs.validation; "
+        "print(sorted(m for m in ('jsonschema', 'referencing', 'yaml', 'kubernetes_validate')"
+        " if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root, env=env)
     assert out.stdout.strip() == "[]"

@@ -33,11 +33,22 @@ def build(app: App, n: int) -> TerraformStack:
     local_backend(stack, STACK_NAME)
     helm, kubernetes = helm_provider(stack), kubernetes_provider(stack)
     for i in range(n):
-        host = TerraformVariable(stack, f"dw{i}_endpoint_host", type="string", nullable=False,
-                                 description=f"Host Terraform reaches DataWarehouse dw{i} at.")
-        DataWarehouseCluster(stack, f"Warehouse{i}", name=f"dw{i}", namespace=f"dw{i}",
-                             endpoint=ProviderEndpoint(host=host.string_value, port=5432),
-                             helm_provider=helm, kubernetes_provider=kubernetes)
+        host = TerraformVariable(
+            stack,
+            f"dw{i}_endpoint_host",
+            type="string",
+            nullable=False,
+            description=f"Host Terraform reaches DataWarehouse dw{i} at.",
+        )
+        DataWarehouseCluster(
+            stack,
+            f"Warehouse{i}",
+            name=f"dw{i}",
+            namespace=f"dw{i}",
+            endpoint=ProviderEndpoint(host=host.string_value, port=5432),
+            helm_provider=helm,
+            kubernetes_provider=kubernetes,
+        )
     return stack
 
 
@@ -49,8 +60,11 @@ def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[1] == "--describe":
         from dw_constructs.charts import chart_path
 
-        assets = [{"path": a.node.path, "source": str(chart_path())}
-                  for a in stack.node.find_all() if isinstance(a, TerraformAsset)]
+        assets = [
+            {"path": a.node.path, "source": str(chart_path())}
+            for a in stack.node.find_all()
+            if isinstance(a, TerraformAsset)
+        ]
         Path(argv[2]).write_text(json.dumps({"stack": STACK_NAME, "assets": assets}, indent=1))
     return 0
 

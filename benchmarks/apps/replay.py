@@ -118,7 +118,7 @@ class Replay:
             from cdktf import DataResource
 
             return DataResource
-        module = kind[len(prefix) + 1:]
+        module = kind[len(prefix) + 1 :]
         name = _camel(module)
         if data:
             module, name = f"data_{kind}", f"Data{_camel(kind)}"
@@ -156,10 +156,15 @@ class Replay:
             cls = getattr(importlib.import_module(f"{NAIVE_PACKAGES[kind]}.provider"), PROVIDER_CLASSES[kind])
             p = cls(self.stack, id, alias=alias, **self.naive_kwargs(cls, attrs))
         else:
-            p = TerraformProvider(self.stack, id, terraform_resource_type=kind,
-                                  terraform_provider_source=required["source"],
-                                  terraform_generator_metadata=TerraformProviderGeneratorMetadata(
-                                      provider_name=kind, provider_version_constraint=required["version"]))
+            p = TerraformProvider(
+                self.stack,
+                id,
+                terraform_resource_type=kind,
+                terraform_provider_source=required["source"],
+                terraform_generator_metadata=TerraformProviderGeneratorMetadata(
+                    provider_name=kind, provider_version_constraint=required["version"]
+                ),
+            )
             for key, value in config.items():  # the base class has no alias of its own: an override too
                 p.add_override(key, _nulls(value))
         self.providers[f"{kind}.{alias}" if alias else kind] = p
@@ -197,8 +202,12 @@ class Replay:
         for kind, configs in doc.get("provider", {}).items():
             for config in configs:
                 self.provider(kind, config, terraform["required_providers"][kind])
-        pending = [(section, kind, logical, body) for section in ("resource", "data")
-                   for kind, items in doc.get(section, {}).items() for logical, body in items.items()]
+        pending = [
+            (section, kind, logical, body)
+            for section in ("resource", "data")
+            for kind, items in doc.get(section, {}).items()
+            for logical, body in items.items()
+        ]
         while pending:  # depends_on needs the objects: dependencies first
             later = []
             for item in pending:
@@ -238,4 +247,3 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
-

@@ -149,32 +149,56 @@ class CnpgPostgisCluster(Construct):
         props = model.ClusterProps(
             mode=mode,
             cluster_name=model.derive_cluster_name(id) if cluster_name is None else cluster_name,
-            operator_namespace=operator_namespace, cluster_namespace=cluster_namespace,
+            operator_namespace=operator_namespace,
+            cluster_namespace=cluster_namespace,
             create_namespace=create_namespace,
-            instances=instances, storage_size=storage_size, storage_class=storage_class,
-            postgres_major=postgres_major, image_name=image_name, postgis_enabled=postgis_enabled,
-            database_name=database_name, database_owner=database_owner, resources=res,
-            install_operator=install_operator, operator_chart_version=operator_chart_version, operator=op,
-            enable_superuser_access=enable_superuser_access, backup=bak, eso=es,
-            flux_namespace=flux_namespace, operator_render_dir=operator_render_dir, flux=fx,
+            instances=instances,
+            storage_size=storage_size,
+            storage_class=storage_class,
+            postgres_major=postgres_major,
+            image_name=image_name,
+            postgis_enabled=postgis_enabled,
+            database_name=database_name,
+            database_owner=database_owner,
+            resources=res,
+            install_operator=install_operator,
+            operator_chart_version=operator_chart_version,
+            operator=op,
+            enable_superuser_access=enable_superuser_access,
+            backup=bak,
+            eso=es,
+            flux_namespace=flux_namespace,
+            operator_render_dir=operator_render_dir,
+            flux=fx,
             prevent_destroy=prevent_destroy,
         )
         problems = p1 + p2 + p3 + p4 + p5 + model.validate(props)
         if not problems:
             # resolved: the shorthands and the operator settings agree (validated), keep them all
             resolved = model.operator_of(props)
-            props = dataclasses.replace(props, operator=resolved, operator_namespace=resolved.namespace,
-                                        operator_chart_version=resolved.chart_version)
+            props = dataclasses.replace(
+                props,
+                operator=resolved,
+                operator_namespace=resolved.namespace,
+                operator_chart_version=resolved.chart_version,
+            )
         apply = mode in (Mode.APPLY, Mode.APPLY.value)
         if apply:
-            problems += _stack.provider_problems(scope, "kubernetes_provider", kubernetes_provider,
-                                                 "kubernetes", "KubernetesProvider")
+            problems += _stack.provider_problems(
+                scope, "kubernetes_provider", kubernetes_provider, "kubernetes", "KubernetesProvider"
+            )
             if shared is None and model.uses_operator(props):
                 problems += _stack.provider_problems(scope, "helm_provider", helm_provider, "helm", "HelmProvider")
         elif shared is not None:
-            problems.append(Problem("operator", "CnpgOperator", "an OperatorProps or a dict of its fields in render "
-                                                                "mode (a CnpgOperator installs with helm_release: "
-                                                                "apply mode)"))
+            problems.append(
+                Problem(
+                    "operator",
+                    "CnpgOperator",
+                    "an OperatorProps or a dict of its fields in render "
+                    "mode (a CnpgOperator installs with helm_release: "
+                    "apply mode)",
+                )
+            )
         if not problems:
             if apply:
                 problems += self._sharing_problems(scope, id, props, shared, kubernetes_provider, helm_provider)
@@ -195,8 +219,9 @@ class CnpgPostgisCluster(Construct):
         self.resource: Manifest | None = None
         self.operator: CnpgOperator | None = None
         self.namespace_resource: NamespaceV1 | None = None
-        self.kubernetes_provider = (_stack.resolve_provider(self, kubernetes_provider, "kubernetes")
-                                    if self.mode is Mode.APPLY else None)
+        self.kubernetes_provider = (
+            _stack.resolve_provider(self, kubernetes_provider, "kubernetes") if self.mode is Mode.APPLY else None
+        )
         self.children: dict[str, Any] = {}
         self.s3_access_key_id_variable: TerraformVariable | None = None
         self.s3_secret_access_key_variable: TerraformVariable | None = None
@@ -213,17 +238,28 @@ class CnpgPostgisCluster(Construct):
     # -- sharing ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _sharing_problems(scope: Construct, id: str, p: model.ClusterProps, shared: CnpgOperator | None,
-                          kubernetes_provider: TerraformProvider | None,
-                          helm_provider: TerraformProvider | None) -> list[Problem]:
+    def _sharing_problems(
+        scope: Construct,
+        id: str,
+        p: model.ClusterProps,
+        shared: CnpgOperator | None,
+        kubernetes_provider: TerraformProvider | None,
+        helm_provider: TerraformProvider | None,
+    ) -> list[Problem]:
         """Apply mode: the shared operator (settings, plugin) and the namespace this cluster creates."""
         from dw_constructs.cnpg.operator import CnpgOperator, implicit_id, namespace_owner
 
         problems: list[Problem] = []
         k8s = _stack.resolve_provider(scope, kubernetes_provider, "kubernetes")
         if shared is not None and not model.uses_operator(p):
-            return [Problem("operator", shared.node.path, "None: this cluster installs neither the operator "
-                                                          "(install_operator=False) nor the Barman Cloud plugin")]
+            return [
+                Problem(
+                    "operator",
+                    shared.node.path,
+                    "None: this cluster installs neither the operator "
+                    "(install_operator=False) nor the Barman Cloud plugin",
+                )
+            ]
         if model.uses_operator(p):
             if shared is not None:
                 if _stack.stack_of(shared) is not _stack.stack_of(scope):
@@ -237,24 +273,38 @@ class CnpgPostgisCluster(Construct):
                     new_id = implicit_id(op.namespace, helm)
                     stack = _stack.stack_of(scope)
                     if stack is not None and stack.node.try_find_child(new_id) is not None:
-                        problems.append(Problem("operator_namespace", op.namespace,
-                                                f"a namespace whose operator id {new_id!r} is free in the stack "
-                                                "(another construct has it); or declare a CnpgOperator and pass "
-                                                "operator="))
+                        problems.append(
+                            Problem(
+                                "operator_namespace",
+                                op.namespace,
+                                f"a namespace whose operator id {new_id!r} is free in the stack "
+                                "(another construct has it); or declare a CnpgOperator and pass "
+                                "operator=",
+                            )
+                        )
                     if p.install_operator and op.create_namespace:
                         owner = namespace_owner(scope, op.namespace, k8s)
                         if owner is not None:
-                            problems.append(Problem("operator.create_namespace", True,
-                                                    f"False: {owner[0].node.path!r} creates namespace "
-                                                    f"{op.namespace!r} already"))
+                            problems.append(
+                                Problem(
+                                    "operator.create_namespace",
+                                    True,
+                                    f"False: {owner[0].node.path!r} creates namespace {op.namespace!r} already",
+                                )
+                            )
             if shared is not None:
                 problems += shared._attach_problems(p)
         if not problems and model.creates_namespace(p):
             owner = namespace_owner(scope, p.cluster_namespace, k8s)
             if owner is not None:
-                problems.append(Problem("create_namespace", True,
-                                        f"False: {owner[0].node.path!r} creates namespace {p.cluster_namespace!r} "
-                                        "already (this cluster then waits for it)"))
+                problems.append(
+                    Problem(
+                        "create_namespace",
+                        True,
+                        f"False: {owner[0].node.path!r} creates namespace {p.cluster_namespace!r} "
+                        "already (this cluster then waits for it)",
+                    )
+                )
         return problems
 
     # -- apply mode ------------------------------------------------------------------------------
@@ -264,20 +314,32 @@ class CnpgPostgisCluster(Construct):
             return None
         b = self.props.backup
         values = []
-        for attr, cid, what in (("access_key_id", "S3AccessKeyId", "access key id"),
-                                ("secret_access_key", "S3SecretAccessKey", "secret access key")):
+        for attr, cid, what in (
+            ("access_key_id", "S3AccessKeyId", "access key id"),
+            ("secret_access_key", "S3SecretAccessKey", "secret access key"),
+        ):
             value = getattr(b, attr)
             if value is None:
-                var = TerraformVariable(self, cid, type="string", sensitive=True, nullable=False,
-                                        description=f"S3 {what} for the backups of {self.node.path}.")
+                var = TerraformVariable(
+                    self,
+                    cid,
+                    type="string",
+                    sensitive=True,
+                    nullable=False,
+                    description=f"S3 {what} for the backups of {self.node.path}.",
+                )
                 var.override_logical_id(f"{snake}_s3_{attr}")
                 setattr(self, f"s3_{attr}_variable", var)
                 value = var.string_value
             values.append(value)
         return values[0], values[1]
 
-    def _apply(self, shared: CnpgOperator | None, kubernetes_provider: TerraformProvider | None,
-               helm_provider: TerraformProvider | None) -> list[dict[str, Any]]:
+    def _apply(
+        self,
+        shared: CnpgOperator | None,
+        kubernetes_provider: TerraformProvider | None,
+        helm_provider: TerraformProvider | None,
+    ) -> list[dict[str, Any]]:
         from dw_cdktf_provider_kubernetes.manifest import Manifest
         from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
         from dw_cdktf_provider_kubernetes.secret_v1 import SecretV1
@@ -297,8 +359,9 @@ class CnpgPostgisCluster(Construct):
 
         for item in items:
             if item.manifest["kind"] == "Namespace":
-                ns = NamespaceV1(self, item.key, metadata=meta(item.manifest), provider=kubernetes_provider,
-                                 lifecycle=protect)
+                ns = NamespaceV1(
+                    self, item.key, metadata=meta(item.manifest), provider=kubernetes_provider, lifecycle=protect
+                )
                 made[item.key] = self.namespace_resource = ns
         own = dict(made)
 
@@ -311,23 +374,40 @@ class CnpgPostgisCluster(Construct):
                 stack = _stack.stack_of(self)
                 if stack is None:
                     raise ValueError(f"{self.node.path}: apply mode creates the shared operator in a TerraformStack")
-                shared = CnpgOperator.from_props(stack, implicit_id(op.namespace, helm), op,
-                                                 install_operator=p.install_operator,
-                                                 kubernetes_provider=kubernetes_provider, helm_provider=helm_provider)
+                shared = CnpgOperator.from_props(
+                    stack,
+                    implicit_id(op.namespace, helm),
+                    op,
+                    install_operator=p.install_operator,
+                    kubernetes_provider=kubernetes_provider,
+                    helm_provider=helm_provider,
+                )
                 shared.created_for = self.node.path
-            plugin_deps: list[ITerraformDependable] = [self.namespace_resource] if (
-                self.namespace_resource is not None and p.cluster_namespace == shared.namespace) else []
+            plugin_deps: list[ITerraformDependable] = (
+                [self.namespace_resource]
+                if (self.namespace_resource is not None and p.cluster_namespace == shared.namespace)
+                else []
+            )
             in_operator_namespace = p.cluster_namespace == shared.namespace
-            shared._attach(self, p, protect_namespace=p.prevent_destroy is True and in_operator_namespace,
-                           plugin_dependencies=plugin_deps)
+            shared._attach(
+                self,
+                p,
+                protect_namespace=p.prevent_destroy is True and in_operator_namespace,
+                plugin_dependencies=plugin_deps,
+            )
             self.operator = shared
-            for key, resource in (("Operator", shared.release),
-                                  ("BarmanCloudPlugin", shared.plugin_release if p.backup.enabled else None)):
+            for key, resource in (
+                ("Operator", shared.release),
+                ("BarmanCloudPlugin", shared.plugin_release if p.backup.enabled else None),
+            ):
                 if resource is not None:
                     made[key] = resource
         if "Namespace" not in made:  # the namespace of the operator, or of another cluster of the stack
-            if self.operator is not None and p.cluster_namespace == self.operator.namespace \
-                    and self.operator.namespace_resource is not None:
+            if (
+                self.operator is not None
+                and p.cluster_namespace == self.operator.namespace
+                and self.operator.namespace_resource is not None
+            ):
                 made["Namespace"] = self.operator.namespace_resource
             else:
                 owner = namespace_owner(self, p.cluster_namespace, self.kubernetes_provider, exclude=self)
@@ -351,12 +431,23 @@ class CnpgPostgisCluster(Construct):
                 continue
             if m["kind"] == "Secret":
                 made[item.key] = own[item.key] = SecretV1(
-                    self, item.key, metadata=meta(m), type=m.get("type"), data=m["stringData"],
-                    depends_on=deps(*after[item.key]), provider=kubernetes_provider)
+                    self,
+                    item.key,
+                    metadata=meta(m),
+                    type=m.get("type"),
+                    data=m["stringData"],
+                    depends_on=deps(*after[item.key]),
+                    provider=kubernetes_provider,
+                )
                 continue
             made[item.key] = own[item.key] = Manifest(
-                self, item.key, manifest=m, depends_on=deps(*after[item.key]), provider=kubernetes_provider,
-                lifecycle=protect if item.key == "Resource" else None)
+                self,
+                item.key,
+                manifest=m,
+                depends_on=deps(*after[item.key]),
+                provider=kubernetes_provider,
+                lifecycle=protect if item.key == "Resource" else None,
+            )
         self.children = own
         self.resource = own["Resource"]  # the Cluster's kubernetes_manifest
         return [item.manifest for item in items]
@@ -383,18 +474,35 @@ class CnpgPostgisCluster(Construct):
         if contract["backup"] is None:
             contract["backup"] = Token.null_value()  # a None would silently drop the key
         outputs = [
-            ("PrimaryEndpoint", "primary_endpoint", self.primary_endpoint,
-             "Read-write Service of the CNPG cluster (port 5432)."),
-            ("ReplicaEndpoint", "replica_endpoint", self.replica_endpoint,
-             "Read-only Service of the CNPG cluster (port 5432)."),
-            ("SyncPolicyContract", "sync_policy_contract", contract,
-             "Cluster, endpoints, database, credential secrets, backup and PostGIS of the CNPG cluster."),
+            (
+                "PrimaryEndpoint",
+                "primary_endpoint",
+                self.primary_endpoint,
+                "Read-write Service of the CNPG cluster (port 5432).",
+            ),
+            (
+                "ReplicaEndpoint",
+                "replica_endpoint",
+                self.replica_endpoint,
+                "Read-only Service of the CNPG cluster (port 5432).",
+            ),
+            (
+                "SyncPolicyContract",
+                "sync_policy_contract",
+                contract,
+                "Cluster, endpoints, database, credential secrets, backup and PostGIS of the CNPG cluster.",
+            ),
         ]
         tree = self.rendered_manifests
         if tree is not None:
-            outputs.append(("RenderedManifests", "rendered_manifests",
-                            {k: _terraform_literal(t) for k, t in tree.items()},
-                            "GitOps tree: relative path -> YAML document."))
+            outputs.append(
+                (
+                    "RenderedManifests",
+                    "rendered_manifests",
+                    {k: _terraform_literal(t) for k, t in tree.items()},
+                    "GitOps tree: relative path -> YAML document.",
+                )
+            )
         self.outputs: dict[str, TerraformOutput] = {}
         for cid, name, value, description in outputs:
             out = TerraformOutput(self, cid, value=value, description=description)

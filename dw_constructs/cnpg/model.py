@@ -53,8 +53,10 @@ S3_ACCESS_KEY_ID_KEY = "ACCESS_KEY_ID"
 S3_SECRET_ACCESS_KEY_KEY = "ACCESS_SECRET_KEY"
 #: Render mode: Flux post-build substitution variables the s3-credentials Secret is written with
 #: (supply them with ``postBuild.substituteFrom`` of the Flux Kustomization; never in git).
-RENDER_S3_VARIABLES = {S3_ACCESS_KEY_ID_KEY: "CNPG_S3_ACCESS_KEY_ID",
-                       S3_SECRET_ACCESS_KEY_KEY: "CNPG_S3_SECRET_ACCESS_KEY"}
+RENDER_S3_VARIABLES = {
+    S3_ACCESS_KEY_ID_KEY: "CNPG_S3_ACCESS_KEY_ID",
+    S3_SECRET_ACCESS_KEY_KEY: "CNPG_S3_SECRET_ACCESS_KEY",
+}
 SOURCES_DIR = "platform/sources"
 #: Render mode: default folder of the shared operator's files (its own Flux Kustomization, so that
 #: the operator installs the CRDs before the databases folder is applied).
@@ -484,9 +486,9 @@ def replica_host(p: ClusterProps) -> str:
 class S3Source(str, enum.Enum):
     """Where the Barman Cloud plugin's S3 credentials come from."""
 
-    EXISTING = "existing"   # a Secret managed elsewhere
-    ESO = "eso"             # an ExternalSecret this construct writes
-    MANAGED = "managed"     # a Secret this construct writes
+    EXISTING = "existing"  # a Secret managed elsewhere
+    ESO = "eso"  # an ExternalSecret this construct writes
+    MANAGED = "managed"  # a Secret this construct writes
 
 
 def s3_source(p: ClusterProps) -> S3Source | None:
@@ -582,8 +584,13 @@ def _pg_identifier(prop: str, value: Any, reserved: Iterable[str]) -> list[Probl
     if c.is_string_token(value):
         return []
     if not isinstance(value, str) or not _PG_IDENT_RE.match(value):
-        return [Problem(prop, value, "a PostgreSQL identifier: lowercase letters, digits and '_', 1..63 chars, "
-                                     "not starting with a digit")]
+        return [
+            Problem(
+                prop,
+                value,
+                "a PostgreSQL identifier: lowercase letters, digits and '_', 1..63 chars, not starting with a digit",
+            )
+        ]
     if value in reserved:
         return [Problem(prop, value, f"a name other than {', '.join(repr(r) for r in reserved)}")]
     return []
@@ -598,9 +605,9 @@ def _no_space_str(prop: str, value: Any) -> list[Problem]:
 
 
 def _validate_resources(r: ClusterResources) -> list[Problem]:
-    return c.collect(*(
-        c.optional(c.k8s_quantity, f"resources.{f.name}", getattr(r, f.name)) for f in dataclasses.fields(r)
-    ))
+    return c.collect(
+        *(c.optional(c.k8s_quantity, f"resources.{f.name}", getattr(r, f.name)) for f in dataclasses.fields(r))
+    )
 
 
 def _validate_backup(p: ClusterProps, mode: Mode | None) -> list[Problem]:
@@ -611,30 +618,52 @@ def _validate_backup(p: ClusterProps, mode: Mode | None) -> list[Problem]:
     if b.enabled is not True:
         return problems
     if b.destination_path is None:
-        problems.append(Problem("backup.destination_path", None,
-                                "an s3:// URL such as 's3://my-bucket/wildside-pg' (required when backup.enabled)"))
+        problems.append(
+            Problem(
+                "backup.destination_path",
+                None,
+                "an s3:// URL such as 's3://my-bucket/wildside-pg' (required when backup.enabled)",
+            )
+        )
     else:
         problems += c.url("backup.destination_path", b.destination_path, schemes=("s3",))
     problems += c.optional(c.url, "backup.endpoint_url", b.endpoint_url)
-    if not c.is_string_token(b.retention_policy) and (not isinstance(b.retention_policy, str)
-                                                      or not _RETENTION_RE.match(b.retention_policy)):
-        problems.append(Problem("backup.retention_policy", b.retention_policy,
-                                "'<n>d', '<n>w' or '<n>m' with n >= 1 (days, weeks, months), e.g. '30d'"))
+    if not c.is_string_token(b.retention_policy) and (
+        not isinstance(b.retention_policy, str) or not _RETENTION_RE.match(b.retention_policy)
+    ):
+        problems.append(
+            Problem(
+                "backup.retention_policy",
+                b.retention_policy,
+                "'<n>d', '<n>w' or '<n>m' with n >= 1 (days, weeks, months), e.g. '30d'",
+            )
+        )
     problems += c.cron_with_seconds("backup.schedule", b.schedule)
     if not c.is_string_token(b.compression) and b.compression not in _BACKUP_COMPRESSIONS:
-        problems.append(Problem("backup.compression", b.compression,
-                                f"one of {', '.join(repr(x) for x in _BACKUP_COMPRESSIONS)}"))
+        problems.append(
+            Problem("backup.compression", b.compression, f"one of {', '.join(repr(x) for x in _BACKUP_COMPRESSIONS)}")
+        )
     problems += c.optional(_subdomain, "backup.existing_credentials_secret", b.existing_credentials_secret)
     for name in ("access_key_id", "secret_access_key"):
         value = getattr(b, name)
         problems += c.secret_reference(f"backup.{name}", value)
         if value is not None and s3_source(p) is not S3Source.MANAGED:
-            problems.append(Problem(f"backup.{name}", "<reference>",
-                                    "None when the credentials come from ESO or backup.existing_credentials_secret"))
+            problems.append(
+                Problem(
+                    f"backup.{name}",
+                    "<reference>",
+                    "None when the credentials come from ESO or backup.existing_credentials_secret",
+                )
+            )
         elif value is not None and mode is Mode.RENDER:
-            problems.append(Problem(f"backup.{name}", "<reference>",
-                                    "None in render mode (a GitOps tree cannot hold Terraform references; the "
-                                    "Secret is written with Flux substitution variables)"))
+            problems.append(
+                Problem(
+                    f"backup.{name}",
+                    "<reference>",
+                    "None in render mode (a GitOps tree cannot hold Terraform references; the "
+                    "Secret is written with Flux substitution variables)",
+                )
+            )
     return problems
 
 
@@ -645,20 +674,36 @@ def _validate_eso(p: ClusterProps) -> list[Problem]:
     if e.enabled is not True:
         return problems
     if e.cluster_secret_store_name is None:
-        problems.append(Problem("eso.cluster_secret_store_name", None,
-                                "the name of a ClusterSecretStore (required when eso.enabled)"))
+        problems.append(
+            Problem(
+                "eso.cluster_secret_store_name", None, "the name of a ClusterSecretStore (required when eso.enabled)"
+            )
+        )
     else:
         problems += _subdomain("eso.cluster_secret_store_name", e.cluster_secret_store_name)
-    for name in ("superuser_remote_key", "app_remote_key", "backup_remote_key",
-                 "password_property", "access_key_id_property", "secret_access_key_property"):
+    for name in (
+        "superuser_remote_key",
+        "app_remote_key",
+        "backup_remote_key",
+        "password_property",
+        "access_key_id_property",
+        "secret_access_key_property",
+    ):
         problems += c.optional(c.non_empty_str, f"eso.{name}", getattr(e, name))
-    if not c.is_string_token(e.refresh_interval) and (not isinstance(e.refresh_interval, str)
-                                                      or not _DURATION_RE.match(e.refresh_interval)):
-        problems.append(Problem("eso.refresh_interval", e.refresh_interval,
-                                "a duration such as '1h', '15m' or '1h30m'"))
+    if not c.is_string_token(e.refresh_interval) and (
+        not isinstance(e.refresh_interval, str) or not _DURATION_RE.match(e.refresh_interval)
+    ):
+        problems.append(
+            Problem("eso.refresh_interval", e.refresh_interval, "a duration such as '1h', '15m' or '1h30m'")
+        )
     if p.enable_superuser_access is False:
-        problems.append(Problem("enable_superuser_access", False,
-                                "True or None when eso.enabled (ESO provides the superuser secret the Cluster uses)"))
+        problems.append(
+            Problem(
+                "enable_superuser_access",
+                False,
+                "True or None when eso.enabled (ESO provides the superuser secret the Cluster uses)",
+            )
+        )
     return problems
 
 
@@ -683,15 +728,25 @@ def _validate_flux(p: ClusterProps, mode: Mode | None) -> list[Problem]:
     for name in ("render_dir", "source_name", "path_prefix", "name_prefix", "substitute_from", "interval"):
         value = getattr(f, name)
         if c.is_token(value):
-            problems.append(Problem(f"flux.{name}", "<reference>",
-                                    "a plain value in render mode (a GitOps tree cannot hold Terraform references)"))
+            problems.append(
+                Problem(
+                    f"flux.{name}",
+                    "<reference>",
+                    "a plain value in render mode (a GitOps tree cannot hold Terraform references)",
+                )
+            )
         else:
             plain[name] = value
     if "render_dir" in plain:
         d = f.render_dir
         if not isinstance(d, str) or not _REL_DIR_RE.match(d) or ".." in d.split("/"):
-            problems.append(Problem("flux.render_dir", d, "a relative folder such as 'platform/flux' (lowercase, "
-                                                          "'/'-separated, no '..')"))
+            problems.append(
+                Problem(
+                    "flux.render_dir",
+                    d,
+                    "a relative folder such as 'platform/flux' (lowercase, '/'-separated, no '..')",
+                )
+            )
         elif d in (SOURCES_DIR, DATABASES_DIR, p.operator_render_dir):
             taken = ", ".join(repr(x) for x in dict.fromkeys((SOURCES_DIR, p.operator_render_dir, DATABASES_DIR)))
             problems.append(Problem("flux.render_dir", d, f"a folder of its own, not one of the tree's ({taken})"))
@@ -700,28 +755,47 @@ def _validate_flux(p: ClusterProps, mode: Mode | None) -> list[Problem]:
     if "path_prefix" in plain:
         pp = f.path_prefix
         if not isinstance(pp, str) or (pp and (not _REPO_PATH_RE.match(pp) or ".." in pp.split("/"))):
-            problems.append(Problem("flux.path_prefix", pp, "'' (the repository root) or a relative folder of the Git "
-                                                            "repository such as 'clusters/prod' (no leading './' "
-                                                            "or '/', no '..')"))
+            problems.append(
+                Problem(
+                    "flux.path_prefix",
+                    pp,
+                    "'' (the repository root) or a relative folder of the Git "
+                    "repository such as 'clusters/prod' (no leading './' "
+                    "or '/', no '..')",
+                )
+            )
     longest = max(len(r) for r in _FLUX_ROLES)
     if "name_prefix" in plain:
         np_ = f.name_prefix
         if not isinstance(np_, str) or not _NAME_PREFIX_RE.match(np_) or len(np_) > 63 - longest:
-            problems.append(Problem("flux.name_prefix", np_,
-                                    f"a prefix of at most {63 - longest} chars (lowercase letters, digits and '-', "
-                                    "not starting with '-') such as 'cnpg-': the names must be DNS labels"))
+            problems.append(
+                Problem(
+                    "flux.name_prefix",
+                    np_,
+                    f"a prefix of at most {63 - longest} chars (lowercase letters, digits and '-', "
+                    "not starting with '-') such as 'cnpg-': the names must be DNS labels",
+                )
+            )
     deps = f.depends_on
     if isinstance(deps, str) or not isinstance(deps, (list, tuple)):
         problems.append(Problem("flux.depends_on", deps, "a list of Kustomization names, e.g. ['cert-manager']"))
     else:
         for i, name in enumerate(deps):
-            problems += (_subdomain(f"flux.depends_on[{i}]", name) if not c.is_token(name) else [
-                Problem(f"flux.depends_on[{i}]", "<reference>", "a plain name in render mode")])
+            problems += (
+                _subdomain(f"flux.depends_on[{i}]", name)
+                if not c.is_token(name)
+                else [Problem(f"flux.depends_on[{i}]", "<reference>", "a plain name in render mode")]
+            )
         own = {f"{f.name_prefix}{r}" for r in _FLUX_ROLES} if isinstance(f.name_prefix, str) else set()
         for name in deps:
             if name in own:
-                problems.append(Problem("flux.depends_on", name, "names of other Kustomizations (this one is "
-                                                                 "written with the tree: a cycle)"))
+                problems.append(
+                    Problem(
+                        "flux.depends_on",
+                        name,
+                        "names of other Kustomizations (this one is written with the tree: a cycle)",
+                    )
+                )
     if "substitute_from" in plain:
         problems += _subdomain("flux.substitute_from", f.substitute_from)
     if "interval" in plain and (not isinstance(f.interval, str) or not _DURATION_RE.match(f.interval)):
@@ -769,43 +843,74 @@ def read_chart_metadata(path: str | os.PathLike[str]) -> tuple[dict[str, Any] | 
     return meta, None
 
 
-def _validate_source(prop: str, src: Any, chart_name: str, version: Any, version_prop: str,
-                     mode: Mode | None) -> list[Problem]:
+def _validate_source(
+    prop: str, src: Any, chart_name: str, version: Any, version_prop: str, mode: Mode | None
+) -> list[Problem]:
     if not isinstance(src, HelmChartSource):
         return [Problem(prop, src, "a HelmChartSource(repository=...) or HelmChartSource(path=...)")]
     if src.repository is not None and src.path is not None:
-        return [Problem(prop, f"repository={src.repository!r}, path={os.fspath(src.path)!r}",
-                        "a HelmChartSource with one of repository or path, not both")]
+        return [
+            Problem(
+                prop,
+                f"repository={src.repository!r}, path={os.fspath(src.path)!r}",
+                "a HelmChartSource with one of repository or path, not both",
+            )
+        ]
     problems: list[Problem] = []
     if src.repository is not None:
         if c.is_token(src.repository):
             if mode is Mode.RENDER:
-                problems.append(Problem(f"{prop}.repository", "<reference>",
-                                        "a URL in render mode (a GitOps tree cannot hold Terraform references)"))
+                problems.append(
+                    Problem(
+                        f"{prop}.repository",
+                        "<reference>",
+                        "a URL in render mode (a GitOps tree cannot hold Terraform references)",
+                    )
+                )
         else:
             problems += c.url(f"{prop}.repository", src.repository, schemes=_REPOSITORY_SCHEMES)
     if src.path is not None:
         path = os.fspath(src.path) if isinstance(src.path, (str, os.PathLike)) else src.path
         if not isinstance(path, str) or not path or c.is_token(path):
-            problems.append(Problem(f"{prop}.path", path, "a local path (str or os.PathLike) to a chart archive "
-                                                          "or directory; Terraform references are not files"))
+            problems.append(
+                Problem(
+                    f"{prop}.path",
+                    path,
+                    "a local path (str or os.PathLike) to a chart archive "
+                    "or directory; Terraform references are not files",
+                )
+            )
         elif mode is Mode.RENDER:
-            problems.append(Problem(f"{prop}.path", path,
-                                    "None in render mode: Flux installs charts from a repository (serve the chart "
-                                    "from a mirror and set repository='https://...' or 'oci://...')"))
+            problems.append(
+                Problem(
+                    f"{prop}.path",
+                    path,
+                    "None in render mode: Flux installs charts from a repository (serve the chart "
+                    "from a mirror and set repository='https://...' or 'oci://...')",
+                )
+            )
         else:
             meta, err = read_chart_metadata(path)
             if meta is None:
                 problems.append(Problem(f"{prop}.path", path, err or "a readable chart"))
             else:
                 if meta.get("name") != chart_name:
-                    problems.append(Problem(f"{prop}.path", path, f"a {chart_name!r} chart (its Chart.yaml says "
-                                                                  f"name {meta.get('name')!r})"))
+                    problems.append(
+                        Problem(
+                            f"{prop}.path",
+                            path,
+                            f"a {chart_name!r} chart (its Chart.yaml says name {meta.get('name')!r})",
+                        )
+                    )
                 elif isinstance(version, str) and _SEMVER_RE.match(version) and str(meta.get("version")) != version:
-                    problems.append(Problem(
-                        f"{prop}.path", path,
-                        f"a chart of version {version!r} as {version_prop} declares (its Chart.yaml says version "
-                        f"{meta.get('version')!r}): use the matching archive or set {version_prop} to its version"))
+                    problems.append(
+                        Problem(
+                            f"{prop}.path",
+                            path,
+                            f"a chart of version {version!r} as {version_prop} declares (its Chart.yaml says version "
+                            f"{meta.get('version')!r}): use the matching archive or set {version_prop} to its version",
+                        )
+                    )
     return problems
 
 
@@ -816,8 +921,13 @@ def _validate_values(prop: str, values: Any, mode: Mode | None) -> list[Problem]
     """Chart values: a mapping with string keys and YAML-representable values (Terraform references
     in strings are fine in apply mode, not in a rendered tree)."""
     if not isinstance(values, Mapping):
-        return [Problem(prop, values, "a mapping of chart values with string keys, e.g. "
-                                      "{'webhook': {'mutating': {'create': False}}}")]
+        return [
+            Problem(
+                prop,
+                values,
+                "a mapping of chart values with string keys, e.g. {'webhook': {'mutating': {'create': False}}}",
+            )
+        ]
     problems: list[Problem] = []
 
     def walk(obj: Any, path: str) -> None:
@@ -831,11 +941,15 @@ def _validate_values(prop: str, values: Any, mode: Mode | None) -> list[Problem]
             for i, item in enumerate(obj):
                 walk(item, f"{path}[{i}]")
         elif not isinstance(obj, _YAML_SCALARS):
-            problems.append(Problem(path, type(obj).__name__,
-                                    "YAML values: str, int, float, bool, None, lists and mappings"))
+            problems.append(
+                Problem(path, type(obj).__name__, "YAML values: str, int, float, bool, None, lists and mappings")
+            )
         elif mode is Mode.RENDER and c.is_token(obj):
-            problems.append(Problem(path, "<reference>", "a plain value in render mode (a GitOps tree cannot hold "
-                                                         "Terraform references)"))
+            problems.append(
+                Problem(
+                    path, "<reference>", "a plain value in render mode (a GitOps tree cannot hold Terraform references)"
+                )
+            )
 
     walk(values, prop)
     return problems
@@ -857,8 +971,14 @@ def _chart_version_problems(prop: str, value: Any, example: str, mode: Mode | No
     return [Problem(prop, c.shown(value), f"a chart version such as '{example}'")]
 
 
-def validate_operator(op: object, mode: Mode | None, *, prefix: str = "",
-                      names: Mapping[str, str] | None = None, plugin_needed: bool = False) -> list[Problem]:
+def validate_operator(
+    op: object,
+    mode: Mode | None,
+    *,
+    prefix: str = "",
+    names: Mapping[str, str] | None = None,
+    plugin_needed: bool = False,
+) -> list[Problem]:
     """Every problem of the operator settings ``op`` (an :class:`OperatorProps`; anything else is
     reported). Props are reported as ``prefix + field``
     (``operator.values``), or under ``names[field]`` (a cluster's ``operator_namespace``
@@ -877,23 +997,40 @@ def validate_operator(op: object, mode: Mode | None, *, prefix: str = "",
         c.boolean(name("create_namespace"), op.create_namespace),
         c.known(name("create_namespace"), op.create_namespace, "it decides whether the namespace resource exists"),
         _chart_version_problems(name("chart_version"), op.chart_version, "0.29.0", mode),
-        _validate_source(name("chart_source"), op.chart_source, v.CNPG_CHART_NAME, op.chart_version,
-                         name("chart_version"), mode),
+        _validate_source(
+            name("chart_source"), op.chart_source, v.CNPG_CHART_NAME, op.chart_version, name("chart_version"), mode
+        ),
         _validate_values(name("values"), op.values, mode),
         c.optional(c.boolean, name("install_plugin"), op.install_plugin),
         c.known(name("install_plugin"), op.install_plugin, "it decides whether the plugin is installed"),
         _chart_version_problems(name("plugin_chart_version"), op.plugin_chart_version, "0.7.0", mode),
-        c.optional(_validate_source, name("plugin_chart_source"), op.plugin_chart_source,
-                   v.BARMAN_PLUGIN_CHART_NAME, op.plugin_chart_version, name("plugin_chart_version"), mode),
+        c.optional(
+            _validate_source,
+            name("plugin_chart_source"),
+            op.plugin_chart_source,
+            v.BARMAN_PLUGIN_CHART_NAME,
+            op.plugin_chart_version,
+            name("plugin_chart_version"),
+            mode,
+        ),
         _validate_values(name("plugin_values"), op.plugin_values, mode),
         c.boolean(name("wait"), op.wait),
         _render_reference(name("wait"), op.wait, mode),
     )
-    if plugin and op.plugin_chart_source is None and isinstance(op.chart_source, HelmChartSource) \
-            and plugin_source(op) is None:
-        problems.append(Problem(name("plugin_chart_source"), None,
-                                "a HelmChartSource for the 'plugin-barman-cloud' chart (required: the operator chart "
-                                "is a local chart and the Barman Cloud plugin is installed)"))
+    if (
+        plugin
+        and op.plugin_chart_source is None
+        and isinstance(op.chart_source, HelmChartSource)
+        and plugin_source(op) is None
+    ):
+        problems.append(
+            Problem(
+                name("plugin_chart_source"),
+                None,
+                "a HelmChartSource for the 'plugin-barman-cloud' chart (required: the operator chart "
+                "is a local chart and the Barman Cloud plugin is installed)",
+            )
+        )
     return c.without_shadowed(problems)
 
 
@@ -902,8 +1039,7 @@ def _validate_operator_of_cluster(p: ClusterProps, mode: Mode | None) -> list[Pr
     names = {}
     given_op: object = p.operator  # typed; checked as given
     if given_op is not None and not isinstance(given_op, OperatorProps):
-        return [Problem("operator", given_op,
-                        "an OperatorProps, a dict of its fields, or (construct) a CnpgOperator")]
+        return [Problem("operator", given_op, "an OperatorProps, a dict of its fields, or (construct) a CnpgOperator")]
     for short, fname in (("operator_namespace", "namespace"), ("operator_chart_version", "chart_version")):
         given = getattr(p, short)
         if given is None:
@@ -911,18 +1047,27 @@ def _validate_operator_of_cluster(p: ClusterProps, mode: Mode | None) -> list[Pr
         names[fname] = short
         set_there = getattr(p.operator, fname, None) if p.operator is not None else None
         if set_there is not None and set_there != _OPERATOR_DEFAULTS[fname] and set_there != given:
-            problems.append(Problem(short, given, f"None or {set_there!r} like operator.{fname}: "
-                                                  "give it in one place"))
+            problems.append(Problem(short, given, f"None or {set_there!r} like operator.{fname}: give it in one place"))
     if problems:
         return problems
     op = operator_of(p)
     problems = validate_operator(op, mode, prefix="operator.", names=names, plugin_needed=plugin_wanted(p) is True)
     if plugin_wanted(p) is True and op.install_plugin is False:
-        problems.append(Problem("backup.install_plugin", True, "False when operator.install_plugin is False (the "
-                                                               "platform installs the plugin)"))
+        problems.append(
+            Problem(
+                "backup.install_plugin",
+                True,
+                "False when operator.install_plugin is False (the platform installs the plugin)",
+            )
+        )
     elif plugin_wanted(p) is False and op.install_plugin is True:
-        problems.append(Problem("backup.install_plugin", False, "True when operator.install_plugin is True (the "
-                                                                "operator installs the plugin)"))
+        problems.append(
+            Problem(
+                "backup.install_plugin",
+                False,
+                "True when operator.install_plugin is True (the operator installs the plugin)",
+            )
+        )
     return problems
 
 
@@ -938,10 +1083,18 @@ def validate(p: ClusterProps) -> list[Problem]:
         c.int_range("instances", p.instances, 1, 16),
         c.k8s_quantity("storage_size", p.storage_size),
         c.optional(_subdomain, "storage_class", p.storage_class),
-        c.known("postgres_major", p.postgres_major, "it selects the pinned PostGIS image") or (
-            [] if c.is_int(p.postgres_major) and p.postgres_major in v.POSTGIS_IMAGES else [
-                Problem("postgres_major", p.postgres_major,
-                        f"one of {', '.join(str(k) for k in sorted(v.POSTGIS_IMAGES))} (pinned PostGIS images)")]),
+        c.known("postgres_major", p.postgres_major, "it selects the pinned PostGIS image")
+        or (
+            []
+            if c.is_int(p.postgres_major) and p.postgres_major in v.POSTGIS_IMAGES
+            else [
+                Problem(
+                    "postgres_major",
+                    p.postgres_major,
+                    f"one of {', '.join(str(k) for k in sorted(v.POSTGIS_IMAGES))} (pinned PostGIS images)",
+                )
+            ]
+        ),
         c.optional(_no_space_str, "image_name", p.image_name),
         c.boolean("postgis_enabled", p.postgis_enabled),
         _pg_identifier("database_name", p.database_name, _RESERVED_DATABASES),
@@ -950,11 +1103,20 @@ def validate(p: ClusterProps) -> list[Problem]:
         c.boolean("install_operator", p.install_operator),
         c.optional(c.boolean, "enable_superuser_access", p.enable_superuser_access),
         c.dns_label("flux_namespace", p.flux_namespace),
-        c.known("operator_render_dir", p.operator_render_dir, "it is a folder of the rendered tree") or (
-            [] if isinstance(p.operator_render_dir, str) and _REL_DIR_RE.match(p.operator_render_dir)
-            and ".." not in p.operator_render_dir.split("/") else [
-                Problem("operator_render_dir", p.operator_render_dir,
-                        "a relative folder such as 'platform/operators' (lowercase, '/'-separated, no '..')")]),
+        c.known("operator_render_dir", p.operator_render_dir, "it is a folder of the rendered tree")
+        or (
+            []
+            if isinstance(p.operator_render_dir, str)
+            and _REL_DIR_RE.match(p.operator_render_dir)
+            and ".." not in p.operator_render_dir.split("/")
+            else [
+                Problem(
+                    "operator_render_dir",
+                    p.operator_render_dir,
+                    "a relative folder such as 'platform/operators' (lowercase, '/'-separated, no '..')",
+                )
+            ]
+        ),
         c.boolean("prevent_destroy", p.prevent_destroy),
         # Known at synth time: they decide which objects exist and how they are named.
         c.known("create_namespace", p.create_namespace, "it decides whether the namespace resource exists"),
@@ -1019,8 +1181,11 @@ def clean_obj(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 def operator_labels() -> dict[str, str]:
     """Labels of the shared operator's objects (the same for every cluster it serves)."""
-    return {"app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/component": "operator",
-            "app.kubernetes.io/managed-by": MANAGED_BY}
+    return {
+        "app.kubernetes.io/name": "cloudnative-pg",
+        "app.kubernetes.io/component": "operator",
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    }
 
 
 def labels(p: ClusterProps, component: str) -> dict[str, str]:
@@ -1061,8 +1226,9 @@ def _plain(obj: Any, *, sort: bool = False) -> Any:
 
 def values_yaml(values: Mapping[str, Any]) -> str:
     """Chart values as one YAML document, keys sorted (deterministic), no aliases, no folding."""
-    return yaml.dump(_plain(values), Dumper=_NoAliasDumper, sort_keys=True, default_flow_style=False,
-                     allow_unicode=True, width=4096)
+    return yaml.dump(
+        _plain(values), Dumper=_NoAliasDumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=4096
+    )
 
 
 @dataclass(frozen=True)
@@ -1081,34 +1247,47 @@ class SharedOperator:
 
 def helm_repository(name: str, url: str, flux_namespace: str) -> dict[str, Any]:
     """Flux ``HelmRepository`` (``type: oci`` for an ``oci://`` URL)."""
-    return clean_obj({
-        "apiVersion": v.FLUX_SOURCE_API_VERSION,
-        "kind": "HelmRepository",
-        "metadata": _meta(name, flux_namespace, None),
-        "spec": {"interval": FLUX_INTERVAL, "type": "oci" if is_oci(url) else None, "url": url},
-    })
+    return clean_obj(
+        {
+            "apiVersion": v.FLUX_SOURCE_API_VERSION,
+            "kind": "HelmRepository",
+            "metadata": _meta(name, flux_namespace, None),
+            "spec": {"interval": FLUX_INTERVAL, "type": "oci" if is_oci(url) else None, "url": url},
+        }
+    )
 
 
-def _flux_helm_release(s: SharedOperator, name: str, chart: str, version: str, repository_name: str,
-                       depends_on: str | None, values: Mapping[str, Any]) -> dict[str, Any]:
+def _flux_helm_release(
+    s: SharedOperator,
+    name: str,
+    chart: str,
+    version: str,
+    repository_name: str,
+    depends_on: str | None,
+    values: Mapping[str, Any],
+) -> dict[str, Any]:
     no_wait = True if s.props.wait is False else None
-    release = clean_obj({
-        "apiVersion": v.FLUX_HELM_API_VERSION,
-        "kind": "HelmRelease",
-        "metadata": _meta(name, s.props.namespace, operator_labels()),
-        "spec": {
-            "interval": FLUX_INTERVAL,
-            "releaseName": name,
-            "chart": {"spec": {
-                "chart": chart,
-                "version": version,
-                "sourceRef": {"kind": "HelmRepository", "name": repository_name, "namespace": s.flux_namespace},
-            }},
-            "dependsOn": [{"name": depends_on}] if depends_on else None,
-            "install": {"remediation": {"retries": 3}, "disableWait": no_wait},
-            "upgrade": {"remediation": {"retries": 3}, "disableWait": no_wait},
-        },
-    })
+    release = clean_obj(
+        {
+            "apiVersion": v.FLUX_HELM_API_VERSION,
+            "kind": "HelmRelease",
+            "metadata": _meta(name, s.props.namespace, operator_labels()),
+            "spec": {
+                "interval": FLUX_INTERVAL,
+                "releaseName": name,
+                "chart": {
+                    "spec": {
+                        "chart": chart,
+                        "version": version,
+                        "sourceRef": {"kind": "HelmRepository", "name": repository_name, "namespace": s.flux_namespace},
+                    }
+                },
+                "dependsOn": [{"name": depends_on}] if depends_on else None,
+                "install": {"remediation": {"retries": 3}, "disableWait": no_wait},
+                "upgrade": {"remediation": {"retries": 3}, "disableWait": no_wait},
+            },
+        }
+    )
     if values:  # user values as given (not cleaned: an empty list or false may be meant), keys sorted
         release["spec"]["values"] = _plain(values, sort=True)
     return release
@@ -1116,28 +1295,43 @@ def _flux_helm_release(s: SharedOperator, name: str, chart: str, version: str, r
 
 def operator_helm_release(s: SharedOperator, repository_name: str = HELM_REPOSITORY_NAME) -> dict[str, Any]:
     """Flux ``HelmRelease`` of the operator (pinned chart version, the operator values)."""
-    return _flux_helm_release(s, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, s.props.chart_version, repository_name,
-                              None, s.props.values)
+    return _flux_helm_release(
+        s, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, s.props.chart_version, repository_name, None, s.props.values
+    )
 
 
 def barman_plugin_helm_release(s: SharedOperator, repository_name: str = HELM_REPOSITORY_NAME) -> dict[str, Any]:
     """Flux ``HelmRelease`` of the Barman Cloud plugin, after the operator when it is ours (needs
     cert-manager)."""
-    return _flux_helm_release(s, v.BARMAN_PLUGIN_RELEASE_NAME, v.BARMAN_PLUGIN_CHART_NAME,
-                              s.props.plugin_chart_version, repository_name,
-                              v.CNPG_RELEASE_NAME if s.install_operator else None, s.props.plugin_values)
+    return _flux_helm_release(
+        s,
+        v.BARMAN_PLUGIN_RELEASE_NAME,
+        v.BARMAN_PLUGIN_CHART_NAME,
+        s.props.plugin_chart_version,
+        repository_name,
+        v.CNPG_RELEASE_NAME if s.install_operator else None,
+        s.props.plugin_values,
+    )
 
 
-def _release_args(op: OperatorProps, name: str, chart: str, version: str, src: HelmChartSource,
-                  values: Mapping[str, Any], chart_path: str | None) -> dict[str, Any]:
+def _release_args(
+    op: OperatorProps,
+    name: str,
+    chart: str,
+    version: str,
+    src: HelmChartSource,
+    values: Mapping[str, Any],
+    chart_path: str | None,
+) -> dict[str, Any]:
     args: dict[str, Any] = {"name": name}
     if src.path is not None:
         args["chart"] = chart_path if chart_path is not None else os.fspath(src.path)
     else:
         args["repository"] = chart_repository(src)
         args["chart"] = chart
-    args.update({"version": version, "namespace": op.namespace, "create_namespace": False,
-                 "atomic": op.wait, "wait": op.wait})
+    args.update(
+        {"version": version, "namespace": op.namespace, "create_namespace": False, "atomic": op.wait, "wait": op.wait}
+    )
     if values:
         args["values"] = [values_yaml(values)]
     return args
@@ -1146,8 +1340,9 @@ def _release_args(op: OperatorProps, name: str, chart: str, version: str, src: H
 def operator_release_args(op: OperatorProps, chart_path: str | None = None) -> dict[str, Any]:
     """Arguments of the apply-mode ``helm_release`` of the operator. A local chart is given as
     ``chart_path`` (the cdktf asset's path) and has no repository."""
-    return _release_args(op, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, op.chart_version, op.chart_source,
-                         op.values, chart_path)
+    return _release_args(
+        op, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, op.chart_version, op.chart_source, op.values, chart_path
+    )
 
 
 def barman_plugin_release_args(op: OperatorProps, chart_path: str | None = None) -> dict[str, Any]:
@@ -1155,8 +1350,15 @@ def barman_plugin_release_args(op: OperatorProps, chart_path: str | None = None)
     src = plugin_source(op)
     if src is None:
         raise ValueError("no source for the plugin chart: set plugin_chart_source (the operator chart is local)")
-    return _release_args(op, v.BARMAN_PLUGIN_RELEASE_NAME, v.BARMAN_PLUGIN_CHART_NAME, op.plugin_chart_version,
-                         src, op.plugin_values, chart_path)
+    return _release_args(
+        op,
+        v.BARMAN_PLUGIN_RELEASE_NAME,
+        v.BARMAN_PLUGIN_CHART_NAME,
+        op.plugin_chart_version,
+        src,
+        op.plugin_values,
+        chart_path,
+    )
 
 
 def cluster(p: ClusterProps) -> dict[str, Any]:
@@ -1164,105 +1366,124 @@ def cluster(p: ClusterProps) -> dict[str, Any]:
     archiving when backups are on (never the deprecated in-tree ``spec.backup.barmanObjectStore``)."""
     eso = p.eso.enabled
     r = p.resources
-    return clean_obj({
-        "apiVersion": v.CNPG_API_VERSION,
-        "kind": "Cluster",
-        "metadata": _meta(cluster_name_of(p), p.cluster_namespace, labels(p, "database")),
-        "spec": {
-            "instances": p.instances,
-            "imageName": image_of(p),
-            "enableSuperuserAccess": superuser_access(p),
-            "superuserSecret": {"name": superuser_secret_name(p)} if eso else None,
-            "bootstrap": {"initdb": {
-                "database": p.database_name,
-                "owner": p.database_owner,
-                "secret": {"name": app_secret_name(p)} if eso else None,
-            }},
-            "storage": {"size": p.storage_size, "storageClass": p.storage_class},
-            "resources": {
-                "requests": {"cpu": r.cpu_request, "memory": r.memory_request},
-                "limits": {"cpu": r.cpu_limit, "memory": r.memory_limit},
+    return clean_obj(
+        {
+            "apiVersion": v.CNPG_API_VERSION,
+            "kind": "Cluster",
+            "metadata": _meta(cluster_name_of(p), p.cluster_namespace, labels(p, "database")),
+            "spec": {
+                "instances": p.instances,
+                "imageName": image_of(p),
+                "enableSuperuserAccess": superuser_access(p),
+                "superuserSecret": {"name": superuser_secret_name(p)} if eso else None,
+                "bootstrap": {
+                    "initdb": {
+                        "database": p.database_name,
+                        "owner": p.database_owner,
+                        "secret": {"name": app_secret_name(p)} if eso else None,
+                    }
+                },
+                "storage": {"size": p.storage_size, "storageClass": p.storage_class},
+                "resources": {
+                    "requests": {"cpu": r.cpu_request, "memory": r.memory_request},
+                    "limits": {"cpu": r.cpu_limit, "memory": r.memory_limit},
+                },
+                "plugins": [
+                    {
+                        "name": v.BARMAN_PLUGIN_NAME,
+                        "enabled": True,
+                        "isWALArchiver": True,
+                        "parameters": {"barmanObjectName": object_store_name(p)},
+                    }
+                ]
+                if p.backup.enabled
+                else None,
             },
-            "plugins": [{
-                "name": v.BARMAN_PLUGIN_NAME,
-                "enabled": True,
-                "isWALArchiver": True,
-                "parameters": {"barmanObjectName": object_store_name(p)},
-            }] if p.backup.enabled else None,
-        },
-    })
+        }
+    )
 
 
 def database(p: ClusterProps) -> dict[str, Any]:
     """CNPG ``Database`` CR adopting the initdb database and managing the PostGIS extensions."""
     pinned = p.image_name is None
-    return clean_obj({
-        "apiVersion": v.CNPG_API_VERSION,
-        "kind": "Database",
-        "metadata": _meta(database_cr_name(p), p.cluster_namespace, labels(p, "database")),
-        "spec": {
-            "name": p.database_name,
-            "owner": p.database_owner,
-            "cluster": {"name": p.cluster_name},
-            "ensure": "present",
-            "extensions": [
-                {"name": ext, "ensure": "present",
-                 "version": v.POSTGIS_VERSION if pinned and ext in _POSTGIS_VERSIONED else None}
-                for ext in POSTGIS_EXTENSIONS
-            ],
-        },
-    })
+    return clean_obj(
+        {
+            "apiVersion": v.CNPG_API_VERSION,
+            "kind": "Database",
+            "metadata": _meta(database_cr_name(p), p.cluster_namespace, labels(p, "database")),
+            "spec": {
+                "name": p.database_name,
+                "owner": p.database_owner,
+                "cluster": {"name": p.cluster_name},
+                "ensure": "present",
+                "extensions": [
+                    {
+                        "name": ext,
+                        "ensure": "present",
+                        "version": v.POSTGIS_VERSION if pinned and ext in _POSTGIS_VERSIONED else None,
+                    }
+                    for ext in POSTGIS_EXTENSIONS
+                ],
+            },
+        }
+    )
 
 
 def object_store(p: ClusterProps) -> dict[str, Any]:
     """Barman Cloud plugin ``ObjectStore`` (``barmancloud.cnpg.io/v1``)."""
     b, secret = p.backup, s3_secret_name(p)
-    return clean_obj({
-        "apiVersion": v.BARMAN_API_VERSION,
-        "kind": "ObjectStore",
-        "metadata": _meta(object_store_name(p), p.cluster_namespace, labels(p, "backup")),
-        "spec": {
-            "retentionPolicy": b.retention_policy,
-            "configuration": {
-                "destinationPath": b.destination_path,
-                "endpointURL": b.endpoint_url,
-                "s3Credentials": {
-                    "accessKeyId": {"name": secret, "key": S3_ACCESS_KEY_ID_KEY},
-                    "secretAccessKey": {"name": secret, "key": S3_SECRET_ACCESS_KEY_KEY},
+    return clean_obj(
+        {
+            "apiVersion": v.BARMAN_API_VERSION,
+            "kind": "ObjectStore",
+            "metadata": _meta(object_store_name(p), p.cluster_namespace, labels(p, "backup")),
+            "spec": {
+                "retentionPolicy": b.retention_policy,
+                "configuration": {
+                    "destinationPath": b.destination_path,
+                    "endpointURL": b.endpoint_url,
+                    "s3Credentials": {
+                        "accessKeyId": {"name": secret, "key": S3_ACCESS_KEY_ID_KEY},
+                        "secretAccessKey": {"name": secret, "key": S3_SECRET_ACCESS_KEY_KEY},
+                    },
+                    "wal": {"compression": b.compression},
+                    "data": {"compression": b.compression},
                 },
-                "wal": {"compression": b.compression},
-                "data": {"compression": b.compression},
             },
-        },
-    })
+        }
+    )
 
 
 def scheduled_backup(p: ClusterProps) -> dict[str, Any]:
     """``ScheduledBackup`` through the Barman Cloud plugin (6-field cron, seconds first)."""
-    return clean_obj({
-        "apiVersion": v.CNPG_API_VERSION,
-        "kind": "ScheduledBackup",
-        "metadata": _meta(f"{p.cluster_name}-scheduled", p.cluster_namespace, labels(p, "backup")),
-        "spec": {
-            "schedule": p.backup.schedule,
-            "immediate": True,
-            "backupOwnerReference": "self",
-            "cluster": {"name": p.cluster_name},
-            "method": "plugin",
-            "pluginConfiguration": {"name": v.BARMAN_PLUGIN_NAME},
-        },
-    })
+    return clean_obj(
+        {
+            "apiVersion": v.CNPG_API_VERSION,
+            "kind": "ScheduledBackup",
+            "metadata": _meta(f"{p.cluster_name}-scheduled", p.cluster_namespace, labels(p, "backup")),
+            "spec": {
+                "schedule": p.backup.schedule,
+                "immediate": True,
+                "backupOwnerReference": "self",
+                "cluster": {"name": p.cluster_name},
+                "method": "plugin",
+                "pluginConfiguration": {"name": v.BARMAN_PLUGIN_NAME},
+            },
+        }
+    )
 
 
 def s3_credentials_secret(p: ClusterProps, access_key_id: str, secret_access_key: str) -> dict[str, Any]:
     """The S3 credentials ``Secret``; values are references (apply) or substitution variables (render)."""
-    return clean_obj({
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": _meta(s3_secret_name(p), p.cluster_namespace, {**labels(p, "backup"), **_RELOAD_LABEL}),
-        "type": "Opaque",
-        "stringData": {S3_ACCESS_KEY_ID_KEY: access_key_id, S3_SECRET_ACCESS_KEY_KEY: secret_access_key},
-    })
+    return clean_obj(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": _meta(s3_secret_name(p), p.cluster_namespace, {**labels(p, "backup"), **_RELOAD_LABEL}),
+            "type": "Opaque",
+            "stringData": {S3_ACCESS_KEY_ID_KEY: access_key_id, S3_SECRET_ACCESS_KEY_KEY: secret_access_key},
+        }
+    )
 
 
 def render_s3_values() -> tuple[str, str]:
@@ -1271,23 +1492,27 @@ def render_s3_values() -> tuple[str, str]:
     return f"${{{key_id}}}", f"${{{secret}}}"
 
 
-def _external_secret(p: ClusterProps, target: str, template: Mapping[str, Any] | None,
-                     data: list[dict[str, Any]]) -> dict[str, Any]:
-    return clean_obj({
-        "apiVersion": v.ESO_API_VERSION,
-        "kind": "ExternalSecret",
-        "metadata": _meta(target, p.cluster_namespace, labels(p, "credentials")),
-        "spec": {
-            "refreshInterval": p.eso.refresh_interval,
-            "secretStoreRef": {"kind": "ClusterSecretStore", "name": p.eso.cluster_secret_store_name},
-            "target": {"name": target, "creationPolicy": "Owner", "template": template},
-            "data": data,
-        },
-    })
+def _external_secret(
+    p: ClusterProps, target: str, template: Mapping[str, Any] | None, data: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return clean_obj(
+        {
+            "apiVersion": v.ESO_API_VERSION,
+            "kind": "ExternalSecret",
+            "metadata": _meta(target, p.cluster_namespace, labels(p, "credentials")),
+            "spec": {
+                "refreshInterval": p.eso.refresh_interval,
+                "secretStoreRef": {"kind": "ClusterSecretStore", "name": p.eso.cluster_secret_store_name},
+                "target": {"name": target, "creationPolicy": "Owner", "template": template},
+                "data": data,
+            },
+        }
+    )
 
 
-def _basic_auth(p: ClusterProps, target: str, username: str, remote_key: str,
-                extra: Mapping[str, str]) -> dict[str, Any]:
+def _basic_auth(
+    p: ClusterProps, target: str, username: str, remote_key: str, extra: Mapping[str, str]
+) -> dict[str, Any]:
     template = {
         "type": "kubernetes.io/basic-auth",
         "metadata": {"labels": dict(_RELOAD_LABEL)},
@@ -1299,27 +1524,37 @@ def _basic_auth(p: ClusterProps, target: str, username: str, remote_key: str,
 
 def external_secret_superuser(p: ClusterProps) -> dict[str, Any]:
     """ESO secret ``<cluster>-superuser`` (basic-auth, user ``postgres``) = ``spec.superuserSecret``."""
-    return _basic_auth(p, superuser_secret_name(p), SUPERUSER,
-                       p.eso.superuser_remote_key or superuser_secret_name(p), {})
+    return _basic_auth(
+        p, superuser_secret_name(p), SUPERUSER, p.eso.superuser_remote_key or superuser_secret_name(p), {}
+    )
 
 
 def external_secret_app(p: ClusterProps) -> dict[str, Any]:
     """ESO secret ``<cluster>-app`` (basic-auth, user = owner) = ``bootstrap.initdb.secret``; also
     carries host/port/dbname/user like the secret CNPG would generate."""
-    extra = {"host": f"{p.cluster_name}-rw.{p.cluster_namespace}", "port": str(POSTGRES_PORT),
-             "dbname": p.database_name, "user": p.database_owner}
+    extra = {
+        "host": f"{p.cluster_name}-rw.{p.cluster_namespace}",
+        "port": str(POSTGRES_PORT),
+        "dbname": p.database_name,
+        "user": p.database_owner,
+    }
     return _basic_auth(p, app_secret_name(p), p.database_owner, p.eso.app_remote_key or app_secret_name(p), extra)
 
 
 def external_secret_backup(p: ClusterProps) -> dict[str, Any]:
     """ESO secret ``<cluster>-s3-credentials`` with the keys the ``ObjectStore`` references."""
     key = p.eso.backup_remote_key or s3_secret_name(p)
-    template = {"type": "Opaque", "metadata": {"labels": dict(_RELOAD_LABEL)},
-                "data": {k: f"{{{{ .{k} }}}}" for k in (S3_ACCESS_KEY_ID_KEY, S3_SECRET_ACCESS_KEY_KEY)}}
+    template = {
+        "type": "Opaque",
+        "metadata": {"labels": dict(_RELOAD_LABEL)},
+        "data": {k: f"{{{{ .{k} }}}}" for k in (S3_ACCESS_KEY_ID_KEY, S3_SECRET_ACCESS_KEY_KEY)},
+    }
     data = [
         {"secretKey": S3_ACCESS_KEY_ID_KEY, "remoteRef": {"key": key, "property": p.eso.access_key_id_property}},
-        {"secretKey": S3_SECRET_ACCESS_KEY_KEY,
-         "remoteRef": {"key": key, "property": p.eso.secret_access_key_property}},
+        {
+            "secretKey": S3_SECRET_ACCESS_KEY_KEY,
+            "remoteRef": {"key": key, "property": p.eso.secret_access_key_property},
+        },
     ]
     return _external_secret(p, s3_secret_name(p), template, data)
 
@@ -1333,31 +1568,46 @@ def flux_path(f: FluxProps, folder: str) -> str:
     return "./" + "/".join(x for x in (f.path_prefix.strip("/"), folder) if x)
 
 
-def flux_kustomization(f: FluxProps, flux_namespace: str, name: str, folder: str, *,
-                       depends_on: Sequence[str] = (), health_checks: Sequence[Mapping[str, str]] = (),
-                       substitute: bool = False, timeout: str | None = None) -> dict[str, Any]:
+def flux_kustomization(
+    f: FluxProps,
+    flux_namespace: str,
+    name: str,
+    folder: str,
+    *,
+    depends_on: Sequence[str] = (),
+    health_checks: Sequence[Mapping[str, str]] = (),
+    substitute: bool = False,
+    timeout: str | None = None,
+) -> dict[str, Any]:
     """Flux ``Kustomization`` (``kustomize.toolkit.fluxcd.io/v1``) reconciling one folder of the tree
     from the GitRepository ``f.source_name``, with garbage collection (``prune``), the given health
     checks (CNPG Clusters judged by :data:`CLUSTER_HEALTH_EXPR`) and, with ``substitute``, Flux
     post-build substitution from the Secret ``f.substitute_from``."""
     clusters = any(h["kind"] == "Cluster" for h in health_checks)
-    return clean_obj({
-        "apiVersion": v.FLUX_KUSTOMIZE_API_VERSION,
-        "kind": "Kustomization",
-        "metadata": _meta(name, flux_namespace, {"app.kubernetes.io/managed-by": MANAGED_BY}),
-        "spec": {
-            "interval": f.interval,
-            "dependsOn": [{"name": d} for d in depends_on],
-            "sourceRef": {"kind": "GitRepository", "name": f.source_name},
-            "path": flux_path(f, folder),
-            "prune": True,
-            "timeout": timeout,
-            "healthChecks": [dict(h) for h in health_checks],
-            "healthCheckExprs": [{"apiVersion": v.CNPG_API_VERSION, "kind": "Cluster",
-                                  "current": CLUSTER_HEALTH_EXPR}] if clusters else None,
-            "postBuild": {"substituteFrom": [{"kind": "Secret", "name": f.substitute_from}]} if substitute else None,
-        },
-    })
+    return clean_obj(
+        {
+            "apiVersion": v.FLUX_KUSTOMIZE_API_VERSION,
+            "kind": "Kustomization",
+            "metadata": _meta(name, flux_namespace, {"app.kubernetes.io/managed-by": MANAGED_BY}),
+            "spec": {
+                "interval": f.interval,
+                "dependsOn": [{"name": d} for d in depends_on],
+                "sourceRef": {"kind": "GitRepository", "name": f.source_name},
+                "path": flux_path(f, folder),
+                "prune": True,
+                "timeout": timeout,
+                "healthChecks": [dict(h) for h in health_checks],
+                "healthCheckExprs": [
+                    {"apiVersion": v.CNPG_API_VERSION, "kind": "Cluster", "current": CLUSTER_HEALTH_EXPR}
+                ]
+                if clusters
+                else None,
+                "postBuild": {"substituteFrom": [{"kind": "Secret", "name": f.substitute_from}]}
+                if substitute
+                else None,
+            },
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1389,28 +1639,54 @@ def plan(p: ClusterProps, *, s3_values: tuple[str, str] | None = None) -> list[I
     d, name = DATABASES_DIR, p.cluster_name
     items: list[Item] = []
     if creates_namespace(p):
-        items.append(Item("Namespace", f"{d}/namespace-{p.cluster_namespace}.yaml",
-                          namespace(p, p.cluster_namespace, "database"), ("cluster_namespace",)))
+        items.append(
+            Item(
+                "Namespace",
+                f"{d}/namespace-{p.cluster_namespace}.yaml",
+                namespace(p, p.cluster_namespace, "database"),
+                ("cluster_namespace",),
+            )
+        )
     if p.eso.enabled:
-        items.append(Item("SuperuserExternalSecret", f"{d}/{name}-external-secret-superuser.yaml",
-                          external_secret_superuser(p), ("cluster_name",)))
-        items.append(Item("AppExternalSecret", f"{d}/{name}-external-secret-app.yaml", external_secret_app(p),
-                          ("cluster_name",)))
+        items.append(
+            Item(
+                "SuperuserExternalSecret",
+                f"{d}/{name}-external-secret-superuser.yaml",
+                external_secret_superuser(p),
+                ("cluster_name",),
+            )
+        )
+        items.append(
+            Item("AppExternalSecret", f"{d}/{name}-external-secret-app.yaml", external_secret_app(p), ("cluster_name",))
+        )
     source = s3_source(p)
     if source is S3Source.ESO:
-        items.append(Item("BackupExternalSecret", f"{d}/{name}-external-secret-backup.yaml",
-                          external_secret_backup(p), ("cluster_name",)))
+        items.append(
+            Item(
+                "BackupExternalSecret",
+                f"{d}/{name}-external-secret-backup.yaml",
+                external_secret_backup(p),
+                ("cluster_name",),
+            )
+        )
     elif source is S3Source.MANAGED:
-        items.append(Item("S3Credentials", f"{d}/{name}-s3-credentials-secret.yaml",
-                          s3_credentials_secret(p, *(s3_values or render_s3_values())), ("cluster_name",)))
+        items.append(
+            Item(
+                "S3Credentials",
+                f"{d}/{name}-s3-credentials-secret.yaml",
+                s3_credentials_secret(p, *(s3_values or render_s3_values())),
+                ("cluster_name",),
+            )
+        )
     if p.backup.enabled:
         items.append(Item("ObjectStore", f"{d}/{name}-objectstore.yaml", object_store(p), ("cluster_name",)))
     items.append(Item("Resource", f"{d}/{name}-cluster.yaml", cluster(p), ("cluster_name",)))
     if p.postgis_enabled:
         items.append(Item("Database", f"{d}/{name}-database.yaml", database(p), ("cluster_name",)))
     if p.backup.enabled:
-        items.append(Item("ScheduledBackup", f"{d}/{name}-scheduled-backup.yaml", scheduled_backup(p),
-                          ("cluster_name",)))
+        items.append(
+            Item("ScheduledBackup", f"{d}/{name}-scheduled-backup.yaml", scheduled_backup(p), ("cluster_name",))
+        )
     return items
 
 
@@ -1425,8 +1701,13 @@ def shared_operator_of(clusters: Sequence[ClusterProps]) -> SharedOperator | Non
     first = users[0]
     op = operator_of(first)
     plugin = op.install_plugin if op.install_plugin is not None else any(plugin_wanted(p) is True for p in clusters)
-    return SharedOperator(props=op, install_operator=first.install_operator is True, install_plugin=plugin,
-                          flux_namespace=first.flux_namespace, render_dir=first.operator_render_dir)
+    return SharedOperator(
+        props=op,
+        install_operator=first.install_operator is True,
+        install_plugin=plugin,
+        flux_namespace=first.flux_namespace,
+        render_dir=first.operator_render_dir,
+    )
 
 
 def operator_render_items(s: SharedOperator) -> tuple[list[Item], list[Item]]:
@@ -1435,9 +1716,15 @@ def operator_render_items(s: SharedOperator) -> tuple[list[Item], list[Item]]:
     op, d = s.props, s.render_dir
     namespaces: list[Item] = []
     if s.install_operator and op.create_namespace:
-        namespaces.append(Item("OperatorNamespace", f"{d}/namespace-{op.namespace}.yaml",
-                               operator_namespace_manifest(op.namespace),
-                               ("operator_namespace", "operator_render_dir"), owner=-1))
+        namespaces.append(
+            Item(
+                "OperatorNamespace",
+                f"{d}/namespace-{op.namespace}.yaml",
+                operator_namespace_manifest(op.namespace),
+                ("operator_namespace", "operator_render_dir"),
+                owner=-1,
+            )
+        )
     repositories: dict[str, str] = {}  # url -> HelmRepository name
     charts: list[tuple[str, str]] = []
     if s.install_operator:
@@ -1447,17 +1734,37 @@ def operator_render_items(s: SharedOperator) -> tuple[list[Item], list[Item]]:
     for _, url in charts:
         if url not in repositories:
             repositories[url] = PLUGIN_HELM_REPOSITORY_NAME if repositories else HELM_REPOSITORY_NAME
-    flux = [Item("HelmRepository" if name == HELM_REPOSITORY_NAME else f"HelmRepository:{name}",
-                 f"{SOURCES_DIR}/{name}-repo.yaml", helm_repository(name, url, s.flux_namespace),
-                 ("flux_namespace",), owner=-1)
-            for url, name in repositories.items()]
+    flux = [
+        Item(
+            "HelmRepository" if name == HELM_REPOSITORY_NAME else f"HelmRepository:{name}",
+            f"{SOURCES_DIR}/{name}-repo.yaml",
+            helm_repository(name, url, s.flux_namespace),
+            ("flux_namespace",),
+            owner=-1,
+        )
+        for url, name in repositories.items()
+    ]
     for which, url in charts:
         if which == "operator":
-            flux.append(Item("OperatorHelmRelease", f"{d}/cnpg-operator-helmrelease.yaml",
-                             operator_helm_release(s, repositories[url]), ("operator_render_dir",), owner=-1))
+            flux.append(
+                Item(
+                    "OperatorHelmRelease",
+                    f"{d}/cnpg-operator-helmrelease.yaml",
+                    operator_helm_release(s, repositories[url]),
+                    ("operator_render_dir",),
+                    owner=-1,
+                )
+            )
         else:
-            flux.append(Item("BarmanCloudPluginHelmRelease", f"{d}/barman-cloud-plugin-helmrelease.yaml",
-                             barman_plugin_helm_release(s, repositories[url]), ("operator_render_dir",), owner=-1))
+            flux.append(
+                Item(
+                    "BarmanCloudPluginHelmRelease",
+                    f"{d}/barman-cloud-plugin-helmrelease.yaml",
+                    barman_plugin_helm_release(s, repositories[url]),
+                    ("operator_render_dir",),
+                    owner=-1,
+                )
+            )
     return namespaces, flux
 
 
@@ -1470,15 +1777,17 @@ def _prune_protected(items: list[Item], clusters: Sequence[ClusterProps]) -> lis
     for item in items:
         m = item.manifest
         if (m["kind"] == "Namespace" and m["metadata"]["name"] in namespaces) or (
-                m["kind"] == "Cluster" and item.owner >= 0 and clusters[item.owner].prevent_destroy is True):
+            m["kind"] == "Cluster" and item.owner >= 0 and clusters[item.owner].prevent_destroy is True
+        ):
             meta = {**m["metadata"], "annotations": {**m["metadata"].get("annotations", {}), **PRUNE_DISABLED}}
             item = dataclasses.replace(item, manifest={**m, "metadata": meta})
         out.append(item)
     return out
 
 
-def flux_kustomization_items(items: Sequence[Item], folders: Sequence[str], f: FluxProps,
-                             flux_namespace: str) -> list[Item]:
+def flux_kustomization_items(
+    items: Sequence[Item], folders: Sequence[str], f: FluxProps, flux_namespace: str
+) -> list[Item]:
     """One Flux Kustomization per folder (in ``folders`` order, each ``dependsOn`` the one before,
     the first ``f.depends_on``), written to ``f.render_dir``: named ``<name_prefix>sources`` /
     ``operators`` / ``databases`` after the folder's role; health checks of its HelmReleases and
@@ -1489,15 +1798,31 @@ def flux_kustomization_items(items: Sequence[Item], folders: Sequence[str], f: F
         files = [i for i in items if str(PurePosixPath(i.path).parent) == folder]
         role = "databases" if folder == DATABASES_DIR else "sources" if folder == SOURCES_DIR else "operators"
         name = f"{f.name_prefix}{role}"
-        checks = [{"apiVersion": i.manifest["apiVersion"], "kind": i.manifest["kind"],
-                   "name": i.manifest["metadata"]["name"], "namespace": i.manifest["metadata"]["namespace"]}
-                  for i in files if i.manifest["kind"] in ("HelmRelease", "Cluster")]
+        checks = [
+            {
+                "apiVersion": i.manifest["apiVersion"],
+                "kind": i.manifest["kind"],
+                "name": i.manifest["metadata"]["name"],
+                "namespace": i.manifest["metadata"]["namespace"],
+            }
+            for i in files
+            if i.manifest["kind"] in ("HelmRelease", "Cluster")
+        ]
         kinds = {h["kind"] for h in checks}
         timeout = FLUX_DATABASES_TIMEOUT if "Cluster" in kinds else FLUX_OPERATORS_TIMEOUT if kinds else None
-        manifest = flux_kustomization(f, flux_namespace, name, folder, depends_on=previous, health_checks=checks,
-                                      substitute=any(i.key == "S3Credentials" for i in files), timeout=timeout)
-        out.append(Item(f"FluxKustomization:{role}", f"{f.render_dir}/{name}.yaml", manifest,
-                        ("flux.render_dir",), owner=-1))
+        manifest = flux_kustomization(
+            f,
+            flux_namespace,
+            name,
+            folder,
+            depends_on=previous,
+            health_checks=checks,
+            substitute=any(i.key == "S3Credentials" for i in files),
+            timeout=timeout,
+        )
+        out.append(
+            Item(f"FluxKustomization:{role}", f"{f.render_dir}/{name}.yaml", manifest, ("flux.render_dir",), owner=-1)
+        )
         previous = (name,)
     return out
 
@@ -1529,8 +1854,14 @@ def render_plan_of(clusters: Sequence[ClusterProps]) -> list[Item]:
     for folder in folders:
         files = [i for i in items if str(PurePosixPath(i.path).parent) == folder]
         out += files
-        out.append(Item(f"Kustomization:{folder}", f"{folder}/kustomization.yaml",
-                        kustomization(PurePosixPath(i.path).name for i in files), owner=-1))
+        out.append(
+            Item(
+                f"Kustomization:{folder}",
+                f"{folder}/kustomization.yaml",
+                kustomization(PurePosixPath(i.path).name for i in files),
+                owner=-1,
+            )
+        )
     return out
 
 
@@ -1546,8 +1877,9 @@ def _describe(item: Item, owners: Sequence[str] | None) -> str:
     return text
 
 
-def render_path_problems_of(clusters: Sequence[ClusterProps], owners: Sequence[str] | None = None,
-                            *, only: int | None = None) -> list[Problem]:
+def render_path_problems_of(
+    clusters: Sequence[ClusterProps], owners: Sequence[str] | None = None, *, only: int | None = None
+) -> list[Problem]:
     """Two objects written to the same file (e.g. cluster_name 'namespace' in namespace 'cluster',
     or two clusters of one tree creating the same namespace). ``owners`` names the clusters (their
     construct paths) in the messages; ``only`` keeps the problems of that cluster."""
@@ -1561,16 +1893,26 @@ def render_path_problems_of(clusters: Sequence[ClusterProps], owners: Sequence[s
         if only is not None and mine.owner != only:
             continue
         if {mine.manifest.get("kind"), other.manifest.get("kind")} == {"Namespace"} and mine.owner >= 0:
-            problems.append(Problem("create_namespace", True,
-                                    f"False: {_describe(other, owners)} is written to {item.path!r} already "
-                                    "(one namespace, one file; this cluster then uses it)"))
+            problems.append(
+                Problem(
+                    "create_namespace",
+                    True,
+                    f"False: {_describe(other, owners)} is written to {item.path!r} already "
+                    "(one namespace, one file; this cluster then uses it)",
+                )
+            )
             continue
         props = mine.path_props or other.path_props or ("cluster_name",)
         prop = props[0]
         value = getattr(clusters[mine.owner], prop, None) if mine.owner >= 0 else None
-        problems.append(Problem(prop, value,
-                                f"a value whose render path does not collide: {item.path!r} would hold both "
-                                f"{_describe(other, owners)} and {_describe(mine, owners)}"))
+        problems.append(
+            Problem(
+                prop,
+                value,
+                f"a value whose render path does not collide: {item.path!r} would hold both "
+                f"{_describe(other, owners)} and {_describe(mine, owners)}",
+            )
+        )
     return problems
 
 
@@ -1583,8 +1925,13 @@ def render_path_problems(p: ClusterProps) -> list[Problem]:
 def operator_settings(p: ClusterProps, *, render: bool) -> dict[str, Any]:
     """What a cluster asks of the shared operator, keyed by the prop that sets it (compared between
     the clusters sharing one operator; local chart paths resolved, mappings made plain)."""
-    return settings_of(operator_of(p), p.install_operator, render=render,
-                       flux_namespace=p.flux_namespace, render_dir=p.operator_render_dir)
+    return settings_of(
+        operator_of(p),
+        p.install_operator,
+        render=render,
+        flux_namespace=p.flux_namespace,
+        render_dir=p.operator_render_dir,
+    )
 
 
 def _normal_source(src: Any) -> Any:
@@ -1593,8 +1940,14 @@ def _normal_source(src: Any) -> Any:
     return src
 
 
-def settings_of(op: OperatorProps, install_operator: Any, *, render: bool = False,
-                flux_namespace: Any = None, render_dir: Any = None) -> dict[str, Any]:
+def settings_of(
+    op: OperatorProps,
+    install_operator: Any,
+    *,
+    render: bool = False,
+    flux_namespace: Any = None,
+    render_dir: Any = None,
+) -> dict[str, Any]:
     """Comparable operator settings (see :func:`operator_settings`)."""
     names = {"namespace": "operator_namespace", "chart_version": "operator_chart_version"}
     out: dict[str, Any] = {"install_operator": install_operator}
@@ -1616,43 +1969,76 @@ def setting_conflicts(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> lis
     return [(k, mine[k], theirs.get(k)) for k in mine if mine[k] != theirs.get(k)]
 
 
-_SHARE_HINT = ("one CNPG operator per {scope} serves all its clusters: give each the same operator settings, "
-               "or declare one CnpgOperator and pass operator= to each")
+_SHARE_HINT = (
+    "one CNPG operator per {scope} serves all its clusters: give each the same operator settings, "
+    "or declare one CnpgOperator and pass operator= to each"
+)
 
 
 def conflict_problems(conflicts: Iterable[tuple[str, Any, Any]], where: str, scope: str) -> list[Problem]:
     """One problem per differing setting: ``where`` says who asked for the other value (e.g.
     "as 's/A' asks of the shared operator 's/CnpgOperator-cnpg-system'")."""
-    return [Problem(prop, _shown(mine), f"{_shown(theirs)!r} {where}; " + _SHARE_HINT.format(scope=scope))
-            for prop, mine, theirs in conflicts]
+    return [
+        Problem(prop, _shown(mine), f"{_shown(theirs)!r} {where}; " + _SHARE_HINT.format(scope=scope))
+        for prop, mine, theirs in conflicts
+    ]
 
 
 def _shown(value: Any) -> Any:
     if isinstance(value, HelmChartSource):
-        return {k: (os.fspath(x) if isinstance(x, os.PathLike) else x)
-                for k, x in dataclasses.asdict(value).items() if x is not None} or "upstream repository"
+        return {
+            k: (os.fspath(x) if isinstance(x, os.PathLike) else x)
+            for k, x in dataclasses.asdict(value).items()
+            if x is not None
+        } or "upstream repository"
     return value
 
 
-def plugin_problems(p: ClusterProps, wanted_by: Sequence[str], refused_by: Sequence[str],
-                    operator_install_plugin: bool | None, operator_path: str) -> list[Problem]:
+def plugin_problems(
+    p: ClusterProps,
+    wanted_by: Sequence[str],
+    refused_by: Sequence[str],
+    operator_install_plugin: bool | None,
+    operator_path: str,
+) -> list[Problem]:
     """The Barman Cloud plugin is installed once: a cluster that needs it installed
     (``backup.install_plugin``) and one that leaves it to the platform cannot share an operator."""
     want = plugin_wanted(p)
     if want is True:
         if operator_install_plugin is False:
-            return [Problem("backup.install_plugin", True, f"False: the operator {operator_path!r} has "
-                                                           "install_plugin=False (the platform installs the plugin)")]
+            return [
+                Problem(
+                    "backup.install_plugin",
+                    True,
+                    f"False: the operator {operator_path!r} has "
+                    "install_plugin=False (the platform installs the plugin)",
+                )
+            ]
         if refused_by:
-            return [Problem("backup.install_plugin", True, f"False as {refused_by[0]!r} says (the platform installs "
-                                                           "the plugin); both share one operator")]
+            return [
+                Problem(
+                    "backup.install_plugin",
+                    True,
+                    f"False as {refused_by[0]!r} says (the platform installs the plugin); both share one operator",
+                )
+            ]
     elif want is False:
         if operator_install_plugin is True:
-            return [Problem("backup.install_plugin", False, f"True: the operator {operator_path!r} installs the plugin "
-                                                            "(install_plugin=True)")]
+            return [
+                Problem(
+                    "backup.install_plugin",
+                    False,
+                    f"True: the operator {operator_path!r} installs the plugin (install_plugin=True)",
+                )
+            ]
         if wanted_by:
-            return [Problem("backup.install_plugin", False, f"True as {wanted_by[0]!r} says (the shared operator "
-                                                            "installs the plugin for it)")]
+            return [
+                Problem(
+                    "backup.install_plugin",
+                    False,
+                    f"True as {wanted_by[0]!r} says (the shared operator installs the plugin for it)",
+                )
+            ]
     return []
 
 
@@ -1663,20 +2049,32 @@ def tree_problems(p: ClusterProps, others: Sequence[tuple[str, ClusterProps]], p
     users = [(o_path, q) for o_path, q in others if uses_operator(q)]
     if uses_operator(p) and users:
         o_path, q = users[0]
-        problems += conflict_problems(setting_conflicts(operator_settings(p, render=True),
-                                                        operator_settings(q, render=True)),
-                                      f"as {o_path!r} asks", "GitOps tree (render mode: one tree per stack)")
+        problems += conflict_problems(
+            setting_conflicts(operator_settings(p, render=True), operator_settings(q, render=True)),
+            f"as {o_path!r} asks",
+            "GitOps tree (render mode: one tree per stack)",
+        )
     if not problems and users:
         op = operator_of(users[0][1])
-        problems += plugin_problems(p, [o for o, q in others if plugin_wanted(q) is True],
-                                    [o for o, q in others if plugin_wanted(q) is False],
-                                    op.install_plugin, "of the tree")
+        problems += plugin_problems(
+            p,
+            [o for o, q in others if plugin_wanted(q) is True],
+            [o for o, q in others if plugin_wanted(q) is False],
+            op.install_plugin,
+            "of the tree",
+        )
     if not problems and others:
         o_path, q = others[0]
-        problems += [Problem(prop, mine, f"{theirs!r} as {o_path!r} asks; the render-mode clusters of a stack "
-                                         "write one GitOps tree with one set of Flux Kustomizations: give each "
-                                         "the same flux settings")
-                     for prop, mine, theirs in setting_conflicts(tree_settings(p), tree_settings(q))]
+        problems += [
+            Problem(
+                prop,
+                mine,
+                f"{theirs!r} as {o_path!r} asks; the render-mode clusters of a stack "
+                "write one GitOps tree with one set of Flux Kustomizations: give each "
+                "the same flux settings",
+            )
+            for prop, mine, theirs in setting_conflicts(tree_settings(p), tree_settings(q))
+        ]
     if not problems:
         clusters = [q for _, q in others] + [p]
         problems += render_path_problems_of(clusters, [o for o, _ in others] + [path], only=len(others))
@@ -1703,8 +2101,9 @@ class _NoAliasDumper(yaml.SafeDumper):
 
 def to_yaml(obj: Mapping[str, Any]) -> str:
     """Deterministic YAML: builder key order, block style, no aliases, no line folding."""
-    return yaml.dump(obj, Dumper=_NoAliasDumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=4096)
+    return yaml.dump(
+        obj, Dumper=_NoAliasDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
+    )
 
 
 def render_tree(p: ClusterProps) -> dict[str, str]:
@@ -1754,7 +2153,8 @@ def sync_policy_contract(p: ClusterProps) -> dict[str, Any]:
             "superuser_secret": {"name": superuser_secret_name(p), "namespace": ns},
             "app_secret": {"name": app_secret_name(p), "namespace": ns},
         },
-        "backup": ({"destination_path": p.backup.destination_path, "schedule": p.backup.schedule}
-                   if p.backup.enabled else None),
+        "backup": (
+            {"destination_path": p.backup.destination_path, "schedule": p.backup.schedule} if p.backup.enabled else None
+        ),
         "postgis_enabled": p.postgis_enabled,
     }

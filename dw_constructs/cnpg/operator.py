@@ -36,8 +36,9 @@ def implicit_id(namespace: str, helm_provider: TerraformProvider | None = None) 
     return f"{IMPLICIT_ID_PREFIX}-{namespace}" + (f"-{re.sub(r'[^A-Za-z0-9_-]', '-', alias)}" if alias else "")
 
 
-def namespace_owner(scope: Construct, name: str, kubernetes_provider: TerraformProvider | None, *,
-                    exclude: Construct | None = None) -> tuple[Construct, NamespaceV1] | None:
+def namespace_owner(
+    scope: Construct, name: str, kubernetes_provider: TerraformProvider | None, *, exclude: Construct | None = None
+) -> tuple[Construct, NamespaceV1] | None:
     """(construct, kubernetes_namespace_v1) of the construct of ours in the stack that creates
     namespace ``name`` with ``kubernetes_provider``; None when none does."""
     from dw_constructs.cnpg.cluster import CnpgPostgisCluster
@@ -121,11 +122,18 @@ class CnpgOperator(Construct):
         kubernetes_provider: TerraformProvider | None = None,
         helm_provider: TerraformProvider | None = None,
     ) -> None:
-        fields = dict(namespace=namespace, create_namespace=create_namespace, chart_version=chart_version,
-                      chart_source=HelmChartSource() if chart_source is None else chart_source,
-                      values={} if values is None else values, install_plugin=install_plugin,
-                      plugin_chart_version=plugin_chart_version, plugin_chart_source=plugin_chart_source,
-                      plugin_values={} if plugin_values is None else plugin_values, wait=wait)
+        fields = dict(
+            namespace=namespace,
+            create_namespace=create_namespace,
+            chart_version=chart_version,
+            chart_source=HelmChartSource() if chart_source is None else chart_source,
+            values={} if values is None else values,
+            install_plugin=install_plugin,
+            plugin_chart_version=plugin_chart_version,
+            plugin_chart_source=plugin_chart_source,
+            plugin_values={} if plugin_values is None else plugin_values,
+            wait=wait,
+        )
         props, problems = model.coerce_operator(fields, prefix="")
         if props is not None:
             problems += model.validate_operator(props, Mode.APPLY)
@@ -153,15 +161,27 @@ class CnpgOperator(Construct):
         self._build(kubernetes_provider)
 
     @classmethod
-    def from_props(cls, scope: Construct, id: str, props: OperatorProps | Mapping[str, Any], *,
-                   install_operator: bool = True, kubernetes_provider: TerraformProvider | None = None,
-                   helm_provider: TerraformProvider | None = None) -> CnpgOperator:
+    def from_props(
+        cls,
+        scope: Construct,
+        id: str,
+        props: OperatorProps | Mapping[str, Any],
+        *,
+        install_operator: bool = True,
+        kubernetes_provider: TerraformProvider | None = None,
+        helm_provider: TerraformProvider | None = None,
+    ) -> CnpgOperator:
         """The construct from an :class:`model.OperatorProps` (or a dict of its fields)."""
         op, problems = model.coerce_operator(props, prefix="")
         raise_problems(cls.__name__, scope, id, problems)
-        return cls(scope, id, **{f.name: getattr(op, f.name) for f in dataclasses.fields(OperatorProps)},
-                   install_operator=install_operator, kubernetes_provider=kubernetes_provider,
-                   helm_provider=helm_provider)
+        return cls(
+            scope,
+            id,
+            **{f.name: getattr(op, f.name) for f in dataclasses.fields(OperatorProps)},
+            install_operator=install_operator,
+            kubernetes_provider=kubernetes_provider,
+            helm_provider=helm_provider,
+        )
 
     @classmethod
     def find(cls, scope: Construct, helm_provider: TerraformProvider | None = None) -> CnpgOperator | None:
@@ -176,32 +196,50 @@ class CnpgOperator(Construct):
     # -- validation ------------------------------------------------------------------------------
 
     @staticmethod
-    def _stack_problems(scope: Construct, id: str, props: OperatorProps | None, install_operator: Any,
-                        kubernetes_provider: Any, helm_provider: Any) -> list[Problem]:
+    def _stack_problems(
+        scope: Construct,
+        id: str,
+        props: OperatorProps | None,
+        install_operator: Any,
+        kubernetes_provider: Any,
+        helm_provider: Any,
+    ) -> list[Problem]:
         from dw_constructs import _checks as c
 
-        problems = (c.known("install_operator", install_operator, "it decides whether the operator is installed")
-                    or c.boolean("install_operator", install_operator))
+        problems = c.known(
+            "install_operator", install_operator, "it decides whether the operator is installed"
+        ) or c.boolean("install_operator", install_operator)
         problems += _stack.provider_problems(scope, "helm_provider", helm_provider, "helm", "HelmProvider")
         creates_ns = install_operator is True and props is not None and props.create_namespace is True
         if creates_ns:
-            problems += _stack.provider_problems(scope, "kubernetes_provider", kubernetes_provider, "kubernetes",
-                                                 "KubernetesProvider")
+            problems += _stack.provider_problems(
+                scope, "kubernetes_provider", kubernetes_provider, "kubernetes", "KubernetesProvider"
+            )
         if problems or props is None:
             return problems
         existing = CnpgOperator.find(scope, helm_provider)
         if existing is not None:
             helm = _stack.resolve_provider(scope, helm_provider, "helm")
-            problems.append(Problem("helm_provider", _stack.provider_label(helm),
-                                    f"a helm provider no other CnpgOperator of the stack uses: {existing.node.path!r} "
-                                    "installs the operator with it already (one operator per Kubernetes cluster; "
-                                    "declare the CnpgOperator before the clusters and pass operator= to them)"))
+            problems.append(
+                Problem(
+                    "helm_provider",
+                    _stack.provider_label(helm),
+                    f"a helm provider no other CnpgOperator of the stack uses: {existing.node.path!r} "
+                    "installs the operator with it already (one operator per Kubernetes cluster; "
+                    "declare the CnpgOperator before the clusters and pass operator= to them)",
+                )
+            )
         if creates_ns:
             k8s = _stack.resolve_provider(scope, kubernetes_provider, "kubernetes")
             owner = namespace_owner(scope, props.namespace, k8s)
             if owner is not None:
-                problems.append(Problem("create_namespace", True, f"False: {owner[0].node.path!r} creates namespace "
-                                                                  f"{props.namespace!r} already"))
+                problems.append(
+                    Problem(
+                        "create_namespace",
+                        True,
+                        f"False: {owner[0].node.path!r} creates namespace {props.namespace!r} already",
+                    )
+                )
         return problems
 
     # -- construction ----------------------------------------------------------------------------
@@ -223,15 +261,20 @@ class CnpgOperator(Construct):
             return
         if p.create_namespace:
             manifest = model.operator_namespace_manifest(p.namespace)
-            self.namespace_resource = NamespaceV1(self, "Namespace", metadata=manifest["metadata"],
-                                                  provider=kubernetes_provider)
+            self.namespace_resource = NamespaceV1(
+                self, "Namespace", metadata=manifest["metadata"], provider=kubernetes_provider
+            )
         chart_path = None
         if p.chart_source.path is not None:
             self.chart_asset = self._asset("Chart", str(p.chart_source.path))
             chart_path = self.chart_asset.path
-        self.release = Release(self, "Resource", **model.operator_release_args(p, chart_path=chart_path),
-                               depends_on=[self.namespace_resource] if self.namespace_resource else None,
-                               provider=self._helm_provider_arg)
+        self.release = Release(
+            self,
+            "Resource",
+            **model.operator_release_args(p, chart_path=chart_path),
+            depends_on=[self.namespace_resource] if self.namespace_resource else None,
+            provider=self._helm_provider_arg,
+        )
         if p.install_plugin is True:
             self._ensure_plugin([])
 
@@ -249,9 +292,13 @@ class CnpgOperator(Construct):
             self.plugin_chart_asset = self._asset("PluginChart", str(src.path))
             chart_path = self.plugin_chart_asset.path
         deps = [d for d in (self.namespace_resource, self.release, *extra_dependencies) if d is not None]
-        self.plugin_release = Release(self, "BarmanCloudPlugin",
-                                      **model.barman_plugin_release_args(p, chart_path=chart_path),
-                                      depends_on=deps or None, provider=self._helm_provider_arg)
+        self.plugin_release = Release(
+            self,
+            "BarmanCloudPlugin",
+            **model.barman_plugin_release_args(p, chart_path=chart_path),
+            depends_on=deps or None,
+            provider=self._helm_provider_arg,
+        )
         return self.plugin_release
 
     # -- sharing with clusters -------------------------------------------------------------------
@@ -273,14 +320,27 @@ class CnpgOperator(Construct):
         """What keeps a cluster with ``cluster_props`` from using this operator."""
         problems = model.conflict_problems(
             model.setting_conflicts(model.operator_settings(cluster_props, render=False), self.settings()),
-            self._described(), "Kubernetes cluster (helm provider)")
+            self._described(),
+            "Kubernetes cluster (helm provider)",
+        )
         if not problems:
-            problems += model.plugin_problems(cluster_props, self._plugin_wanted_by, self._plugin_refused_by,
-                                              self.props.install_plugin, self.node.path)
+            problems += model.plugin_problems(
+                cluster_props,
+                self._plugin_wanted_by,
+                self._plugin_refused_by,
+                self.props.install_plugin,
+                self.node.path,
+            )
         return problems
 
-    def _attach(self, cluster: Construct, cluster_props: model.ClusterProps, *, protect_namespace: bool,
-                plugin_dependencies: list[ITerraformDependable]) -> None:
+    def _attach(
+        self,
+        cluster: Construct,
+        cluster_props: model.ClusterProps,
+        *,
+        protect_namespace: bool,
+        plugin_dependencies: list[ITerraformDependable],
+    ) -> None:
         self.clusters.append(cluster.node.path)
         want = model.plugin_wanted(cluster_props)
         if want is True:
@@ -298,8 +358,11 @@ class CnpgOperator(Construct):
         """Terraform addresses of the releases (``helm_release.<name>``), for the first apply on a
         cluster without the CNPG CRDs: ``tofu apply -target=<each>`` (their namespace comes along),
         then a normal apply (``kubernetes_manifest`` reads the CRDs at plan time)."""
-        return [f"{r.terraform_resource_type}.{r.friendly_unique_id}"
-                for r in (self.release, self.plugin_release) if r is not None]
+        return [
+            f"{r.terraform_resource_type}.{r.friendly_unique_id}"
+            for r in (self.release, self.plugin_release)
+            if r is not None
+        ]
 
     def dependencies(self, *, plugin: bool) -> list[Release]:
         """The releases a cluster's objects wait for (the plugin's only with ``plugin``)."""
@@ -308,6 +371,7 @@ class CnpgOperator(Construct):
 
 def _normalized(props: OperatorProps) -> OperatorProps:
     """Local chart paths made absolute (compared between clusters; the asset copies from there)."""
+
     def absolute(src: HelmChartSource | None) -> HelmChartSource | None:
         if isinstance(src, HelmChartSource) and src.path is not None:
             return dataclasses.replace(src, path=str(Path(src.path).resolve()))
@@ -316,7 +380,6 @@ def _normalized(props: OperatorProps) -> OperatorProps:
     chart_source, plugin_chart_source = absolute(props.chart_source), absolute(props.plugin_chart_source)
     if chart_source is props.chart_source and plugin_chart_source is props.plugin_chart_source:
         return props
-    return dataclasses.replace(props, chart_source=chart_source or props.chart_source,
-                               plugin_chart_source=plugin_chart_source)
-
-
+    return dataclasses.replace(
+        props, chart_source=chart_source or props.chart_source, plugin_chart_source=plugin_chart_source
+    )

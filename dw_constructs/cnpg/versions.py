@@ -46,15 +46,15 @@ POSTGIS_VERSION = "3.6.4"
 #: PostgreSQL major -> pinned PostGIS image (tag and digest), type ``standard``, Debian ``trixie``.
 POSTGIS_IMAGES: dict[int, str] = {
     14: "ghcr.io/cloudnative-pg/postgis:14.23-3.6.4-202608031108-standard-trixie"
-        "@sha256:b4c3280f504fa0c836afabd7201ba2a499e1bf23b481d3a05aea9fed716b3dd0",
+    "@sha256:b4c3280f504fa0c836afabd7201ba2a499e1bf23b481d3a05aea9fed716b3dd0",
     15: "ghcr.io/cloudnative-pg/postgis:15.18-3.6.4-202608031108-standard-trixie"
-        "@sha256:eb3145070eac119d6a77e0b86054ace8a858c7c2fd2fd1b46f9cbd802c69842b",
+    "@sha256:eb3145070eac119d6a77e0b86054ace8a858c7c2fd2fd1b46f9cbd802c69842b",
     16: "ghcr.io/cloudnative-pg/postgis:16.14-3.6.4-202608031108-standard-trixie"
-        "@sha256:ac335edb6c8a52961ee4ffc14f831415d953be040cf6e4b7c8387ae83d9fc458",
+    "@sha256:ac335edb6c8a52961ee4ffc14f831415d953be040cf6e4b7c8387ae83d9fc458",
     17: "ghcr.io/cloudnative-pg/postgis:17.10-3.6.4-202608031108-standard-trixie"
-        "@sha256:11e8d7f5e7d5b8f0a7a37f632f7146e93167fa7c1369e12e4c055cb57b3434b7",
+    "@sha256:11e8d7f5e7d5b8f0a7a37f632f7146e93167fa7c1369e12e4c055cb57b3434b7",
     18: "ghcr.io/cloudnative-pg/postgis:18.4-3.6.4-202608031108-standard-trixie"
-        "@sha256:cd33541c84db4a2dd149e40b3baad430861eac01f76ba964ee20d3f750cb0e22",
+    "@sha256:cd33541c84db4a2dd149e40b3baad430861eac01f76ba964ee20d3f750cb0e22",
 }
 DEFAULT_POSTGRES_MAJOR = 16
 

@@ -386,10 +386,24 @@ class DataWarehouseCluster(Construct):
         # without reading the subtree back through jsii).
         return [
             self,
-            *(n for n in (chart if chart_created else None, self.admin_password_variable, self.namespace_resource,
-                          self.auth_secret, self.credentials_revision, self.release, self.tls_ca_secret,
-                          self.provider, self.provider.resource, self.provider.password_variable, self.instance,
-                          self.instance.resource) if n is not None),
+            *(
+                n
+                for n in (
+                    chart if chart_created else None,
+                    self.admin_password_variable,
+                    self.namespace_resource,
+                    self.auth_secret,
+                    self.credentials_revision,
+                    self.release,
+                    self.tls_ca_secret,
+                    self.provider,
+                    self.provider.resource,
+                    self.provider.password_variable,
+                    self.instance,
+                    self.instance.resource,
+                )
+                if n is not None
+            ),
             *outputs,
         ]
 

@@ -66,10 +66,24 @@ _LAZY = {
     "DeltaStreamSecret": "dw_constructs.deltastream.secret",
     "DeltaStreamSchemaRegistry": "dw_constructs.deltastream.schema_registry",
     "cnpg_postgres_store": "dw_constructs.deltastream.postgres",
-    **{name: "dw_constructs.deltastream.lookups" for name in (
-        "DatabaseLookup", "DatabasesLookup", "NamespaceLookup", "NamespacesLookup", "StoreLookup", "StoresLookup",
-        "ObjectLookup", "ObjectsLookup", "SecretLookup", "SecretsLookup", "SchemaRegistryLookup",
-        "SchemaRegistriesLookup", "EntitiesLookup")},
+    **{
+        name: "dw_constructs.deltastream.lookups"
+        for name in (
+            "DatabaseLookup",
+            "DatabasesLookup",
+            "NamespaceLookup",
+            "NamespacesLookup",
+            "StoreLookup",
+            "StoresLookup",
+            "ObjectLookup",
+            "ObjectsLookup",
+            "SecretLookup",
+            "SecretsLookup",
+            "SchemaRegistryLookup",
+            "SchemaRegistriesLookup",
+            "EntitiesLookup",
+        )
+    },
 }
 
 # A literal list: type checkers read it to know what the package exports.

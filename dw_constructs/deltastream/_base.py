@@ -34,8 +34,10 @@ from dw_constructs.errors import Problem
 #: Terraform type of the provider (``provider "deltastream"``).
 PROVIDER_TYPE = "deltastream"
 
-SENSITIVE_ALLOWED = ("a sensitive reference: a TerraformVariable(..., sensitive=True) (or its string_value), or "
-                     "an expression wrapped in Fn.sensitive(...)")
+SENSITIVE_ALLOWED = (
+    "a sensitive reference: a TerraformVariable(..., sensitive=True) (or its string_value), or "
+    "an expression wrapped in Fn.sensitive(...)"
+)
 
 
 def provider_of(scope: Construct, given: Any, *upstream: Any) -> tuple[TerraformProvider | None, list[Problem]]:
@@ -104,8 +106,17 @@ def sensitive_problems(scope: Construct, prop: str, value: Any) -> list[Problem]
     if value is None:
         return []
     if isinstance(value, TerraformVariable):
-        return [] if value.sensitive else [Problem(prop, Reference(f"var.{value.friendly_unique_id}"),
-                                                   f"{SENSITIVE_ALLOWED} (this variable is not sensitive)")]
+        return (
+            []
+            if value.sensitive
+            else [
+                Problem(
+                    prop,
+                    Reference(f"var.{value.friendly_unique_id}"),
+                    f"{SENSITIVE_ALLOWED} (this variable is not sensitive)",
+                )
+            ]
+        )
     if not c.is_string_token(value):
         return []
     text = resolved(scope, value)
@@ -115,8 +126,17 @@ def sensitive_problems(scope: Construct, prop: str, value: Any) -> list[Problem]
     if m:
         for var in _stack.nodes(scope, TerraformVariable):
             if var.friendly_unique_id == m.group(1):
-                return [] if var.sensitive else [Problem(prop, Reference(f"var.{m.group(1)}"),
-                                                         f"{SENSITIVE_ALLOWED} (this variable is not sensitive)")]
+                return (
+                    []
+                    if var.sensitive
+                    else [
+                        Problem(
+                            prop,
+                            Reference(f"var.{m.group(1)}"),
+                            f"{SENSITIVE_ALLOWED} (this variable is not sensitive)",
+                        )
+                    ]
+                )
     shown = text if isinstance(text, str) and len(text) < 120 else c.REFERENCE
     return [Problem(prop, Reference(shown), f"{SENSITIVE_ALLOWED}; a reference not known to be sensitive")]
 
@@ -148,7 +168,7 @@ def _template_parts(text: str) -> list[tuple[bool, str]]:
             if lit:
                 parts.append((False, "".join(lit)))
                 lit = []
-            parts.append((True, text[i + 2:j - 1]))
+            parts.append((True, text[i + 2 : j - 1]))
             i = j
         else:
             lit.append(text[i])
@@ -170,8 +190,12 @@ def hcl(value: Any) -> str:
         parts = _template_parts(value)
         if len(parts) == 1 and parts[0][0]:
             return f"({parts[0][1]})"
-        body = "".join("${" + p + "}" if expr else p.replace("\\", "\\\\").replace('"', '\\"')
-                       .replace("\n", "\\n").replace("%{", "%%{") for expr, p in parts)
+        body = "".join(
+            "${" + p + "}"
+            if expr
+            else p.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("%{", "%%{")
+            for expr, p in parts
+        )
         return '"' + body + '"'
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{json.dumps(str(k))} = {hcl(v)}" for k, v in sorted(value.items())) + "}"
@@ -196,12 +220,15 @@ def revision(scope: Construct, value: Any, id: str = "Revision") -> DataResource
     return DataResource(scope, id, input={"fingerprint": fingerprint(scope, value)})
 
 
-def lifecycle(prevent_destroy: bool, triggers: Iterable[Any] = (),
-              preconditions: Sequence[Any] = ()) -> TerraformResourceLifecycle:
+def lifecycle(
+    prevent_destroy: bool, triggers: Iterable[Any] = (), preconditions: Sequence[Any] = ()
+) -> TerraformResourceLifecycle:
     triggers = [t if isinstance(t, Address) else Address(t) for t in triggers if t is not None]
-    return TerraformResourceLifecycle(prevent_destroy=True if prevent_destroy else None,
-                                      replace_triggered_by=triggers or None,
-                                      precondition=list(preconditions) or None)
+    return TerraformResourceLifecycle(
+        prevent_destroy=True if prevent_destroy else None,
+        replace_triggered_by=triggers or None,
+        precondition=list(preconditions) or None,
+    )
 
 
 @jsii.implements(ITerraformDependable)

@@ -33,8 +33,16 @@ class DeltaStreamDatabase(Construct):
         provider: the provider configuration it uses.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, owner: str | None = None,
-                 prevent_destroy: bool = True, provider: Any = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        owner: str | None = None,
+        prevent_destroy: bool = True,
+        provider: Any = None,
+    ) -> None:
         props = model.DatabaseProps(name=name, owner=owner, prevent_destroy=prevent_destroy)
         prov, p = _base.provider_of(scope, provider)
         raise_problems(type(self).__name__, scope, id, model.validate_database(props) + p)
@@ -46,11 +54,13 @@ class DeltaStreamDatabase(Construct):
         self.provider = prov
         config = model.database_config(props)
         self.revision = _base.revision(self, config)
-        self.resource = Database(self, "Resource", **config, provider=prov,
-                                 lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision]))
+        self.resource = Database(
+            self, "Resource", **config, provider=prov, lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision])
+        )
 
-    def add_namespace(self, id: str, *, name: str, owner: str | None = None, prevent_destroy: bool = True,
-                      provider: Any = None) -> DeltaStreamNamespace:
+    def add_namespace(
+        self, id: str, *, name: str, owner: str | None = None, prevent_destroy: bool = True, provider: Any = None
+    ) -> DeltaStreamNamespace:
         """A ``DeltaStreamNamespace`` in this database, child ``id`` of this construct (the keyword
         arguments of ``DeltaStreamNamespace`` besides ``database``).
 
@@ -66,5 +76,6 @@ class DeltaStreamDatabase(Construct):
         """
         from dw_constructs.deltastream.namespace import DeltaStreamNamespace
 
-        return DeltaStreamNamespace(self, id, database=self, name=name, owner=owner, prevent_destroy=prevent_destroy,
-                                    provider=provider)
+        return DeltaStreamNamespace(
+            self, id, database=self, name=name, owner=owner, prevent_destroy=prevent_destroy, provider=provider
+        )

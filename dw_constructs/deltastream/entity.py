@@ -34,16 +34,31 @@ class DeltaStreamEntity(Construct):
         provider: the provider configuration it uses.
     """
 
-    def __init__(self, scope: Construct, id: str, *, store: Any, entity_path: Sequence[str],
-                 topic_partitions: int | None = None, topic_replicas: int | None = None,
-                 kinesis_shards: int | None = None, prevent_destroy: bool = True, provider: Any = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        store: Any,
+        entity_path: Sequence[str],
+        topic_partitions: int | None = None,
+        topic_replicas: int | None = None,
+        kinesis_shards: int | None = None,
+        prevent_destroy: bool = True,
+        provider: Any = None,
+    ) -> None:
         from dw_constructs.deltastream.store import DeltaStreamStore
 
         store_name, problems = _base.name_of(store, DeltaStreamStore, "store", "store")
         path = tuple(entity_path) if isinstance(entity_path, list) else entity_path
-        props = model.EntityProps(store=store_name, entity_path=path, topic_partitions=topic_partitions,
-                                  topic_replicas=topic_replicas, kinesis_shards=kinesis_shards,
-                                  prevent_destroy=prevent_destroy)
+        props = model.EntityProps(
+            store=store_name,
+            entity_path=path,
+            topic_partitions=topic_partitions,
+            topic_replicas=topic_replicas,
+            kinesis_shards=kinesis_shards,
+            prevent_destroy=prevent_destroy,
+        )
         kind = store.kind.value if isinstance(store, DeltaStreamStore) else None
         prov, p = _base.provider_of(scope, provider, store)
         problems += p + _base.without(model.validate_entity(props, kind), problems)
@@ -58,6 +73,11 @@ class DeltaStreamEntity(Construct):
         config = model.entity_config(props)
         upstream = _base.resource_of(store)
         self.revision = _base.revision(self, config)
-        self.resource = Entity(self, "Resource", **config, provider=prov,
-                               depends_on=[upstream] if upstream is not None else None,
-                               lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision]))
+        self.resource = Entity(
+            self,
+            "Resource",
+            **config,
+            provider=prov,
+            depends_on=[upstream] if upstream is not None else None,
+            lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision]),
+        )

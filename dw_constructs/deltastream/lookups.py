@@ -29,21 +29,36 @@ from dw_constructs.errors import Problem
 class _Listing(Construct):
     """One list data source, its items sorted by ``name`` and optionally filtered to one."""
 
-    _module = ""           # generated module
-    _class = ""            # generated class
-    _type = ""             # data source type
-    _list_attr = "items"   # attribute holding the list
-    _what = ""             # for messages
+    _module = ""  # generated module
+    _class = ""  # generated class
+    _type = ""  # data source type
+    _list_attr = "items"  # attribute holding the list
+    _what = ""  # for messages
     _filters: tuple[str, ...] = ()
 
-    def __init__(self, scope: Construct, id: str, *, args: Mapping[str, Any], filters: Mapping[str, Any],
-                 single: bool, provider: Any, depends_on: Sequence[Any], problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        args: Mapping[str, Any],
+        filters: Mapping[str, Any],
+        single: bool,
+        provider: Any,
+        depends_on: Sequence[Any],
+        problems: list[Problem],
+    ) -> None:
         for key, value in filters.items():
             if value is not None and not (isinstance(value, str) and value and not c.is_token(value)):
                 problems.append(Problem(key, value, "a non-empty string known at synth time, or None"))
         if single and not any(v is not None for v in filters.values()) and not args:
-            problems.append(Problem("name", None, "at least one of " + ", ".join(self._filters)
-                                    + " (a singular lookup needs something to match)"))
+            problems.append(
+                Problem(
+                    "name",
+                    None,
+                    "at least one of " + ", ".join(self._filters) + " (a singular lookup needs something to match)",
+                )
+            )
         prov, p = _base.provider_of(scope, provider)
         raise_problems(type(self).__name__, scope, id, problems + p)
         super().__init__(scope, id)
@@ -52,23 +67,32 @@ class _Listing(Construct):
         cls = getattr(importlib.import_module(f"dw_cdktf_provider_deltastream.{self._module}"), self._class)
         self.provider = prov
         self.filters = {k: v for k, v in filters.items() if v is not None}
-        self.data = cls(self, "Resource", **args, provider=prov,
-                        depends_on=[_base.resource_of(d) or d for d in depends_on] or None)
+        self.data = cls(
+            self, "Resource", **args, provider=prov, depends_on=[_base.resource_of(d) or d for d in depends_on] or None
+        )
         address = f"data.{self._type}.{self.data.friendly_unique_id}"
         items = f"{address}.{self._list_attr}"
         self._items = items
         self.names = Token.as_list(f"${{sort([for i in {items} : i.name])}}")
         self.items = Token.as_any(
-            f"${{[for n in sort([for i in {items} : i.name]) : [for i in {items} : i if i.name == n][0]]}}")
+            f"${{[for n in sort([for i in {items} : i.name]) : [for i in {items} : i if i.name == n][0]]}}"
+        )
         if single:
             match = self._match("self." + self._list_attr)
             wanted = ", ".join(f"{k} {v!r}" for k, v in self.filters.items()) or ", ".join(
-                f"{k} {v!r}" for k, v in args.items())
-            self.data.lifecycle = TerraformResourceLifecycle(postcondition=[Postcondition(
-                condition=f"${{length({match}) == 1}}",
-                error_message=(f"Expected exactly one DeltaStream {self._what} with {wanted}; found "
-                               f"${{length({match})}}: [${{join(\", \", [for i in {match} : i.name])}}]."),
-            )])
+                f"{k} {v!r}" for k, v in args.items()
+            )
+            self.data.lifecycle = TerraformResourceLifecycle(
+                postcondition=[
+                    Postcondition(
+                        condition=f"${{length({match}) == 1}}",
+                        error_message=(
+                            f"Expected exactly one DeltaStream {self._what} with {wanted}; found "
+                            f'${{length({match})}}: [${{join(", ", [for i in {match} : i.name])}}].'
+                        ),
+                    )
+                ]
+            )
             self._one = f"one({self._match(items)})"
 
     def _match(self, items: str) -> str:
@@ -93,29 +117,55 @@ def _filters_problems(name: Any) -> list[Problem]:
 
 # --- databases ---------------------------------------------------------------------------------------
 
+
 class DatabasesLookup(_Listing):
     """Every database (``deltastream_databases``), sorted by name: ``names``, ``items``."""
 
-    _module, _class, _type, _what = "data_deltastream_databases", "DataDeltastreamDatabases", "deltastream_databases", \
-        "database"
+    _module, _class, _type, _what = (
+        "data_deltastream_databases",
+        "DataDeltastreamDatabases",
+        "deltastream_databases",
+        "database",
+    )
 
     def __init__(self, scope: Construct, id: str, *, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on,
-                         problems=[])
+        super().__init__(
+            scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on, problems=[]
+        )
 
 
 class DatabaseLookup(_Listing):
     """The one database with ``name`` (and ``owner``, when given); the plan fails otherwise.
     Values: ``name``, ``owner``, ``created_at``."""
 
-    _module, _class, _type, _what = "data_deltastream_databases", "DataDeltastreamDatabases", "deltastream_databases", \
-        "database"
+    _module, _class, _type, _what = (
+        "data_deltastream_databases",
+        "DataDeltastreamDatabases",
+        "deltastream_databases",
+        "database",
+    )
     _filters = ("name", "owner")
 
-    def __init__(self, scope: Construct, id: str, *, name: str | None = None, owner: str | None = None,
-                 provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(scope, id, args={}, filters={"name": name, "owner": owner}, single=True, provider=provider,
-                         depends_on=depends_on, problems=_filters_problems(name))
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str | None = None,
+        owner: str | None = None,
+        provider: Any = None,
+        depends_on: Sequence[Any] = (),
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            args={},
+            filters={"name": name, "owner": owner},
+            single=True,
+            provider=provider,
+            depends_on=depends_on,
+            problems=_filters_problems(name),
+        )
 
     @property
     def name(self) -> str:
@@ -132,6 +182,7 @@ class DatabaseLookup(_Listing):
 
 # --- namespaces ---------------------------------------------------------------------------------------
 
+
 def _database(database: Any) -> tuple[Any, list[Problem]]:
     from dw_constructs.deltastream.database import DeltaStreamDatabase
 
@@ -142,28 +193,62 @@ def _database(database: Any) -> tuple[Any, list[Problem]]:
 class NamespacesLookup(_Listing):
     """Every namespace of ``database``, sorted by name: ``names``, ``items``."""
 
-    _module, _class, _type, _what = "data_deltastream_namespaces", "DataDeltastreamNamespaces", \
-        "deltastream_namespaces", "namespace"
+    _module, _class, _type, _what = (
+        "data_deltastream_namespaces",
+        "DataDeltastreamNamespaces",
+        "deltastream_namespaces",
+        "namespace",
+    )
 
-    def __init__(self, scope: Construct, id: str, *, database: Any, provider: Any = None,
-                 depends_on: Sequence[Any] = ()) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, database: Any, provider: Any = None, depends_on: Sequence[Any] = ()
+    ) -> None:
         db, problems = _database(database)
-        super().__init__(scope, id, args={"database": db}, filters={}, single=False, provider=provider,
-                         depends_on=depends_on, problems=problems)
+        super().__init__(
+            scope,
+            id,
+            args={"database": db},
+            filters={},
+            single=False,
+            provider=provider,
+            depends_on=depends_on,
+            problems=problems,
+        )
 
 
 class NamespaceLookup(_Listing):
     """The one namespace of ``database`` with ``name`` (and ``owner``); the plan fails otherwise."""
 
-    _module, _class, _type, _what = "data_deltastream_namespaces", "DataDeltastreamNamespaces", \
-        "deltastream_namespaces", "namespace"
+    _module, _class, _type, _what = (
+        "data_deltastream_namespaces",
+        "DataDeltastreamNamespaces",
+        "deltastream_namespaces",
+        "namespace",
+    )
     _filters = ("name", "owner")
 
-    def __init__(self, scope: Construct, id: str, *, database: Any, name: str | None = None,
-                 owner: str | None = None, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        database: Any,
+        name: str | None = None,
+        owner: str | None = None,
+        provider: Any = None,
+        depends_on: Sequence[Any] = (),
+    ) -> None:
         db, problems = _database(database)
-        super().__init__(scope, id, args={"database": db}, filters={"name": name, "owner": owner}, single=True,
-                         provider=provider, depends_on=depends_on, problems=problems + _filters_problems(name))
+        super().__init__(
+            scope,
+            id,
+            args={"database": db},
+            filters={"name": name, "owner": owner},
+            single=True,
+            provider=provider,
+            depends_on=depends_on,
+            problems=problems + _filters_problems(name),
+        )
 
     @property
     def name(self) -> str:
@@ -176,14 +261,16 @@ class NamespaceLookup(_Listing):
 
 # --- stores ---------------------------------------------------------------------------------------------
 
+
 class StoresLookup(_Listing):
     """Every store, sorted by name: ``names``, ``items`` (name, type, state, owner, ...)."""
 
     _module, _class, _type, _what = "data_deltastream_stores", "DataDeltastreamStores", "deltastream_stores", "store"
 
     def __init__(self, scope: Construct, id: str, *, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on,
-                         problems=[])
+        super().__init__(
+            scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on, problems=[]
+        )
 
 
 class StoreLookup(_Listing):
@@ -194,10 +281,27 @@ class StoreLookup(_Listing):
     _module, _class, _type, _what = "data_deltastream_stores", "DataDeltastreamStores", "deltastream_stores", "store"
     _filters = ("name", "type", "owner")
 
-    def __init__(self, scope: Construct, id: str, *, name: str | None = None, type: str | None = None,
-                 owner: str | None = None, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(scope, id, args={}, filters={"name": name, "type": type, "owner": owner}, single=True,
-                         provider=provider, depends_on=depends_on, problems=_filters_problems(name))
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        owner: str | None = None,
+        provider: Any = None,
+        depends_on: Sequence[Any] = (),
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            args={},
+            filters={"name": name, "type": type, "owner": owner},
+            single=True,
+            provider=provider,
+            depends_on=depends_on,
+            problems=_filters_problems(name),
+        )
 
     @property
     def name(self) -> str:
@@ -218,6 +322,7 @@ class StoreLookup(_Listing):
 
 # --- objects --------------------------------------------------------------------------------------------
 
+
 def _namespace(database: Any, namespace: Any) -> tuple[Any, Any, list[Problem]]:
     from dw_constructs.deltastream.namespace import DeltaStreamNamespace
 
@@ -231,33 +336,74 @@ def _namespace(database: Any, namespace: Any) -> tuple[Any, Any, list[Problem]]:
 class ObjectsLookup(_Listing):
     """Every object of a namespace, sorted by name: ``names``, ``items`` (name, fqn, type, ...)."""
 
-    _module, _class, _type, _what = "data_deltastream_objects", "DataDeltastreamObjects", "deltastream_objects", \
-        "object"
+    _module, _class, _type, _what = (
+        "data_deltastream_objects",
+        "DataDeltastreamObjects",
+        "deltastream_objects",
+        "object",
+    )
     _list_attr = "objects"
 
-    def __init__(self, scope: Construct, id: str, *, database: Any = None, namespace: Any = model.DEFAULT_NAMESPACE,
-                 provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        database: Any = None,
+        namespace: Any = model.DEFAULT_NAMESPACE,
+        provider: Any = None,
+        depends_on: Sequence[Any] = (),
+    ) -> None:
         db, ns, problems = _namespace(database, namespace)
-        super().__init__(scope, id, args={"database": db, "namespace": ns}, filters={}, single=False,
-                         provider=provider, depends_on=depends_on, problems=problems)
+        super().__init__(
+            scope,
+            id,
+            args={"database": db, "namespace": ns},
+            filters={},
+            single=False,
+            provider=provider,
+            depends_on=depends_on,
+            problems=problems,
+        )
 
 
 class ObjectLookup(_Listing):
     """The one object of a namespace matching ``name``, ``type`` and ``owner``; the plan fails
     otherwise. Values: ``name``, ``fqn``, ``type``, ``state``, ``owner``."""
 
-    _module, _class, _type, _what = "data_deltastream_objects", "DataDeltastreamObjects", "deltastream_objects", \
-        "object"
+    _module, _class, _type, _what = (
+        "data_deltastream_objects",
+        "DataDeltastreamObjects",
+        "deltastream_objects",
+        "object",
+    )
     _list_attr = "objects"
     _filters = ("name", "type", "owner")
 
-    def __init__(self, scope: Construct, id: str, *, database: Any = None, namespace: Any = model.DEFAULT_NAMESPACE,
-                 name: str | None = None, type: str | None = None, owner: str | None = None, provider: Any = None,
-                 depends_on: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        database: Any = None,
+        namespace: Any = model.DEFAULT_NAMESPACE,
+        name: str | None = None,
+        type: str | None = None,
+        owner: str | None = None,
+        provider: Any = None,
+        depends_on: Sequence[Any] = (),
+    ) -> None:
         db, ns, problems = _namespace(database, namespace)
-        super().__init__(scope, id, args={"database": db, "namespace": ns},
-                         filters={"name": name, "type": type, "owner": owner}, single=True, provider=provider,
-                         depends_on=depends_on, problems=problems + _filters_problems(name))
+        super().__init__(
+            scope,
+            id,
+            args={"database": db, "namespace": ns},
+            filters={"name": name, "type": type, "owner": owner},
+            single=True,
+            provider=provider,
+            depends_on=depends_on,
+            problems=problems + _filters_problems(name),
+        )
 
     @property
     def name(self) -> str:
@@ -278,29 +424,56 @@ class ObjectLookup(_Listing):
 
 # --- secrets and schema registries ---------------------------------------------------------------------
 
+
 class SecretsLookup(_Listing):
     """Every secret (names and metadata, never values), sorted by name."""
 
-    _module, _class, _type, _what = "data_deltastream_secrets", "DataDeltastreamSecrets", "deltastream_secrets", \
-        "secret"
+    _module, _class, _type, _what = (
+        "data_deltastream_secrets",
+        "DataDeltastreamSecrets",
+        "deltastream_secrets",
+        "secret",
+    )
 
     def __init__(self, scope: Construct, id: str, *, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on,
-                         problems=[])
+        super().__init__(
+            scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on, problems=[]
+        )
 
 
 class SecretLookup(_Listing):
     """The one secret matching ``name``, ``type`` and ``owner``; the plan fails otherwise.
     Values: ``name``, ``type``, ``status``, ``owner``, ``description`` (never the value)."""
 
-    _module, _class, _type, _what = "data_deltastream_secrets", "DataDeltastreamSecrets", "deltastream_secrets", \
-        "secret"
+    _module, _class, _type, _what = (
+        "data_deltastream_secrets",
+        "DataDeltastreamSecrets",
+        "deltastream_secrets",
+        "secret",
+    )
     _filters = ("name", "type", "owner")
 
-    def __init__(self, scope: Construct, id: str, *, name: str | None = None, type: str | None = None,
-                 owner: str | None = None, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(scope, id, args={}, filters={"name": name, "type": type, "owner": owner}, single=True,
-                         provider=provider, depends_on=depends_on, problems=_filters_problems(name))
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        owner: str | None = None,
+        provider: Any = None,
+        depends_on: Sequence[Any] = (),
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            args={},
+            filters={"name": name, "type": type, "owner": owner},
+            single=True,
+            provider=provider,
+            depends_on=depends_on,
+            problems=_filters_problems(name),
+        )
 
     @property
     def name(self) -> str:
@@ -314,25 +487,51 @@ class SecretLookup(_Listing):
 class SchemaRegistriesLookup(_Listing):
     """Every schema registry, sorted by name."""
 
-    _module, _class, _type, _what = "data_deltastream_schema_registries", "DataDeltastreamSchemaRegistries", \
-        "deltastream_schema_registries", "schema registry"
+    _module, _class, _type, _what = (
+        "data_deltastream_schema_registries",
+        "DataDeltastreamSchemaRegistries",
+        "deltastream_schema_registries",
+        "schema registry",
+    )
 
     def __init__(self, scope: Construct, id: str, *, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on,
-                         problems=[])
+        super().__init__(
+            scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on, problems=[]
+        )
 
 
 class SchemaRegistryLookup(_Listing):
     """The one schema registry matching ``name``, ``type`` and ``owner``; the plan fails otherwise."""
 
-    _module, _class, _type, _what = "data_deltastream_schema_registries", "DataDeltastreamSchemaRegistries", \
-        "deltastream_schema_registries", "schema registry"
+    _module, _class, _type, _what = (
+        "data_deltastream_schema_registries",
+        "DataDeltastreamSchemaRegistries",
+        "deltastream_schema_registries",
+        "schema registry",
+    )
     _filters = ("name", "type", "owner")
 
-    def __init__(self, scope: Construct, id: str, *, name: str | None = None, type: str | None = None,
-                 owner: str | None = None, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(scope, id, args={}, filters={"name": name, "type": type, "owner": owner}, single=True,
-                         provider=provider, depends_on=depends_on, problems=_filters_problems(name))
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        owner: str | None = None,
+        provider: Any = None,
+        depends_on: Sequence[Any] = (),
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            args={},
+            filters={"name": name, "type": type, "owner": owner},
+            single=True,
+            provider=provider,
+            depends_on=depends_on,
+            problems=_filters_problems(name),
+        )
 
     @property
     def name(self) -> str:
@@ -345,12 +544,21 @@ class SchemaRegistryLookup(_Listing):
 
 # --- entities -------------------------------------------------------------------------------------------
 
+
 class EntitiesLookup(Construct):
     """The entities of a store (``deltastream_entities``), under ``parent_path`` when given:
     ``names`` sorted."""
 
-    def __init__(self, scope: Construct, id: str, *, store: Any, parent_path: Sequence[str] = (),
-                 provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        store: Any,
+        parent_path: Sequence[str] = (),
+        provider: Any = None,
+        depends_on: Sequence[Any] = (),
+    ) -> None:
         from dw_constructs.deltastream.store import DeltaStreamStore
 
         store_name, problems = _base.name_of(store, DeltaStreamStore, "store", "store")
@@ -369,8 +577,13 @@ class EntitiesLookup(Construct):
         if _base.resource_of(store) is not None:
             deps.append(_base.resource_of(store))
         self.provider = prov
-        self.data = DataDeltastreamEntities(self, "Resource", store=store_name,
-                                            parent_path=list(parent_path) or None, provider=prov,
-                                            depends_on=deps or None)
+        self.data = DataDeltastreamEntities(
+            self,
+            "Resource",
+            store=store_name,
+            parent_path=list(parent_path) or None,
+            provider=prov,
+            depends_on=deps or None,
+        )
         address = f"data.deltastream_entities.{self.data.friendly_unique_id}"
         self.names = Token.as_list(f"${{sort({address}.child_entities)}}")

@@ -53,6 +53,7 @@ _SQL_SAFE = "a value without ' (provider 1.0.3 puts it into a single-quoted SQL 
 
 # --- shared checks ---------------------------------------------------------------------------------
 
+
 def name_problems(prop: str, value: Any, *, required: bool = True) -> list[Problem]:
     """A DeltaStream name (see :mod:`dw_constructs.deltastream.sql`), or a string reference."""
     if value is None and not required:
@@ -84,8 +85,11 @@ def plain_or_reference(prop: str, value: Any, *, required: bool = True) -> list[
 def credential(prop: str, value: Any, *, required: bool = True) -> list[Problem]:
     """A secret: a reference, never a literal (the construct layer also checks it is sensitive)."""
     if value is None:
-        return [Problem(prop, None, "a sensitive reference, e.g. TerraformVariable(..., sensitive=True) "
-                                    "(required)")] if required else []
+        return (
+            [Problem(prop, None, "a sensitive reference, e.g. TerraformVariable(..., sensitive=True) (required)")]
+            if required
+            else []
+        )
     return c.secret_reference(prop, value)
 
 
@@ -110,7 +114,7 @@ def uris_problems(prop: str, value: Any, kind: str) -> list[Problem]:
     entries = split_uris(value)
     allowed = {
         "host:port": "host:port broker addresses (a list or one comma-separated string), e.g. "
-                     "['b-1.kafka.example:9096', 'b-2.kafka.example:9096']",
+        "['b-1.kafka.example:9096', 'b-2.kafka.example:9096']",
         "https": "https:// URLs (a list or one comma-separated string)",
         "postgres": "postgresql://host:port/database URLs",
     }[kind]
@@ -127,7 +131,8 @@ def uris_problems(prop: str, value: Any, kind: str) -> list[Problem]:
             if not m or not 1 <= int(m.group(2)) <= 65535:
                 problems.append(Problem(prop, e, allowed))
         elif (kind == "https" and not re.match(r"^https://[^/:?#]+", e)) or (
-                kind == "postgres" and not re.match(r"^postgres(ql)?://[^/:?#@]+(:[0-9]{1,5})?/[^/?#]+", e)):
+            kind == "postgres" and not re.match(r"^postgres(ql)?://[^/:?#@]+(:[0-9]{1,5})?/[^/?#]+", e)
+        ):
             problems.append(Problem(prop, e, allowed))
     problems += c.duplicates(prop, [e for e in entries if not c.is_string_token(e)], what="distinct URIs")
     return problems
@@ -163,8 +168,10 @@ def _props_of(cls: type, value: Any, prop: str) -> tuple[Any, list[Problem]]:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(value) - names)
         if unknown:
-            return None, [Problem(f"{prop}.{k}", value[k], f"a field of {cls.__name__}: {', '.join(sorted(names))}")
-                          for k in unknown]
+            return None, [
+                Problem(f"{prop}.{k}", value[k], f"a field of {cls.__name__}: {', '.join(sorted(names))}")
+                for k in unknown
+            ]
         try:
             return cls(**value), []
         except TypeError as e:
@@ -177,6 +184,7 @@ def coerce(cls: type, value: Any, prop: str) -> tuple[Any, list[Problem]]:
 
 
 # --- provider --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ProviderProps:
@@ -204,8 +212,13 @@ class ProviderProps:
 def validate_provider(p: ProviderProps) -> list[Problem]:
     return c.collect(
         credential("api_key", p.api_key, required=False),
-        _pattern("organization", p.organization, _UUID, "an organization id: a UUID such as "
-                 "'0d9b1f5e-7c1a-4c8e-9f0a-2b6f4a1d3c55', or a reference", required=False),
+        _pattern(
+            "organization",
+            p.organization,
+            _UUID,
+            "an organization id: a UUID such as '0d9b1f5e-7c1a-4c8e-9f0a-2b6f4a1d3c55', or a reference",
+            required=False,
+        ),
         c.url("server", p.server, schemes=("https",)),
         name_problems("role", p.role),
     )
@@ -216,6 +229,7 @@ def provider_config(p: ProviderProps, api_key: str, organization: str) -> dict[s
 
 
 # --- database and namespace ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DatabaseProps:
@@ -235,8 +249,9 @@ class DatabaseProps:
 
 
 def validate_database(p: DatabaseProps) -> list[Problem]:
-    return c.collect(name_problems("name", p.name), owner_problems("owner", p.owner),
-                     c.boolean("prevent_destroy", p.prevent_destroy))
+    return c.collect(
+        name_problems("name", p.name), owner_problems("owner", p.owner), c.boolean("prevent_destroy", p.prevent_destroy)
+    )
 
 
 def database_config(p: DatabaseProps) -> dict[str, Any]:
@@ -263,11 +278,21 @@ class NamespaceProps:
 
 
 def validate_namespace(p: NamespaceProps) -> list[Problem]:
-    problems = c.collect(name_problems("database", p.database), name_problems("name", p.name),
-                         owner_problems("owner", p.owner), c.boolean("prevent_destroy", p.prevent_destroy))
+    problems = c.collect(
+        name_problems("database", p.database),
+        name_problems("name", p.name),
+        owner_problems("owner", p.owner),
+        c.boolean("prevent_destroy", p.prevent_destroy),
+    )
     if p.name == DEFAULT_NAMESPACE:
-        problems.append(Problem("name", p.name, f"a name other than '{DEFAULT_NAMESPACE}': every database has "
-                                                 f"'{DEFAULT_NAMESPACE}' already (objects use it by default)"))
+        problems.append(
+            Problem(
+                "name",
+                p.name,
+                f"a name other than '{DEFAULT_NAMESPACE}': every database has "
+                f"'{DEFAULT_NAMESPACE}' already (objects use it by default)",
+            )
+        )
     return problems
 
 
@@ -276,6 +301,7 @@ def namespace_config(p: NamespaceProps) -> dict[str, Any]:
 
 
 # --- stores ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class KafkaProps:
@@ -460,16 +486,25 @@ def _kafka_problems(k: KafkaProps, pre: str) -> list[Problem]:
         problems += credential(f"{pre}.sasl_password", k.sasl_password)
         unwanted = msk
     elif mech == "AWS_MSK_IAM":
-        problems += _pattern(f"{pre}.msk_iam_role_arn", k.msk_iam_role_arn, _IAM_ROLE_ARN,
-                             "an IAM role ARN, arn:aws:iam::<account>:role/<name>")
+        problems += _pattern(
+            f"{pre}.msk_iam_role_arn",
+            k.msk_iam_role_arn,
+            _IAM_ROLE_ARN,
+            "an IAM role ARN, arn:aws:iam::<account>:role/<name>",
+        )
         problems += _pattern(f"{pre}.msk_aws_region", k.msk_aws_region, _AWS_REGION, "an AWS region, e.g. eu-central-1")
         unwanted = userpass
     else:
         unwanted = userpass + msk
     for f in unwanted:
         if getattr(k, f) is not None:
-            problems.append(Problem(f"{pre}.{f}", c.shown(getattr(k, f)) if f != "sasl_password" else "<set>",
-                                    f"None with sasl_hash_function {mech!r} (the provider would drop it silently)"))
+            problems.append(
+                Problem(
+                    f"{pre}.{f}",
+                    c.shown(getattr(k, f)) if f != "sasl_password" else "<set>",
+                    f"None with sasl_hash_function {mech!r} (the provider would drop it silently)",
+                )
+            )
     problems += name_problems(f"{pre}.schema_registry", k.schema_registry, required=False)
     problems += c.boolean(f"{pre}.tls_disabled", k.tls_disabled)
     problems += c.boolean(f"{pre}.tls_verify_server_hostname", k.tls_verify_server_hostname)
@@ -478,10 +513,14 @@ def _kafka_problems(k: KafkaProps, pre: str) -> list[Problem]:
 
 def _confluent_kafka_problems(k: ConfluentKafkaProps, pre: str) -> list[Problem]:
     problems = uris_problems(f"{pre}.uris", k.uris, "host:port")
-    if _enum_value(k.sasl_hash_function) not in ("PLAIN", "SHA256", "SHA512") \
-            and not c.is_string_token(k.sasl_hash_function):
-        problems.append(Problem(f"{pre}.sasl_hash_function", _enum_value(k.sasl_hash_function),
-                                "one of 'PLAIN', 'SHA256', 'SHA512'"))
+    if _enum_value(k.sasl_hash_function) not in ("PLAIN", "SHA256", "SHA512") and not c.is_string_token(
+        k.sasl_hash_function
+    ):
+        problems.append(
+            Problem(
+                f"{pre}.sasl_hash_function", _enum_value(k.sasl_hash_function), "one of 'PLAIN', 'SHA256', 'SHA512'"
+            )
+        )
     problems += plain_or_reference(f"{pre}.sasl_username", k.sasl_username)
     problems += credential(f"{pre}.sasl_password", k.sasl_password)
     return problems
@@ -492,9 +531,15 @@ def _kinesis_problems(k: KinesisProps, pre: str) -> list[Problem]:
     problems += _pattern(f"{pre}.aws_account_id", k.aws_account_id, _AWS_ACCOUNT, "a 12-digit AWS account id")
     if (k.access_key_id is None) != (k.secret_access_key is None):
         missing = "secret_access_key" if k.secret_access_key is None else "access_key_id"
-        problems.append(Problem(f"{pre}.{missing}", None, "set together with "
-                                + ("access_key_id" if missing == "secret_access_key" else "secret_access_key")
-                                + " (or neither, to use the account's role)"))
+        problems.append(
+            Problem(
+                f"{pre}.{missing}",
+                None,
+                "set together with "
+                + ("access_key_id" if missing == "secret_access_key" else "secret_access_key")
+                + " (or neither, to use the account's role)",
+            )
+        )
     problems += plain_or_reference(f"{pre}.access_key_id", k.access_key_id, required=False)
     problems += credential(f"{pre}.secret_access_key", k.secret_access_key, required=False)
     return problems
@@ -510,8 +555,11 @@ def _snowflake_problems(k: SnowflakeProps, pre: str) -> list[Problem]:
 
 
 def _postgres_problems(k: PostgresProps, pre: str) -> list[Problem]:
-    return (uris_problems(f"{pre}.uris", k.uris, "postgres") + plain_or_reference(f"{pre}.username", k.username)
-            + credential(f"{pre}.password", k.password))
+    return (
+        uris_problems(f"{pre}.uris", k.uris, "postgres")
+        + plain_or_reference(f"{pre}.username", k.username)
+        + credential(f"{pre}.password", k.password)
+    )
 
 
 _KIND_CHECKS: dict[StoreKind, Callable[[Any, str], list[Problem]]] = {
@@ -524,14 +572,20 @@ _KIND_CHECKS: dict[StoreKind, Callable[[Any, str], list[Problem]]] = {
 
 
 def validate_store(p: StoreProps) -> list[Problem]:
-    problems = c.collect(name_problems("name", p.name), owner_problems("owner", p.owner),
-                         c.boolean("prevent_destroy", p.prevent_destroy))
+    problems = c.collect(
+        name_problems("name", p.name), owner_problems("owner", p.owner), c.boolean("prevent_destroy", p.prevent_destroy)
+    )
     kinds = p.kinds
     names = ", ".join(k.value for k in StoreKind)
     if len(kinds) != 1:
-        problems.append(Problem("kind", [k.value for k in kinds] or None,
-                                f"exactly one of {names} (provider 1.0.3 silently uses the first block it "
-                                "finds and ignores the others)"))
+        problems.append(
+            Problem(
+                "kind",
+                [k.value for k in kinds] or None,
+                f"exactly one of {names} (provider 1.0.3 silently uses the first block it "
+                "finds and ignores the others)",
+            )
+        )
     for k in kinds:
         value = getattr(p, k.value)
         if not isinstance(value, KIND_PROPS[k]):
@@ -548,23 +602,46 @@ def store_block(p: StoreProps, schema_registry_name: str | None = None) -> tuple
     k = p.config
     if kind is StoreKind.KAFKA:
         mech = _enum_value(k.sasl_hash_function)
-        return kind.value, _drop_none({
-            "uris": join_uris(k.uris), "sasl_hash_function": mech,
-            "sasl_username": k.sasl_username, "sasl_password": k.sasl_password,
-            "msk_iam_role_arn": k.msk_iam_role_arn, "msk_aws_region": k.msk_aws_region,
-            "schema_registry_name": schema_registry_name or k.schema_registry,
-            "tls_disabled": k.tls_disabled, "tls_verify_server_hostname": k.tls_verify_server_hostname,
-        })
+        return kind.value, _drop_none(
+            {
+                "uris": join_uris(k.uris),
+                "sasl_hash_function": mech,
+                "sasl_username": k.sasl_username,
+                "sasl_password": k.sasl_password,
+                "msk_iam_role_arn": k.msk_iam_role_arn,
+                "msk_aws_region": k.msk_aws_region,
+                "schema_registry_name": schema_registry_name or k.schema_registry,
+                "tls_disabled": k.tls_disabled,
+                "tls_verify_server_hostname": k.tls_verify_server_hostname,
+            }
+        )
     if kind is StoreKind.CONFLUENT_KAFKA:
-        return kind.value, {"uris": join_uris(k.uris), "sasl_hash_function": _enum_value(k.sasl_hash_function),
-                            "sasl_username": k.sasl_username, "sasl_password": k.sasl_password}
+        return kind.value, {
+            "uris": join_uris(k.uris),
+            "sasl_hash_function": _enum_value(k.sasl_hash_function),
+            "sasl_username": k.sasl_username,
+            "sasl_password": k.sasl_password,
+        }
     if kind is StoreKind.KINESIS:
-        return kind.value, _drop_none({"uris": join_uris(k.uris), "aws_account_id": k.aws_account_id,
-                                       "access_key_id": k.access_key_id, "secret_access_key": k.secret_access_key})
+        return kind.value, _drop_none(
+            {
+                "uris": join_uris(k.uris),
+                "aws_account_id": k.aws_account_id,
+                "access_key_id": k.access_key_id,
+                "secret_access_key": k.secret_access_key,
+            }
+        )
     if kind is StoreKind.SNOWFLAKE:
-        return kind.value, {"uris": join_uris(k.uris), "account_id": k.account_id, "cloud_region": k.cloud_region,
-                            "warehouse_name": k.warehouse_name, "role_name": k.role_name, "username": k.username,
-                            "client_key_file": k.client_key_file, "client_key_passphrase": k.client_key_passphrase}
+        return kind.value, {
+            "uris": join_uris(k.uris),
+            "account_id": k.account_id,
+            "cloud_region": k.cloud_region,
+            "warehouse_name": k.warehouse_name,
+            "role_name": k.role_name,
+            "username": k.username,
+            "client_key_file": k.client_key_file,
+            "client_key_passphrase": k.client_key_passphrase,
+        }
     return kind.value, {"uris": join_uris(k.uris), "username": k.username, "password": k.password}
 
 
@@ -573,11 +650,15 @@ def store_credentials(p: StoreProps) -> list[tuple[str, Any]]:
     if p.kind is None:
         return []
     kind = StoreKind(p.kind)
-    return [(f"{kind.value}.{f}", getattr(p.config, f)) for f in CREDENTIAL_FIELDS[kind]
-            if getattr(p.config, f, None) is not None]
+    return [
+        (f"{kind.value}.{f}", getattr(p.config, f))
+        for f in CREDENTIAL_FIELDS[kind]
+        if getattr(p.config, f, None) is not None
+    ]
 
 
 # --- objects ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Column:
@@ -643,8 +724,7 @@ def coerce_columns(value: Any) -> tuple[tuple[Column, ...], list[Problem]]:
     """Columns given as :class:`Column`, ``(name, type)`` / ``(name, type, not_null)`` tuples or
     dicts of the fields."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        return (), [Problem("columns", c.shown(value), "a list of Column(name, type), (name, type) tuples "
-                                                        "or dicts")]
+        return (), [Problem("columns", c.shown(value), "a list of Column(name, type), (name, type) tuples or dicts")]
     out, problems = [], []
     for i, col in enumerate(value):
         if isinstance(col, Column):
@@ -657,8 +737,9 @@ def coerce_columns(value: Any) -> tuple[tuple[Column, ...], list[Problem]]:
             if made is not None:
                 out.append(made)
         else:
-            problems.append(Problem(f"columns[{i}]", c.shown(col), "a Column(name, type), a (name, type) tuple "
-                                                                    "or a dict"))
+            problems.append(
+                Problem(f"columns[{i}]", c.shown(col), "a Column(name, type), a (name, type) tuple or a dict")
+            )
     return tuple(out), problems
 
 
@@ -666,30 +747,57 @@ def _ddl_name_problems(p: ObjectProps, ddl: s.ObjectDdl) -> list[Problem]:
     problems: list[Problem] = []
     parts = ddl.name
     if not parts or len(parts) > 3:
-        return [Problem("sql", "<sql>", "a statement naming the object: CREATE STREAM <name> (...) "
-                                        "or <database>.<namespace>.<name>")]
+        return [
+            Problem(
+                "sql",
+                "<sql>",
+                "a statement naming the object: CREATE STREAM <name> (...) or <database>.<namespace>.<name>",
+            )
+        ]
     for part in parts:
         if part.needs_quotes:
-            problems.append(Problem("sql", part.written, f"the name quoted: {s.quote(part.written)} "
-                                                         "(unquoted, a non-ASCII or punctuated name does not parse)"))
+            problems.append(
+                Problem(
+                    "sql",
+                    part.written,
+                    f"the name quoted: {s.quote(part.written)} "
+                    "(unquoted, a non-ASCII or punctuated name does not parse)",
+                )
+            )
     written = parts[-1]
     if written.resolved != p.name:
-        hint = (f" (unquoted, {written.written} means {written.resolved!r}: write {s.quote(p.name)})"
-                if written.folded and written.written == p.name else "")
-        problems.append(Problem("sql", written.written, f"a statement creating the object named {p.name!r}, "
-                                                        f"as the 'name' prop says{hint}"))
+        hint = (
+            f" (unquoted, {written.written} means {written.resolved!r}: write {s.quote(p.name)})"
+            if written.folded and written.written == p.name
+            else ""
+        )
+        problems.append(
+            Problem(
+                "sql",
+                written.written,
+                f"a statement creating the object named {p.name!r}, as the 'name' prop says{hint}",
+            )
+        )
     for part, what, want in zip(parts[:-1][::-1], ("namespace", "database"), (p.namespace, p.database), strict=False):
         if part.resolved != want and not c.is_string_token(want):
-            problems.append(Problem("sql", part.written, f"the object's {what} {want!r} (the statement would create "
-                                                          f"it in {part.resolved!r}; provider 1.0.3 refuses that at "
-                                                          "apply)"))
+            problems.append(
+                Problem(
+                    "sql",
+                    part.written,
+                    f"the object's {what} {want!r} (the statement would create "
+                    f"it in {part.resolved!r}; provider 1.0.3 refuses that at "
+                    "apply)",
+                )
+            )
     return problems
 
 
 def validate_object(p: ObjectProps) -> list[Problem]:
     problems = c.collect(
-        name_problems("database", p.database), name_problems("namespace", p.namespace),
-        name_problems("store", p.store), known_name_problems("name", p.name, "queries and lookups use the name"),
+        name_problems("database", p.database),
+        name_problems("namespace", p.namespace),
+        name_problems("store", p.store),
+        known_name_problems("name", p.name, "queries and lookups use the name"),
         owner_problems("owner", p.owner),
     )
     if p.sql is not None:
@@ -699,8 +807,13 @@ def validate_object(p: ObjectProps) -> list[Problem]:
         if unknown:
             return problems + unknown
         if not isinstance(p.sql, str) or not s.normalize(p.sql):
-            return problems + [Problem("sql", p.sql if not isinstance(p.sql, str) else "",
-                                       "a non-empty CREATE STREAM|CHANGELOG|TABLE statement")]
+            return problems + [
+                Problem(
+                    "sql",
+                    p.sql if not isinstance(p.sql, str) else "",
+                    "a non-empty CREATE STREAM|CHANGELOG|TABLE statement",
+                )
+            ]
         toks = s.tokens(p.sql)
         bad = s.unbalanced(toks)
         if bad:
@@ -709,22 +822,42 @@ def validate_object(p: ObjectProps) -> list[Problem]:
             problems.append(Problem("sql", "<sql>", "exactly one statement"))
         ddl = s.read_object_ddl(p.sql)
         if ddl.kind is None:
-            problems.append(Problem("sql", s.normalize(p.sql)[:40], "a CREATE STREAM, CREATE CHANGELOG or CREATE TABLE "
-                                                                    "statement (provider 1.0.3 accepts no other)"))
+            problems.append(
+                Problem(
+                    "sql",
+                    s.normalize(p.sql)[:40],
+                    "a CREATE STREAM, CREATE CHANGELOG or CREATE TABLE statement (provider 1.0.3 accepts no other)",
+                )
+            )
             return problems
         if ddl.as_select:
-            problems.append(Problem("sql", "CREATE ... AS SELECT", "a plain CREATE STREAM|CHANGELOG|TABLE: a "
-                                    "statement with AS SELECT runs a query; declare the object and a DeltaStreamQuery "
-                                    "that INSERTs INTO it"))
+            problems.append(
+                Problem(
+                    "sql",
+                    "CREATE ... AS SELECT",
+                    "a plain CREATE STREAM|CHANGELOG|TABLE: a "
+                    "statement with AS SELECT runs a query; declare the object and a DeltaStreamQuery "
+                    "that INSERTs INTO it",
+                )
+            )
         kind = _enum_value(p.kind)
         if kind != ObjectKind.STREAM.value and kind != ddl.kind:
             problems.append(Problem("kind", kind, f"{ddl.kind!r}, the kind the SQL creates (or leave the default)"))
         if isinstance(p.name, str) and not c.is_string_token(p.name):
             problems += _ddl_name_problems(p, ddl)
-        if ddl.store is not None and isinstance(p.store, str) and not c.is_string_token(p.store) \
-                and ddl.store != p.store:
-            problems.append(Problem("sql", f"'store' = '{ddl.store}'", f"the object's store {p.store!r} (provider "
-                                                                        "1.0.3 refuses a mismatch at apply)"))
+        if (
+            ddl.store is not None
+            and isinstance(p.store, str)
+            and not c.is_string_token(p.store)
+            and ddl.store != p.store
+        ):
+            problems.append(
+                Problem(
+                    "sql",
+                    f"'store' = '{ddl.store}'",
+                    f"the object's store {p.store!r} (provider 1.0.3 refuses a mismatch at apply)",
+                )
+            )
         return problems
     # built from columns
     problems += c.one_of("kind", p.kind, ObjectKind)
@@ -737,9 +870,14 @@ def validate_object(p: ObjectProps) -> list[Problem]:
         problems += c.known(f"columns[{i}].name", col.name, "it is written into the DDL")
         problems += name_problems(f"columns[{i}].name", col.name)
         if c.contains_token(col.type) or not isinstance(col.type, str) or not _COLUMN_TYPE.match(col.type.strip()):
-            problems.append(Problem(f"columns[{i}].type", c.shown(col.type),
-                                    "a DeltaStream SQL type such as BIGINT, VARCHAR, TIMESTAMP, DECIMAL(10, 2), "
-                                    "ARRAY<VARCHAR>, STRUCT<a VARCHAR>"))
+            problems.append(
+                Problem(
+                    f"columns[{i}].type",
+                    c.shown(col.type),
+                    "a DeltaStream SQL type such as BIGINT, VARCHAR, TIMESTAMP, DECIMAL(10, 2), "
+                    "ARRAY<VARCHAR>, STRUCT<a VARCHAR>",
+                )
+            )
         problems += c.boolean(f"columns[{i}].not_null", col.not_null)
     col_names = [col.name for col in cols]
     problems += c.duplicates("columns", col_names, what="distinct column names")
@@ -763,12 +901,23 @@ def validate_object(p: ObjectProps) -> list[Problem]:
     else:
         for k, v in properties.items():
             if not isinstance(k, str) or not _PROPERTY_KEY.match(k):
-                problems.append(Problem("properties", k, "option names like 'timestamp' or 'key.format': lower-case "
-                                                         "words, digits, '_' and '.'"))
+                problems.append(
+                    Problem(
+                        "properties",
+                        k,
+                        "option names like 'timestamp' or 'key.format': lower-case words, digits, '_' and '.'",
+                    )
+                )
             elif k in ("store", "topic", "value.format"):
-                problems.append(Problem(f"properties.{k}", v, f"not set here: use the {k.replace('value.', 'value_')} "
-                                                              "prop" if k != "store" else
-                                        "not set here: the store comes from the store prop"))
+                problems.append(
+                    Problem(
+                        f"properties.{k}",
+                        v,
+                        f"not set here: use the {k.replace('value.', 'value_')} prop"
+                        if k != "store"
+                        else "not set here: the store comes from the store prop",
+                    )
+                )
             if not isinstance(v, str) and not c.is_string_token(v):
                 problems.append(Problem(f"properties.{k}", c.shown(v), "a string"))
     return problems
@@ -779,8 +928,9 @@ def object_sql(p: ObjectProps) -> str:
     if p.sql is not None:
         return s.normalize(p.sql)
     cols, _ = coerce_columns(p.columns)
-    lines = [f"  {s.quote(col.name)} {' '.join(col.type.split())}" + (" NOT NULL" if col.not_null else "")
-             for col in cols]
+    lines = [
+        f"  {s.quote(col.name)} {' '.join(col.type.split())}" + (" NOT NULL" if col.not_null else "") for col in cols
+    ]
     if p.primary_key:
         lines.append(f"  PRIMARY KEY({', '.join(s.quote(k) for k in p.primary_key)})")
     options = {"value.format": _enum_value(p.value_format), **dict(p.properties)}
@@ -798,6 +948,7 @@ def object_kind(p: ObjectProps) -> str:
 
 
 # --- queries ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class QueryProps:
@@ -833,15 +984,23 @@ def _fqn_of(parts: Sequence[s.Name]) -> str:
 
 
 def validate_query(p: QueryProps) -> list[Problem]:
-    problems = c.collect(c.known("sql", p.sql, "its sink and sources are checked against it"),
-                         c.known("sink", p.sink, "the query is replaced when it changes"),
-                         c.known("sources", p.sources, "the query is replaced when they change"),
-                         c.one_of("on_change", p.on_change, QueryChange), owner_problems("owner", p.owner))
+    problems = c.collect(
+        c.known("sql", p.sql, "its sink and sources are checked against it"),
+        c.known("sink", p.sink, "the query is replaced when it changes"),
+        c.known("sources", p.sources, "the query is replaced when they change"),
+        c.one_of("on_change", p.on_change, QueryChange),
+        owner_problems("owner", p.owner),
+    )
     if problems:
         return problems
     if not isinstance(p.sql, str) or not s.normalize(p.sql):
-        return [Problem("sql", p.sql if not isinstance(p.sql, str) else "", "a non-empty INSERT INTO ... SELECT "
-                                                                            "statement (an empty query body)")]
+        return [
+            Problem(
+                "sql",
+                p.sql if not isinstance(p.sql, str) else "",
+                "a non-empty INSERT INTO ... SELECT statement (an empty query body)",
+            )
+        ]
     toks = s.tokens(p.sql)
     bad = s.unbalanced(toks)
     if bad:
@@ -850,54 +1009,94 @@ def validate_query(p: QueryProps) -> list[Problem]:
         problems.append(Problem("sql", "<sql>", "exactly one statement"))
     q = s.read_insert(p.sql)
     if not q.is_insert or not q.target:
-        problems.append(Problem("sql", s.normalize(p.sql)[:40], "an INSERT INTO <sink> SELECT ... statement "
-                                                                "(provider 1.0.3 runs no other kind of query)"))
+        problems.append(
+            Problem(
+                "sql",
+                s.normalize(p.sql)[:40],
+                "an INSERT INTO <sink> SELECT ... statement (provider 1.0.3 runs no other kind of query)",
+            )
+        )
         return problems
     sources = list(p.sources) if isinstance(p.sources, (list, tuple)) else None
     if sources is None or not sources or not all(isinstance(x, str) for x in sources):
-        problems.append(Problem("sources", c.shown(p.sources), "the objects (or fully qualified names) the query "
-                                                               "reads, at least one"))
+        problems.append(
+            Problem(
+                "sources", c.shown(p.sources), "the objects (or fully qualified names) the query reads, at least one"
+            )
+        )
         sources = []
     problems += c.duplicates("sources", sources, what="distinct relations")
     if len(q.target) != 3:
-        problems.append(Problem("sql", ".".join(n.written for n in q.target),
-                                "the sink fully qualified, \"db\".\"namespace\".\"name\" (use the sink object's fqn)"))
+        problems.append(
+            Problem(
+                "sql",
+                ".".join(n.written for n in q.target),
+                'the sink fully qualified, "db"."namespace"."name" (use the sink object\'s fqn)',
+            )
+        )
     else:
         problems += _folded("sql", q.target)
         if _fqn_of(q.target) != p.sink:
-            problems.append(Problem("sink", p.sink, f"the relation the SQL inserts into, {_fqn_of(q.target)} "
-                                                    "(provider 1.0.3 refuses a mismatch at apply)"))
+            problems.append(
+                Problem(
+                    "sink",
+                    p.sink,
+                    f"the relation the SQL inserts into, {_fqn_of(q.target)} "
+                    "(provider 1.0.3 refuses a mismatch at apply)",
+                )
+            )
     read = []
     for parts in q.sources:
         if len(parts) == 1 and parts[0].resolved in q.ctes:
             continue
         if len(parts) != 3:
-            problems.append(Problem("sql", ".".join(n.written for n in parts),
-                                    "relations fully qualified, \"db\".\"namespace\".\"name\" (a query has no default "
-                                    "database; use the source object's fqn)"))
+            problems.append(
+                Problem(
+                    "sql",
+                    ".".join(n.written for n in parts),
+                    'relations fully qualified, "db"."namespace"."name" (a query has no default '
+                    "database; use the source object's fqn)",
+                )
+            )
             continue
         problems += _folded("sql", parts)
         read.append(_fqn_of(parts))
     for name in sorted(set(read) - set(sources)):
-        problems.append(Problem("sources", sorted(sources), f"every relation the SQL reads, also {name} "
-                                                            "(provider 1.0.3 refuses an undeclared source at apply)"))
+        problems.append(
+            Problem(
+                "sources",
+                sorted(sources),
+                f"every relation the SQL reads, also {name} (provider 1.0.3 refuses an undeclared source at apply)",
+            )
+        )
     for name in sorted(set(sources) - set(read)):
         problems.append(Problem("sources", name, "only relations the SQL reads (FROM/JOIN)"))
     on_change = _enum_value(p.on_change)
     if on_change == QueryChange.FAIL.value:
         current = query_fingerprint(p)
         if p.pinned_fingerprint is None:
-            problems.append(Problem("pinned_fingerprint", None, f"the fingerprint of the deployed query with "
-                                                                f"on_change=QueryChange.FAIL; this SQL has {current}"))
+            problems.append(
+                Problem(
+                    "pinned_fingerprint",
+                    None,
+                    f"the fingerprint of the deployed query with on_change=QueryChange.FAIL; this SQL has {current}",
+                )
+            )
         elif not isinstance(p.pinned_fingerprint, str) or not FINGERPRINT.match(p.pinned_fingerprint):
             problems.append(Problem("pinned_fingerprint", p.pinned_fingerprint, "sha256:<64 hex digits>"))
         elif p.pinned_fingerprint != current:
-            problems.append(Problem("sql", current, f"the deployed query ({p.pinned_fingerprint}): a DeltaStream "
-                                                    "query's "
-                                                    "SQL, sink and sources cannot change. Create a new query (a new "
-                                                    "DeltaStreamQuery with its own id) for the new SQL and remove this "
-                                                    "one, or use on_change=QueryChange.REPLACE to have this one "
-                                                    "replaced"))
+            problems.append(
+                Problem(
+                    "sql",
+                    current,
+                    f"the deployed query ({p.pinned_fingerprint}): a DeltaStream "
+                    "query's "
+                    "SQL, sink and sources cannot change. Create a new query (a new "
+                    "DeltaStreamQuery with its own id) for the new SQL and remove this "
+                    "one, or use on_change=QueryChange.REPLACE to have this one "
+                    "replaced",
+                )
+            )
     elif p.pinned_fingerprint is not None:
         problems.append(Problem("pinned_fingerprint", p.pinned_fingerprint, "None unless on_change=QueryChange.FAIL"))
     return problems
@@ -907,12 +1106,23 @@ def _folded(prop: str, parts: Sequence[s.Name]) -> list[Problem]:
     out = []
     for n in parts:
         if n.needs_quotes:
-            out.append(Problem(prop, n.written, f"the name quoted: {s.quote(n.written)} (unquoted, a non-ASCII "
-                                                "or punctuated name does not parse)"))
+            out.append(
+                Problem(
+                    prop,
+                    n.written,
+                    f"the name quoted: {s.quote(n.written)} (unquoted, a non-ASCII or punctuated name does not parse)",
+                )
+            )
         elif n.folded:
-            out.append(Problem(prop, n.written, f"{s.quote(n.written)} if the relation is named {n.written!r} "
-                                                f"(unquoted, DeltaStream reads it as {n.resolved!r}); or write "
-                                                f"{n.resolved}"))
+            out.append(
+                Problem(
+                    prop,
+                    n.written,
+                    f"{s.quote(n.written)} if the relation is named {n.written!r} "
+                    f"(unquoted, DeltaStream reads it as {n.resolved!r}); or write "
+                    f"{n.resolved}",
+                )
+            )
     return out
 
 
@@ -923,11 +1133,18 @@ def query_fingerprint(p: QueryProps) -> str:
 
 
 def query_config(p: QueryProps) -> dict[str, Any]:
-    return _drop_none({"sql": s.normalize(p.sql), "sink_relation_fqn": p.sink,
-                       "source_relation_fqns": sorted(p.sources), "owner": p.owner})
+    return _drop_none(
+        {
+            "sql": s.normalize(p.sql),
+            "sink_relation_fqn": p.sink,
+            "source_relation_fqns": sorted(p.sources),
+            "owner": p.owner,
+        }
+    )
 
 
 # --- entities --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class EntityProps:
@@ -967,15 +1184,26 @@ def validate_entity(p: EntityProps, store_kind: str | None = None) -> list[Probl
         problems += c.optional(c.int_range, f, getattr(p, f), 1, 100000)
     kafka = p.topic_partitions is not None or p.topic_replicas is not None
     if kafka and p.kinesis_shards is not None:
-        problems.append(Problem("kinesis_shards", p.kinesis_shards, "None with topic_partitions/topic_replicas "
-                                                                    "(Kafka) settings"))
+        problems.append(
+            Problem("kinesis_shards", p.kinesis_shards, "None with topic_partitions/topic_replicas (Kafka) settings")
+        )
     if store_kind is not None:
         if kafka and store_kind not in (StoreKind.KAFKA.value, StoreKind.CONFLUENT_KAFKA.value):
-            problems.append(Problem("topic_partitions", p.topic_partitions, f"None for a {store_kind} store "
-                                                                            "(Kafka settings are ignored there)"))
+            problems.append(
+                Problem(
+                    "topic_partitions",
+                    p.topic_partitions,
+                    f"None for a {store_kind} store (Kafka settings are ignored there)",
+                )
+            )
         if p.kinesis_shards is not None and store_kind != StoreKind.KINESIS.value:
-            problems.append(Problem("kinesis_shards", p.kinesis_shards, f"None for a {store_kind} store "
-                                                                        "(Kinesis settings are ignored there)"))
+            problems.append(
+                Problem(
+                    "kinesis_shards",
+                    p.kinesis_shards,
+                    f"None for a {store_kind} store (Kinesis settings are ignored there)",
+                )
+            )
     return problems
 
 
@@ -990,6 +1218,7 @@ def entity_config(p: EntityProps) -> dict[str, Any]:
 
 
 # --- secrets ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SecretProps:
@@ -1013,8 +1242,9 @@ class SecretProps:
 
 
 def validate_secret(p: SecretProps) -> list[Problem]:
-    problems = c.collect(name_problems("name", p.name), credential("string_value", p.string_value),
-                         owner_problems("owner", p.owner))
+    problems = c.collect(
+        name_problems("name", p.name), credential("string_value", p.string_value), owner_problems("owner", p.owner)
+    )
     if p.description is not None:
         problems += c.non_empty_str("description", p.description) or _sql_safe("description", p.description)
     problems += c.str_map("custom_properties", p.custom_properties)
@@ -1025,12 +1255,20 @@ def validate_secret(p: SecretProps) -> list[Problem]:
 
 
 def secret_config(p: SecretProps) -> dict[str, Any]:
-    return _drop_none({"name": p.name, "type": SECRET_TYPE, "string_value": p.string_value,
-                       "description": p.description,
-                       "custom_properties": dict(sorted(p.custom_properties.items())) or None, "owner": p.owner})
+    return _drop_none(
+        {
+            "name": p.name,
+            "type": SECRET_TYPE,
+            "string_value": p.string_value,
+            "description": p.description,
+            "custom_properties": dict(sorted(p.custom_properties.items())) or None,
+            "owner": p.owner,
+        }
+    )
 
 
 # --- schema registries -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ConfluentRegistryProps:
@@ -1098,9 +1336,15 @@ def validate_schema_registry(p: SchemaRegistryProps) -> list[Problem]:
             r = confluent
             problems += uris_problems("confluent.uris", r.uris, "https")
             if (r.username is None) != (r.password is None):
-                problems.append(Problem("confluent." + ("password" if r.password is None else "username"), None,
-                                        "set together with " + ("username" if r.password is None else "password")
-                                        + " (provider 1.0.3 sends the password only with a username)"))
+                problems.append(
+                    Problem(
+                        "confluent." + ("password" if r.password is None else "username"),
+                        None,
+                        "set together with "
+                        + ("username" if r.password is None else "password")
+                        + " (provider 1.0.3 sends the password only with a username)",
+                    )
+                )
             problems += plain_or_reference("confluent.username", r.username, required=False)
             problems += credential("confluent.password", r.password, required=False)
     cloud: object = p.confluent_cloud  # typed; checked as given
@@ -1134,6 +1378,7 @@ def schema_registry_credentials(p: SchemaRegistryProps) -> list[tuple[str, Any]]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
 
 def _drop_none(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}

@@ -31,8 +31,17 @@ class DeltaStreamNamespace(Construct):
         provider: the provider configuration it uses.
     """
 
-    def __init__(self, scope: Construct, id: str, *, database: Any, name: str, owner: str | None = None,
-                 prevent_destroy: bool = True, provider: Any = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        database: Any,
+        name: str,
+        owner: str | None = None,
+        prevent_destroy: bool = True,
+        provider: Any = None,
+    ) -> None:
         from dw_constructs.deltastream.database import DeltaStreamDatabase
 
         db_name, problems = _base.name_of(database, DeltaStreamDatabase, "database", "database")
@@ -50,6 +59,11 @@ class DeltaStreamNamespace(Construct):
         upstream = _base.resource_of(database)
         config = model.namespace_config(props)
         self.revision = _base.revision(self, config)
-        self.resource = Namespace(self, "Resource", **config, provider=prov,
-                                  depends_on=[upstream] if upstream is not None else None,
-                                  lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision, upstream]))
+        self.resource = Namespace(
+            self,
+            "Resource",
+            **config,
+            provider=prov,
+            depends_on=[upstream] if upstream is not None else None,
+            lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision, upstream]),
+        )

@@ -19,9 +19,17 @@ USERNAME_KEY = "username"
 PASSWORD_KEY = "password"
 
 
-def cnpg_postgres_store(scope: Construct, id: str, *, cluster: Any, name: str | None = None, host: str | None = None,
-                        owner: str | None = None, provider: Any = None,
-                        kubernetes_provider: Any = None) -> DeltaStreamStore:
+def cnpg_postgres_store(
+    scope: Construct,
+    id: str,
+    *,
+    cluster: Any,
+    name: str | None = None,
+    host: str | None = None,
+    owner: str | None = None,
+    provider: Any = None,
+    kubernetes_provider: Any = None,
+) -> DeltaStreamStore:
     """A :class:`DeltaStreamStore` of kind ``postgres`` for ``cluster`` (a ``CnpgPostgisCluster``).
 
     - ``uris``: ``postgresql://<host>:<cluster.port>/<database>``, ``host`` defaulting to the
@@ -51,12 +59,23 @@ def cnpg_postgres_store(scope: Construct, id: str, *, cluster: Any, name: str | 
         raise_problems("DeltaStreamStore", scope, id, problems)
     k8s = kubernetes_provider or cluster.kubernetes_provider
     if k8s is None:
-        problems.append(Problem("kubernetes_provider", None, "a KubernetesProvider to read the cluster's application "
-                                                             "Secret with (render-mode clusters have none of their "
-                                                             "own)"))
+        problems.append(
+            Problem(
+                "kubernetes_provider",
+                None,
+                "a KubernetesProvider to read the cluster's application "
+                "Secret with (render-mode clusters have none of their "
+                "own)",
+            )
+        )
     if cluster.mode is Mode.RENDER and kubernetes_provider is None:
-        problems.append(Problem("cluster", cluster.node.path, "a cluster in apply mode, or give kubernetes_provider "
-                                                              "(render mode: Flux applies the cluster)"))
+        problems.append(
+            Problem(
+                "cluster",
+                cluster.node.path,
+                "a cluster in apply mode, or give kubernetes_provider (render mode: Flux applies the cluster)",
+            )
+        )
     secret_id = f"{id}AppSecret"
     if isinstance(id, str) and scope.node.try_find_child(secret_id) is not None:
         problems.append(Problem("id", id, f"an id whose {secret_id!r} is free under {scope.node.path or '<app>'}"))
@@ -69,21 +88,30 @@ def cnpg_postgres_store(scope: Construct, id: str, *, cluster: Any, name: str | 
     secret_name = cnpg_model.app_secret_name(cluster.props)
     namespace = cluster.namespace
     where = f"{namespace}/{secret_name}"
-    secret = DataKubernetesSecretV1(scope, secret_id, metadata=DataKubernetesSecretV1Metadata(
-        name=secret_name, namespace=namespace), provider=k8s)
+    secret = DataKubernetesSecretV1(
+        scope, secret_id, metadata=DataKubernetesSecretV1Metadata(name=secret_name, namespace=namespace), provider=k8s
+    )
     data = f"data.kubernetes_secret_v1.{secret.friendly_unique_id}"
     # try(): before the Secret exists its data is null; the precondition below then reports it.
     username = Fn.sensitive(Fn.try_([Fn.lookup(secret.data, USERNAME_KEY, ""), ""]))
     password = Fn.sensitive(Fn.try_([Fn.lookup(secret.data, PASSWORD_KEY, ""), ""]))
     uri = f"postgresql://{host or cluster.primary_endpoint}:{cluster.port}/{cluster.props.database_name}"
     exists = Precondition(
-        condition=f"${{{data}.type != null && {data}.type != \"\"}}",
-        error_message=(f"The application Secret {where} of the CNPG cluster {cluster.node.path} does not exist yet: "
-                       "apply the cluster first (tofu apply -target on its resources), then the DeltaStream store."),
+        condition=f'${{{data}.type != null && {data}.type != ""}}',
+        error_message=(
+            f"The application Secret {where} of the CNPG cluster {cluster.node.path} does not exist yet: "
+            "apply the cluster first (tofu apply -target on its resources), then the DeltaStream store."
+        ),
     )
-    store = DeltaStreamStore(scope, id, name=name or cluster.cluster_name,
-                             postgres=PostgresProps(uris=uri, username=username, password=password),
-                             owner=owner, provider=provider, preconditions=[exists])
+    store = DeltaStreamStore(
+        scope,
+        id,
+        name=name or cluster.cluster_name,
+        postgres=PostgresProps(uris=uri, username=username, password=password),
+        owner=owner,
+        provider=provider,
+        preconditions=[exists],
+    )
     store.app_secret = secret
     store.cluster = cluster
     return store

@@ -59,11 +59,17 @@ class DeltaStreamProvider(Construct):
         self.organization_variable: TerraformVariable | None = None
         if key is None:
             self.api_key_variable = sensitive_variable(
-                self, "ApiKey", tf_name(id, "api_key"), f"DeltaStream API token of {self.node.path}.")
+                self, "ApiKey", tf_name(id, "api_key"), f"DeltaStream API token of {self.node.path}."
+            )
             key = self.api_key_variable.string_value
         if org is None:
-            var = TerraformVariable(self, "Organization", type="string", nullable=False,
-                                    description=f"DeltaStream organization id (a UUID) of {self.node.path}.")
+            var = TerraformVariable(
+                self,
+                "Organization",
+                type="string",
+                nullable=False,
+                description=f"DeltaStream organization id (a UUID) of {self.node.path}.",
+            )
             var.override_logical_id(tf_name(id, "organization"))
             self.organization_variable = var
             org = var.string_value

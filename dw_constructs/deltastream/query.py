@@ -68,20 +68,30 @@ class DeltaStreamQuery(Construct):
                 return obj.fqn
             if isinstance(obj, str):
                 return obj
-            problems.append(Problem(prop, type(obj).__name__, "a DeltaStreamObject or a fully qualified name "
-                                                              "\"db\".\"namespace\".\"name\""))
+            problems.append(
+                Problem(
+                    prop, type(obj).__name__, 'a DeltaStreamObject or a fully qualified name "db"."namespace"."name"'
+                )
+            )
             return None
 
         sink_fqn = fqn_of(sink, "sink")
         if isinstance(sources, (str, bytes)) or not isinstance(sources, (list, tuple)):
-            problems.append(Problem("sources", type(sources).__name__, "a list of DeltaStreamObjects or fully "
-                                                                       "qualified names"))
+            problems.append(
+                Problem("sources", type(sources).__name__, "a list of DeltaStreamObjects or fully qualified names")
+            )
             source_list: list[Any] = []
         else:
             source_list = list(sources)
         source_fqns = [fqn_of(x, f"sources[{i}]") for i, x in enumerate(source_list)]
-        props = model.QueryProps(sql=sql, sink=sink_fqn, sources=tuple(f for f in source_fqns if f is not None),
-                                 on_change=on_change, pinned_fingerprint=pinned_fingerprint, owner=owner)
+        props = model.QueryProps(
+            sql=sql,
+            sink=sink_fqn,
+            sources=tuple(f for f in source_fqns if f is not None),
+            on_change=on_change,
+            pinned_fingerprint=pinned_fingerprint,
+            owner=owner,
+        )
         prov, p = _base.provider_of(scope, provider, sink, *source_list)
         problems += p + (_base.without(model.validate_query(props), problems) if not problems else [])
         raise_problems(type(self).__name__, scope, id, problems)
@@ -96,9 +106,21 @@ class DeltaStreamQuery(Construct):
         self.sources = config["source_relation_fqns"]
         upstream = [r for r in (_base.resource_of(x) for x in [sink, *source_list]) if r is not None]
         replace = value_of(props.on_change) == QueryChange.REPLACE.value
-        self.revision = (_base.revision(self, {"fingerprint": self.fingerprint, "owner": props.owner})
-                         if replace else None)
-        self.resource = Query(self, "Resource", **config, provider=prov, depends_on=upstream or None,
-                              lifecycle=_base.lifecycle(False, [self.revision, *upstream]))
-        output(self, "Fingerprint", tf_name(id, "fingerprint"), self.fingerprint,
-               f"Fingerprint of the SQL, sink and sources of the DeltaStream query {self.node.path}")
+        self.revision = (
+            _base.revision(self, {"fingerprint": self.fingerprint, "owner": props.owner}) if replace else None
+        )
+        self.resource = Query(
+            self,
+            "Resource",
+            **config,
+            provider=prov,
+            depends_on=upstream or None,
+            lifecycle=_base.lifecycle(False, [self.revision, *upstream]),
+        )
+        output(
+            self,
+            "Fingerprint",
+            tf_name(id, "fingerprint"),
+            self.fingerprint,
+            f"Fingerprint of the SQL, sink and sources of the DeltaStream query {self.node.path}",
+        )

@@ -32,10 +32,17 @@ class DeltaStreamSchemaRegistry(Construct):
         provider: the provider configuration it uses.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str,
-                 confluent: ConfluentRegistryProps | Mapping[str, Any] | None = None,
-                 confluent_cloud: ConfluentCloudRegistryProps | Mapping[str, Any] | None = None,
-                 owner: str | None = None, provider: Any = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        confluent: ConfluentRegistryProps | Mapping[str, Any] | None = None,
+        confluent_cloud: ConfluentCloudRegistryProps | Mapping[str, Any] | None = None,
+        owner: str | None = None,
+        provider: Any = None,
+    ) -> None:
         conf, p1 = model.coerce(ConfluentRegistryProps, confluent, "confluent")
         cloud, p2 = model.coerce(ConfluentCloudRegistryProps, confluent_cloud, "confluent_cloud")
         sensitive = []
@@ -43,15 +50,21 @@ class DeltaStreamSchemaRegistry(Construct):
         for prop, value, secret_field in (("confluent", conf, "password"), ("confluent_cloud", cloud, "secret")):
             if value is not None:
                 sensitive += _base.sensitive_problems(scope, f"{prop}.{secret_field}", getattr(value, secret_field))
-                value = dataclasses.replace(value, **{f.name: _base.as_reference(getattr(value, f.name))
-                                                      for f in dataclasses.fields(value)})
+                value = dataclasses.replace(
+                    value, **{f.name: _base.as_reference(getattr(value, f.name)) for f in dataclasses.fields(value)}
+                )
             fixed.append(value)
         conf, cloud = fixed
         props = model.SchemaRegistryProps(name=name, confluent=conf, confluent_cloud=cloud, owner=owner)
         prov, p = _base.provider_of(scope, provider)
         problems = p1 + p2
-        problems += _base.without(model.validate_schema_registry(props), problems + (
-            [Problem("kind", None, "")] if problems else [])) + sensitive + p
+        problems += (
+            _base.without(
+                model.validate_schema_registry(props), problems + ([Problem("kind", None, "")] if problems else [])
+            )
+            + sensitive
+            + p
+        )
         raise_problems(type(self).__name__, scope, id, problems)
         super().__init__(scope, id)
         from dw_cdktf_provider_deltastream.schema_registry import SchemaRegistry
@@ -62,5 +75,6 @@ class DeltaStreamSchemaRegistry(Construct):
         block, args = model.schema_registry_block(props)
         config = model._drop_none({"name": props.name, "owner": props.owner, block: args})
         self.revision = _base.revision(self, config)
-        self.resource = SchemaRegistry(self, "Resource", **config, provider=prov,
-                                       lifecycle=_base.lifecycle(False, [self.revision]))
+        self.resource = SchemaRegistry(
+            self, "Resource", **config, provider=prov, lifecycle=_base.lifecycle(False, [self.revision])
+        )

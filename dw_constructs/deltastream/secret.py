@@ -32,12 +32,26 @@ class DeltaStreamSecret(Construct):
         provider: the provider configuration it uses.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, string_value: str | TerraformVariable,
-                 description: str | None = None, custom_properties: Mapping[str, str] | None = None,
-                 owner: str | None = None, provider: Any = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        string_value: str | TerraformVariable,
+        description: str | None = None,
+        custom_properties: Mapping[str, str] | None = None,
+        owner: str | None = None,
+        provider: Any = None,
+    ) -> None:
         sensitive = _base.sensitive_problems(scope, "string_value", string_value)
-        props = model.SecretProps(name=name, string_value=_base.as_reference(string_value), description=description,
-                                  custom_properties=dict(custom_properties or {}), owner=owner)
+        props = model.SecretProps(
+            name=name,
+            string_value=_base.as_reference(string_value),
+            description=description,
+            custom_properties=dict(custom_properties or {}),
+            owner=owner,
+        )
         prov, p = _base.provider_of(scope, provider)
         raise_problems(type(self).__name__, scope, id, model.validate_secret(props) + sensitive + p)
         super().__init__(scope, id)
@@ -48,5 +62,6 @@ class DeltaStreamSecret(Construct):
         self.provider = prov
         config = model.secret_config(props)
         self.revision = _base.revision(self, config)
-        self.resource = Secret(self, "Resource", **config, provider=prov,
-                               lifecycle=_base.lifecycle(False, [self.revision]))
+        self.resource = Secret(
+            self, "Resource", **config, provider=prov, lifecycle=_base.lifecycle(False, [self.revision])
+        )

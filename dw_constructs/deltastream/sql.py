@@ -36,9 +36,11 @@ FORBIDDEN_CHARACTERS = "\"'`\\"
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
 _UNQUOTED_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
-IDENTIFIER_ALLOWED = (f"a name of 1..{MAX_IDENTIFIER_LENGTH} characters without leading/trailing spaces, "
-                      "control characters or any of \" ' ` \\ (letters of any case and script, digits, "
-                      "spaces and other punctuation are fine)")
+IDENTIFIER_ALLOWED = (
+    f"a name of 1..{MAX_IDENTIFIER_LENGTH} characters without leading/trailing spaces, "
+    "control characters or any of \" ' ` \\ (letters of any case and script, digits, "
+    "spaces and other punctuation are fine)"
+)
 
 
 def identifier_problem(value: object) -> str | None:
@@ -82,7 +84,8 @@ def string_literal(value: str) -> str:
 
 # --- lexing ------------------------------------------------------------------------------------
 
-_LEX = re.compile(r"""
+_LEX = re.compile(
+    r"""
     (?P<ws>\s+)
   | (?P<comment>--[^\n]*|/\*.*?\*/)
   | (?P<string>'(?:[^']|'')*')
@@ -90,12 +93,14 @@ _LEX = re.compile(r"""
   | (?P<bident>`(?:[^`]|``)*`)
   | (?P<word>[^\s'"`.,;()\[\]=<>!+\-*/%|:&^~]+)
   | (?P<punct>.)
-""", re.S | re.X)
+""",
+    re.S | re.X,
+)
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str   # string, qident, bident, word, punct
+    kind: str  # string, qident, bident, word, punct
     text: str
     pos: int
 
@@ -209,14 +214,15 @@ def statements(toks: Sequence[Token]) -> int:
 
 # --- statements ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ObjectDdl:
     """What a ``CREATE STREAM|CHANGELOG|TABLE`` statement says."""
 
-    kind: str | None            # STREAM, CHANGELOG, TABLE, or None when not such a statement
-    name: list[Name]            # the (qualified) name it creates
-    as_select: bool             # CREATE ... AS SELECT (a query, not an object)
-    store: str | None           # the 'store' property of its WITH clause, if any
+    kind: str | None  # STREAM, CHANGELOG, TABLE, or None when not such a statement
+    name: list[Name]  # the (qualified) name it creates
+    as_select: bool  # CREATE ... AS SELECT (a query, not an object)
+    store: str | None  # the 'store' property of its WITH clause, if any
 
 
 def read_object_ddl(sql: str) -> ObjectDdl:
@@ -241,8 +247,13 @@ def read_object_ddl(sql: str) -> ObjectDdl:
             depth -= 1
         elif depth == 0 and t.upper == "AS" and j + 1 < len(toks) and toks[j + 1].upper == "SELECT":
             as_select = True
-        elif (t.kind == "string" and t.text.lower() == "'store'" and j + 2 < len(toks)
-              and toks[j + 1].text == "=" and toks[j + 2].kind == "string"):
+        elif (
+            t.kind == "string"
+            and t.text.lower() == "'store'"
+            and j + 2 < len(toks)
+            and toks[j + 1].text == "="
+            and toks[j + 2].kind == "string"
+        ):
             store = toks[j + 2].text[1:-1].replace("''", "'")
     return ObjectDdl(kind, name, as_select, store)
 
@@ -253,8 +264,8 @@ class InsertQuery:
 
     is_insert: bool
     target: list[Name]
-    sources: list[list[Name]]   # every relation after FROM / JOIN, in order of appearance
-    ctes: frozenset[str]        # names defined by WITH <name> AS (...)
+    sources: list[list[Name]]  # every relation after FROM / JOIN, in order of appearance
+    ctes: frozenset[str]  # names defined by WITH <name> AS (...)
 
 
 def read_insert(sql: str) -> InsertQuery:
@@ -270,11 +281,22 @@ def read_insert(sql: str) -> InsertQuery:
             parts, _ = qualified_name(toks, j + 1)
             if parts:
                 sources.append(parts)
-        elif (t.upper == "WITH" and j + 2 < len(toks) and toks[j + 2].upper == "AS"
-              and (n := _name(toks[j + 1])) is not None):
+        elif (
+            t.upper == "WITH"
+            and j + 2 < len(toks)
+            and toks[j + 2].upper == "AS"
+            and (n := _name(toks[j + 1])) is not None
+        ):
             ctes.add(n.resolved)
-        elif t.kind == "punct" and t.text == "," and j + 2 < len(toks) and toks[j + 2].upper == "AS" \
-                and j + 3 < len(toks) and toks[j + 3].text == "(" and (n := _name(toks[j + 1])) is not None:
+        elif (
+            t.kind == "punct"
+            and t.text == ","
+            and j + 2 < len(toks)
+            and toks[j + 2].upper == "AS"
+            and j + 3 < len(toks)
+            and toks[j + 3].text == "("
+            and (n := _name(toks[j + 1])) is not None
+        ):
             ctes.add(n.resolved)  # a second CTE: WITH a AS (...), b AS (...)
     return InsertQuery(True, target, sources, frozenset(ctes))
 

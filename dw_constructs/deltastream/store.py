@@ -82,8 +82,13 @@ class DeltaStreamStore(Construct):
     ) -> None:
         from dw_constructs.deltastream.schema_registry import DeltaStreamSchemaRegistry
 
-        given = {"kafka": kafka, "confluent_kafka": confluent_kafka, "kinesis": kinesis, "snowflake": snowflake,
-                 "postgres": postgres}
+        given = {
+            "kafka": kafka,
+            "confluent_kafka": confluent_kafka,
+            "kinesis": kinesis,
+            "snowflake": snowflake,
+            "postgres": postgres,
+        }
         kinds: dict[str, Any] = {}
         problems: list[Problem] = []
         for arg in _KIND_ARGS:
@@ -107,19 +112,34 @@ class DeltaStreamStore(Construct):
         registry_name = None
         if schema_registry is not None:
             if not isinstance(schema_registry, DeltaStreamSchemaRegistry):
-                problems.append(Problem("schema_registry", type(schema_registry).__name__,
-                                        "a DeltaStreamSchemaRegistry (or set kafka.schema_registry to a name)"))
+                problems.append(
+                    Problem(
+                        "schema_registry",
+                        type(schema_registry).__name__,
+                        "a DeltaStreamSchemaRegistry (or set kafka.schema_registry to a name)",
+                    )
+                )
             elif kafka is None:
-                problems.append(Problem("schema_registry", schema_registry.node.path, "None unless the store is a "
-                                                                                      "kafka store"))
+                problems.append(
+                    Problem("schema_registry", schema_registry.node.path, "None unless the store is a kafka store")
+                )
             else:
                 registry_name = schema_registry.name
                 kafka_props = kinds["kafka"]
                 if isinstance(kafka_props, KafkaProps) and kafka_props.schema_registry not in (None, registry_name):
-                    problems.append(Problem("kafka.schema_registry", kinds["kafka"].schema_registry,
-                                            f"None or {registry_name!r} when schema_registry is given"))
-        props = model.StoreProps(name=name, owner=owner, prevent_destroy=prevent_destroy,
-                                 **{k: (None if isinstance(v, _Unset) else v) for k, v in kinds.items()})
+                    problems.append(
+                        Problem(
+                            "kafka.schema_registry",
+                            kinds["kafka"].schema_registry,
+                            f"None or {registry_name!r} when schema_registry is given",
+                        )
+                    )
+        props = model.StoreProps(
+            name=name,
+            owner=owner,
+            prevent_destroy=prevent_destroy,
+            **{k: (None if isinstance(v, _Unset) else v) for k, v in kinds.items()},
+        )
         # unreadable kinds stay counted for the exactly-one rule: placeholders in typed fields, on purpose
         unset: dict[str, Any] = {k: v for k, v in kinds.items() if isinstance(v, _Unset)}
         check = dataclasses.replace(props, **unset)
@@ -140,14 +160,26 @@ class DeltaStreamStore(Construct):
         config = model._drop_none({"name": props.name, "owner": props.owner, block: args})
         self.revision = _base.revision(self, config)
         upstream = _base.resource_of(schema_registry)
-        self.resource = Store(self, "Resource", **config, provider=prov,
-                              depends_on=[upstream] if upstream is not None else None,
-                              lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision, upstream],
-                                                        preconditions))
+        self.resource = Store(
+            self,
+            "Resource",
+            **config,
+            provider=prov,
+            depends_on=[upstream] if upstream is not None else None,
+            lifecycle=_base.lifecycle(props.prevent_destroy, [self.revision, upstream], preconditions),
+        )
 
-    def add_entity(self, id: str, *, entity_path: Sequence[str], topic_partitions: int | None = None,
-                   topic_replicas: int | None = None, kinesis_shards: int | None = None, prevent_destroy: bool = True,
-                   provider: Any = None) -> DeltaStreamEntity:
+    def add_entity(
+        self,
+        id: str,
+        *,
+        entity_path: Sequence[str],
+        topic_partitions: int | None = None,
+        topic_replicas: int | None = None,
+        kinesis_shards: int | None = None,
+        prevent_destroy: bool = True,
+        provider: Any = None,
+    ) -> DeltaStreamEntity:
         """A ``DeltaStreamEntity`` (topic/stream) in this store, child ``id`` of this construct (the
         keyword arguments of ``DeltaStreamEntity`` besides ``store``).
 
@@ -165,9 +197,17 @@ class DeltaStreamStore(Construct):
         """
         from dw_constructs.deltastream.entity import DeltaStreamEntity
 
-        return DeltaStreamEntity(self, id, store=self, entity_path=entity_path, topic_partitions=topic_partitions,
-                                 topic_replicas=topic_replicas, kinesis_shards=kinesis_shards,
-                                 prevent_destroy=prevent_destroy, provider=provider)
+        return DeltaStreamEntity(
+            self,
+            id,
+            store=self,
+            entity_path=entity_path,
+            topic_partitions=topic_partitions,
+            topic_replicas=topic_replicas,
+            kinesis_shards=kinesis_shards,
+            prevent_destroy=prevent_destroy,
+            provider=provider,
+        )
 
 
 class _Unset:

@@ -80,8 +80,17 @@ class DeltaStreamObject(Construct):
         else:
             ns_name, p1 = _base.name_of(namespace, DeltaStreamNamespace, "namespace", "namespace")
             if database is None:
-                db_name, p2 = None, [Problem("database", None, "a DeltaStreamDatabase or the name of an existing "
-                                                               "database (or give a DeltaStreamNamespace)")]
+                db_name, p2 = (
+                    None,
+                    [
+                        Problem(
+                            "database",
+                            None,
+                            "a DeltaStreamDatabase or the name of an existing "
+                            "database (or give a DeltaStreamNamespace)",
+                        )
+                    ],
+                )
             else:
                 db_name, p2 = _base.name_of(database, DeltaStreamDatabase, "database", "database")
             problems += p1 + p2
@@ -91,18 +100,33 @@ class DeltaStreamObject(Construct):
         if entity is not None:
             path = list(entity.props.entity_path)
             topic = path[-1] if path else None
-        if topic is None and sql is None and isinstance(store, DeltaStreamStore) and store.kind in (
-                StoreKind.KAFKA, StoreKind.CONFLUENT_KAFKA, StoreKind.KINESIS):
+        if (
+            topic is None
+            and sql is None
+            and isinstance(store, DeltaStreamStore)
+            and store.kind in (StoreKind.KAFKA, StoreKind.CONFLUENT_KAFKA, StoreKind.KINESIS)
+        ):
             topic = name
         props = model.ObjectProps(
-            database=db_name, namespace=ns_name, store=store_name, name=name, kind=kind,
+            database=db_name,
+            namespace=ns_name,
+            store=store_name,
+            name=name,
+            kind=kind,
             columns=tuple(columns) if isinstance(columns, (list, tuple)) else columns,
             primary_key=tuple(primary_key) if isinstance(primary_key, (list, tuple)) else primary_key,
-            topic=topic, value_format=value_format, properties=dict(properties or {}), sql=sql, owner=owner,
+            topic=topic,
+            value_format=value_format,
+            properties=dict(properties or {}),
+            sql=sql,
+            owner=owner,
         )
         if entity is not None and isinstance(store, DeltaStreamStore) and entity.store_name != store.name:
-            problems.append(Problem("topic", entity.node.path, f"an entity of store {store.name!r} "
-                                                               f"(it is in {entity.store_name!r})"))
+            problems.append(
+                Problem(
+                    "topic", entity.node.path, f"an entity of store {store.name!r} (it is in {entity.store_name!r})"
+                )
+            )
         prov, p = _base.provider_of(scope, provider, namespace, database, store)
         problems += p + _base.without(model.validate_object(props), problems)
         raise_problems(type(self).__name__, scope, id, problems)
@@ -119,13 +143,26 @@ class DeltaStreamObject(Construct):
         self.sql = model.object_sql(self.props)
         self.kind = ObjectKind(model.object_kind(self.props))
         self.provider = prov
-        config = model._drop_none({"database": props.database, "namespace": props.namespace, "store": props.store,
-                                   "sql": self.sql, "owner": props.owner})
+        config = model._drop_none(
+            {
+                "database": props.database,
+                "namespace": props.namespace,
+                "store": props.store,
+                "sql": self.sql,
+                "owner": props.owner,
+            }
+        )
         upstream = [_base.resource_of(x) for x in (namespace, database, store, entity)]
         upstream = [u for u in upstream if u is not None]
         self.revision = _base.revision(self, config)
-        self.resource = ObjectResource(self, "Resource", **config, provider=prov, depends_on=upstream or None,
-                                       lifecycle=_base.lifecycle(False, [self.revision, *upstream]))
+        self.resource = ObjectResource(
+            self,
+            "Resource",
+            **config,
+            provider=prov,
+            depends_on=upstream or None,
+            lifecycle=_base.lifecycle(False, [self.revision, *upstream]),
+        )
 
     @property
     def quoted_name(self) -> str:

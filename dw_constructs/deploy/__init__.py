@@ -50,8 +50,23 @@ _LAZY = {
     "AuditEvent": "dw_constructs.deploy.records",
 }
 
-__all__ = sorted([*_LAZY, "ApplyFailed", "BusyError", "DeployError", "DeployUsageError", "GovernanceRefused",
-                  "PlanRefused", "TofuError", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_REFUSED", "EXIT_BUSY"])
+__all__ = sorted(
+    [
+        *_LAZY,
+        "ApplyFailed",
+        "BusyError",
+        "DeployError",
+        "DeployUsageError",
+        "GovernanceRefused",
+        "PlanRefused",
+        "TofuError",
+        "EXIT_OK",
+        "EXIT_FAILED",
+        "EXIT_USAGE",
+        "EXIT_REFUSED",
+        "EXIT_BUSY",
+    ]
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -29,7 +29,12 @@ from dw_constructs.deploy.summary import PlanSummary
 
 ARTIFACT_FORMAT = 1
 PLAN_FILE, JSON_FILE, SUMMARY_FILE, META_FILE, APPROVAL_FILE = (
-    "plan.tfplan", "plan.json", "summary.txt", "artifact.json", "approval.json")
+    "plan.tfplan",
+    "plan.json",
+    "summary.txt",
+    "artifact.json",
+    "approval.json",
+)
 KINDS = ("apply", "destroy")
 
 
@@ -99,11 +104,17 @@ class PlanArtifact:
 
     def header(self) -> str:
         st = self.state
-        against = (f"state serial {st.get('serial')} ({st.get('resources', 0)} resources, lineage {st.get('lineage')})"
-                   if st.get("lineage") else "an empty state")
-        lines = [f"Plan {self.plan_id}: {self.kind} of stack {self.stack}"
-                 + (f", tenant {self.tenant}" if self.tenant else "") + f", by {self.actor} at {self.created_at}",
-                 f"Configuration sha256 {self.config_hash[:16]}..., planned against {against}"]
+        against = (
+            f"state serial {st.get('serial')} ({st.get('resources', 0)} resources, lineage {st.get('lineage')})"
+            if st.get("lineage")
+            else "an empty state"
+        )
+        lines = [
+            f"Plan {self.plan_id}: {self.kind} of stack {self.stack}"
+            + (f", tenant {self.tenant}" if self.tenant else "")
+            + f", by {self.actor} at {self.created_at}",
+            f"Configuration sha256 {self.config_hash[:16]}..., planned against {against}",
+        ]
         if self.targets is not None:
             lines.append(f"Targets ({len(self.targets)}): " + (", ".join(self.targets) or "none"))
         if self.exclude_providers:
@@ -115,12 +126,25 @@ class PlanArtifact:
         return f"{self.header()}\n{self.summary.text()}"
 
     def meta(self) -> dict[str, Any]:
-        return {"format": ARTIFACT_FORMAT, "plan_id": self.plan_id, "plan_hash": self.plan_hash, "stack": self.stack,
-                "tenant": self.tenant, "kind": self.kind, "config_hash": self.config_hash, "state": dict(self.state),
-                "created_at": self.created_at, "actor": self.actor, "changes": self.changes,
-                "targets": list(self.targets) if self.targets is not None else None,
-                "exclude_providers": list(self.exclude_providers), "warnings": list(self.warnings),
-                "tofu_version": self.tofu_version, "summary": self.summary.to_dict(), **dict(self.extra)}
+        return {
+            "format": ARTIFACT_FORMAT,
+            "plan_id": self.plan_id,
+            "plan_hash": self.plan_hash,
+            "stack": self.stack,
+            "tenant": self.tenant,
+            "kind": self.kind,
+            "config_hash": self.config_hash,
+            "state": dict(self.state),
+            "created_at": self.created_at,
+            "actor": self.actor,
+            "changes": self.changes,
+            "targets": list(self.targets) if self.targets is not None else None,
+            "exclude_providers": list(self.exclude_providers),
+            "warnings": list(self.warnings),
+            "tofu_version": self.tofu_version,
+            "summary": self.summary.to_dict(),
+            **dict(self.extra),
+        }
 
     def save(self) -> PlanArtifact:
         write_private(self.path / META_FILE, json.dumps(self.meta(), indent=2, sort_keys=True) + "\n")
@@ -140,28 +164,41 @@ class PlanArtifact:
         d = p.parent if p.is_file() else p
         meta_path = d / META_FILE
         if not meta_path.is_file():
-            raise DeployUsageError(f"{where}: not a plan artifact (no {META_FILE}); "
-                                   "give the directory a preview wrote")
+            raise DeployUsageError(f"{where}: not a plan artifact (no {META_FILE}); give the directory a preview wrote")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             if not isinstance(meta, dict) or meta.get("format") != ARTIFACT_FORMAT:
-                raise ValueError(f"format {meta.get('format') if isinstance(meta, dict) else None!r}, "
-                                 f"expected {ARTIFACT_FORMAT}")
+                raise ValueError(
+                    f"format {meta.get('format') if isinstance(meta, dict) else None!r}, expected {ARTIFACT_FORMAT}"
+                )
             if meta.get("kind") not in KINDS:
                 raise ValueError(f"kind {meta.get('kind')!r}")
-            art = cls(path=d, plan_id=str(meta["plan_id"]), plan_hash=str(meta["plan_hash"]), stack=str(meta["stack"]),
-                      kind=meta["kind"], config_hash=str(meta["config_hash"]), state=dict(meta["state"]),
-                      created_at=str(meta["created_at"]), actor=str(meta["actor"]), changes=bool(meta["changes"]),
-                      summary=PlanSummary.from_dict(meta["summary"]), tenant=meta.get("tenant"),
-                      targets=tuple(meta["targets"]) if meta.get("targets") is not None else None,
-                      exclude_providers=tuple(meta.get("exclude_providers") or ()),
-                      warnings=tuple(meta.get("warnings") or ()), tofu_version=str(meta.get("tofu_version", "")))
+            art = cls(
+                path=d,
+                plan_id=str(meta["plan_id"]),
+                plan_hash=str(meta["plan_hash"]),
+                stack=str(meta["stack"]),
+                kind=meta["kind"],
+                config_hash=str(meta["config_hash"]),
+                state=dict(meta["state"]),
+                created_at=str(meta["created_at"]),
+                actor=str(meta["actor"]),
+                changes=bool(meta["changes"]),
+                summary=PlanSummary.from_dict(meta["summary"]),
+                tenant=meta.get("tenant"),
+                targets=tuple(meta["targets"]) if meta.get("targets") is not None else None,
+                exclude_providers=tuple(meta.get("exclude_providers") or ()),
+                warnings=tuple(meta.get("warnings") or ()),
+                tofu_version=str(meta.get("tofu_version", "")),
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise DeployUsageError(f"{meta_path}: not a valid plan artifact ({type(exc).__name__}: {exc})") from None
         if not art.plan_file.is_file():
             raise DeployUsageError(f"{d}: the binary plan {PLAN_FILE} is missing")
         actual = sha256_file(art.plan_file)
         if actual != art.plan_hash:
-            raise DeployUsageError(f"{art.plan_file}: corrupted or replaced: its sha256 is {actual[:12]}..., "
-                                   f"plan {art.plan_id} was made with {art.plan_hash[:12]}...; nothing applied")
+            raise DeployUsageError(
+                f"{art.plan_file}: corrupted or replaced: its sha256 is {actual[:12]}..., "
+                f"plan {art.plan_id} was made with {art.plan_hash[:12]}...; nothing applied"
+            )
         return art

@@ -67,44 +67,73 @@ def load_app(spec: str, app_dir: str = ".") -> Callable[[Any], Any]:
 def _common(p: argparse.ArgumentParser, *, app: bool) -> None:
     p.add_argument("--stack", required=True, metavar="NAME", help="the stack (its construct id) to operate on")
     if app:
-        p.add_argument("--app", required=True, metavar="MODULE:FUNCTION",
-                       help="the app factory: FUNCTION(app) creates the stacks (e.g. examples.cnpg_apply.main:build)")
+        p.add_argument(
+            "--app",
+            required=True,
+            metavar="MODULE:FUNCTION",
+            help="the app factory: FUNCTION(app) creates the stacks (e.g. examples.cnpg_apply.main:build)",
+        )
         p.add_argument("--app-dir", default=".", metavar="DIR", help="put DIR on sys.path first (default: .)")
     p.add_argument("--constraints", metavar="FILE", help="the tenants' constraints document (YAML or JSON)")
     p.add_argument("--tenant", metavar="NAME", help="the tenant whose constraints and approval settings apply")
-    p.add_argument("--root", default=".dw-deploy", metavar="DIR",
-                   help="workspace directory: records, plans, working directory, local state (default: .dw-deploy)")
+    p.add_argument(
+        "--root",
+        default=".dw-deploy",
+        metavar="DIR",
+        help="workspace directory: records, plans, working directory, local state (default: .dw-deploy)",
+    )
     p.add_argument("--actor", metavar="NAME", help="who acts (default: $DW_DEPLOY_ACTOR, else the user name)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     if app:
-        p.add_argument("--exclude-provider", action="append", default=[], metavar="NAME",
-                       help="leave this provider's resources (and what depends on them) out of plans, e.g. "
-                            "datawarehouse where no DataWarehouse admin API is reachable (repeatable)")
-        p.add_argument("--target", action="append", default=None, metavar="ADDRESS",
-                       help="plan only this resource address (repeatable)")
+        p.add_argument(
+            "--exclude-provider",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="leave this provider's resources (and what depends on them) out of plans, e.g. "
+            "datawarehouse where no DataWarehouse admin API is reachable (repeatable)",
+        )
+        p.add_argument(
+            "--target",
+            action="append",
+            default=None,
+            metavar="ADDRESS",
+            help="plan only this resource address (repeatable)",
+        )
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the lifecycle subcommands to the ``dw-constructs`` parser."""
-    plan = sub.add_parser("plan", help="preview: synthesize, check governance, tofu plan -out; writes a plan artifact",
-                          description="Exit 0: a plan artifact was written; 1: governance violations or tofu failed; "
-                                      "2: bad input; 4: busy.")
+    plan = sub.add_parser(
+        "plan",
+        help="preview: synthesize, check governance, tofu plan -out; writes a plan artifact",
+        description="Exit 0: a plan artifact was written; 1: governance violations or tofu failed; "
+        "2: bad input; 4: busy.",
+    )
     _common(plan, app=True)
     plan.add_argument("--destroy", action="store_true", help="plan destroying the stack (protected resources are kept)")
-    approve = sub.add_parser("approve", help="record an approval of a plan artifact",
-                             description="Exit 0: recorded; 2: bad input (not an artifact of this stack); "
-                                         "3: the plan was applied already.")
+    approve = sub.add_parser(
+        "approve",
+        help="record an approval of a plan artifact",
+        description="Exit 0: recorded; 2: bad input (not an artifact of this stack); 3: the plan was applied already.",
+    )
     approve.add_argument("plan", metavar="PLAN", help="the plan artifact directory (printed by plan)")
     _common(approve, app=False)
     approve.add_argument("--comment", help="recorded with the approval")
-    apply = sub.add_parser("apply", help="apply an approved plan artifact, only that plan",
-                           description="Exit 0: applied; 1: apply failed (compensated or not) or violations; "
-                                       "2: bad input; 3: refused (not approved, stale, applied already); 4: busy.")
+    apply = sub.add_parser(
+        "apply",
+        help="apply an approved plan artifact, only that plan",
+        description="Exit 0: applied; 1: apply failed (compensated or not) or violations; "
+        "2: bad input; 3: refused (not approved, stale, applied already); 4: busy.",
+    )
     apply.add_argument("plan", metavar="PLAN", help="the plan artifact directory (printed by plan)")
     _common(apply, app=True)
-    destroy = sub.add_parser("destroy", help="destroy the stack through the same gate (a destroy plan, then apply)",
-                             description="Without --plan: makes a destroy plan and applies it when no approval is "
-                                         "needed, else prints it and exits 3. Exit codes as for apply.")
+    destroy = sub.add_parser(
+        "destroy",
+        help="destroy the stack through the same gate (a destroy plan, then apply)",
+        description="Without --plan: makes a destroy plan and applies it when no approval is "
+        "needed, else prints it and exits 3. Exit codes as for apply.",
+    )
     _common(destroy, app=True)
     destroy.add_argument("--plan", metavar="PLAN", help="apply this (approved) destroy plan artifact")
     status = sub.add_parser("status", help="the stack record: running operation, last operation, outputs, history")
@@ -121,11 +150,18 @@ def _workspace(args: argparse.Namespace, app: bool) -> Workspace:
     from dw_constructs.deploy.workspace import Workspace
 
     factory = load_app(args.app, args.app_dir) if app else None
-    variables = {k[len("TF_VAR_"):]: v for k, v in os.environ.items() if k.startswith("TF_VAR_")}
-    return Workspace(factory, args.stack, tenant=getattr(args, "tenant", None),
-                     constraints=getattr(args, "constraints", None), root=args.root,
-                     actor=getattr(args, "actor", None), variables=variables,
-                     targets=getattr(args, "target", None), exclude_providers=getattr(args, "exclude_provider", ()))
+    variables = {k[len("TF_VAR_") :]: v for k, v in os.environ.items() if k.startswith("TF_VAR_")}
+    return Workspace(
+        factory,
+        args.stack,
+        tenant=getattr(args, "tenant", None),
+        constraints=getattr(args, "constraints", None),
+        root=args.root,
+        actor=getattr(args, "actor", None),
+        variables=variables,
+        targets=getattr(args, "target", None),
+        exclude_providers=getattr(args, "exclude_provider", ()),
+    )
 
 
 def _print(args: argparse.Namespace, text: str, data: Any) -> None:
@@ -136,8 +172,10 @@ def _plan_hint(ws: Workspace, art: PlanArtifact) -> str:
     common = f"--stack {ws.stack} --root {ws.root}" + (f" --tenant {ws.tenant}" if ws.tenant else "")
     lines = [f"Plan artifact: {art.path}"]
     if ws.approval_required(art.kind):
-        lines.append(f"Approval required (tenant {ws.tenant or '(none)'}, approval.{art.kind}: required): "
-                     f"dw-constructs approve {art.path} {common} [--constraints FILE]")
+        lines.append(
+            f"Approval required (tenant {ws.tenant or '(none)'}, approval.{art.kind}: required): "
+            f"dw-constructs approve {art.path} {common} [--constraints FILE]"
+        )
     return "\n".join(lines)
 
 
@@ -172,9 +210,14 @@ def _run(args: argparse.Namespace) -> int:
         ws = _workspace(args, app=False)
         st = ws.status()
         text = st.text()
-        data: dict[str, Any] = {"stack": st.stack, "tenant": st.tenant, "busy": st.busy, "outputs": st.outputs,
-                                "resources": list(st.resources),
-                                "last_operation": st.last_operation.to_dict() if st.last_operation else None}
+        data: dict[str, Any] = {
+            "stack": st.stack,
+            "tenant": st.tenant,
+            "busy": st.busy,
+            "outputs": st.outputs,
+            "resources": list(st.resources),
+            "last_operation": st.last_operation.to_dict() if st.last_operation else None,
+        }
         if args.history:
             ops = ws.history(args.history)
             data["history"] = [o.to_dict() for o in ops]
@@ -188,8 +231,11 @@ def _run(args: argparse.Namespace) -> int:
     if cmd == "approve":
         ws = _workspace(args, app=False)
         a = ws.approve(args.plan, actor=args.actor, comment=args.comment)
-        _print(args, f"approved plan {a.plan_id} (sha256 {a.plan_hash[:12]}...) of stack {a.stack} by {a.actor} "
-                     f"at {a.at}", a.__dict__)
+        _print(
+            args,
+            f"approved plan {a.plan_id} (sha256 {a.plan_hash[:12]}...) of stack {a.stack} by {a.actor} at {a.at}",
+            a.__dict__,
+        )
         return EXIT_OK
     ws = _workspace(args, app=True)
     if cmd == "plan":

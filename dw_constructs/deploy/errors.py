@@ -88,8 +88,10 @@ class BusyError(DeployError):
         self.holder = dict(holder)
         what = holder.get("operation") or "an operation"
         parts = [f"{k} {holder[k]}" for k in ("kind", "actor", "pid", "started_at") if holder.get(k) is not None]
-        super().__init__(f"stack {stack} is busy: {what} is running ({', '.join(parts) or 'starting'}); "
-                         "try again when it has finished")
+        super().__init__(
+            f"stack {stack} is busy: {what} is running ({', '.join(parts) or 'starting'}); "
+            "try again when it has finished"
+        )
 
 
 class ApplyFailed(DeployError):
@@ -109,5 +111,6 @@ class ApplyFailed(DeployError):
                 tail += f"; kept {', '.join(k['address'] for k in comp['kept'])}"
             if comp.get("error"):
                 tail += f"; {comp['error']}"
-        super().__init__(f"stack {record.stack}: {record.kind} {record.id} {record.status}:\n"
-                         f"{(record.error or '').strip()}{tail}")
+        super().__init__(
+            f"stack {record.stack}: {record.kind} {record.id} {record.status}:\n{(record.error or '').strip()}{tail}"
+        )

@@ -127,14 +127,26 @@ class OperationRecord:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OperationRecord:
-        return cls(id=row["id"], stack=row["stack"], kind=row["kind"], status=row["status"],
-                   started_at=row["started_at"], tenant=row["tenant"], actor=row["actor"],
-                   plan_id=row["plan_id"], plan_hash=row["plan_hash"], config_hash=row["config_hash"],
-                   approval=_load(row["approval"]),
-                   finished_at=row["finished_at"], duration_seconds=row["duration_seconds"], error=row["error"],
-                   outputs=_load(row["outputs"]), created=tuple(_load(row["created"]) or ()),
-                   compensation=_load(row["compensation"]),
-                   resources=tuple(_load(row["resources"])) if row["resources"] is not None else None)
+        return cls(
+            id=row["id"],
+            stack=row["stack"],
+            kind=row["kind"],
+            status=row["status"],
+            started_at=row["started_at"],
+            tenant=row["tenant"],
+            actor=row["actor"],
+            plan_id=row["plan_id"],
+            plan_hash=row["plan_hash"],
+            config_hash=row["config_hash"],
+            approval=_load(row["approval"]),
+            finished_at=row["finished_at"],
+            duration_seconds=row["duration_seconds"],
+            error=row["error"],
+            outputs=_load(row["outputs"]),
+            created=tuple(_load(row["created"]) or ()),
+            compensation=_load(row["compensation"]),
+            resources=tuple(_load(row["resources"])) if row["resources"] is not None else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -180,8 +192,9 @@ class Store:
         with self._connect() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA_VERSION):
-                raise DeployUsageError(f"{self.db_path}: database schema {version}, this version reads "
-                                       f"{SCHEMA_VERSION}")
+                raise DeployUsageError(
+                    f"{self.db_path}: database schema {version}, this version reads {SCHEMA_VERSION}"
+                )
             db.executescript(_SCHEMA)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -233,8 +246,10 @@ class Store:
         with self.transaction() as db:
             row = db.execute("SELECT tenant FROM stacks WHERE stack = ?", (stack,)).fetchone()
             if row is None:
-                db.execute("INSERT INTO stacks (stack, tenant, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                           (stack, tenant, now(), now()))
+                db.execute(
+                    "INSERT INTO stacks (stack, tenant, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                    (stack, tenant, now(), now()),
+                )
                 self._audit(db, "stack-registered", stack, tenant=tenant, actor=actor)
             elif row["tenant"] != tenant:
                 if row["tenant"] is None and tenant is not None:
@@ -243,7 +258,8 @@ class Store:
                 else:
                     raise DeployUsageError(
                         f"stack {stack} is governed as tenant {row['tenant']!r} in {self.root}; "
-                        f"refusing to operate it as {'no tenant' if tenant is None else repr(tenant)}")
+                        f"refusing to operate it as {'no tenant' if tenant is None else repr(tenant)}"
+                    )
 
     def update_stack(self, db: sqlite3.Connection, stack: str, **fields: Any) -> None:
         cols = {k: (_dump(v) if k in ("outputs", "resources") else v) for k, v in fields.items()}
@@ -253,16 +269,43 @@ class Store:
     # ------------------------------------------------------------------------------------- plans
     def add_plan(self, art: Any) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO plans (plan_id, plan_hash, stack, tenant, kind, config_hash, state, created_at, "
-                       "actor, path, changes, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (art.plan_id, art.plan_hash, art.stack, art.tenant, art.kind, art.config_hash,
-                        _dump(dict(art.state)), art.created_at, art.actor, str(art.path), int(art.changes),
-                        _dump(art.summary.to_dict())))
-            self._audit(db, "planned", art.stack, tenant=art.tenant, actor=art.actor, plan_id=art.plan_id,
-                        detail={"kind": art.kind, "plan_hash": art.plan_hash, "config_hash": art.config_hash,
-                                "state": dict(art.state), "changes": art.changes, "counts": art.summary.counts,
-                                "data_at_risk": [c.address for c in art.summary.data_at_risk],
-                                "kept": [k.address for k in art.summary.kept], "path": str(art.path)})
+            db.execute(
+                "INSERT INTO plans (plan_id, plan_hash, stack, tenant, kind, config_hash, state, created_at, "
+                "actor, path, changes, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    art.plan_id,
+                    art.plan_hash,
+                    art.stack,
+                    art.tenant,
+                    art.kind,
+                    art.config_hash,
+                    _dump(dict(art.state)),
+                    art.created_at,
+                    art.actor,
+                    str(art.path),
+                    int(art.changes),
+                    _dump(art.summary.to_dict()),
+                ),
+            )
+            self._audit(
+                db,
+                "planned",
+                art.stack,
+                tenant=art.tenant,
+                actor=art.actor,
+                plan_id=art.plan_id,
+                detail={
+                    "kind": art.kind,
+                    "plan_hash": art.plan_hash,
+                    "config_hash": art.config_hash,
+                    "state": dict(art.state),
+                    "changes": art.changes,
+                    "counts": art.summary.counts,
+                    "data_at_risk": [c.address for c in art.summary.data_at_risk],
+                    "kept": [k.address for k in art.summary.kept],
+                    "path": str(art.path),
+                },
+            )
 
     def plan(self, plan_id: str) -> dict[str, Any] | None:
         with self._connect() as db:
@@ -276,41 +319,97 @@ class Store:
     # --------------------------------------------------------------------------------- approvals
     def add_approval(self, a: Approval) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO approvals (plan_id, plan_hash, stack, tenant, actor, at, comment, via) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (a.plan_id, a.plan_hash, a.stack, a.tenant, a.actor, a.at, a.comment, a.via))
-            self._audit(db, "approved", a.stack, tenant=a.tenant, actor=a.actor, plan_id=a.plan_id,
-                        detail={"via": a.via, "comment": a.comment, "plan_hash": a.plan_hash})
+            db.execute(
+                "INSERT INTO approvals (plan_id, plan_hash, stack, tenant, actor, at, comment, via) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (a.plan_id, a.plan_hash, a.stack, a.tenant, a.actor, a.at, a.comment, a.via),
+            )
+            self._audit(
+                db,
+                "approved",
+                a.stack,
+                tenant=a.tenant,
+                actor=a.actor,
+                plan_id=a.plan_id,
+                detail={"via": a.via, "comment": a.comment, "plan_hash": a.plan_hash},
+            )
 
     def approval(self, plan_id: str, plan_hash: str) -> Approval | None:
         """The latest approval of this plan (id and binary plan hash both must match)."""
         with self._connect() as db:
-            row = db.execute("SELECT * FROM approvals WHERE plan_id = ? AND plan_hash = ? ORDER BY at DESC LIMIT 1",
-                             (plan_id, plan_hash)).fetchone()
-        return None if row is None else Approval(row["plan_id"], row["plan_hash"], row["stack"], row["actor"],
-                                                 row["at"], row["via"], row["comment"], row["tenant"])
+            row = db.execute(
+                "SELECT * FROM approvals WHERE plan_id = ? AND plan_hash = ? ORDER BY at DESC LIMIT 1",
+                (plan_id, plan_hash),
+            ).fetchone()
+        return (
+            None
+            if row is None
+            else Approval(
+                row["plan_id"],
+                row["plan_hash"],
+                row["stack"],
+                row["actor"],
+                row["at"],
+                row["via"],
+                row["comment"],
+                row["tenant"],
+            )
+        )
 
     # -------------------------------------------------------------------------------- operations
     def start_operation(self, rec: OperationRecord) -> OperationRecord:
         with self.transaction() as db:
-            db.execute("INSERT INTO operations (id, stack, tenant, actor, kind, status, plan_id, plan_hash, "
-                       "config_hash, approval, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (rec.id, rec.stack, rec.tenant, rec.actor, rec.kind, rec.status, rec.plan_id, rec.plan_hash,
-                        rec.config_hash, _dump(rec.approval), rec.started_at))
+            db.execute(
+                "INSERT INTO operations (id, stack, tenant, actor, kind, status, plan_id, plan_hash, "
+                "config_hash, approval, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    rec.id,
+                    rec.stack,
+                    rec.tenant,
+                    rec.actor,
+                    rec.kind,
+                    rec.status,
+                    rec.plan_id,
+                    rec.plan_hash,
+                    rec.config_hash,
+                    _dump(rec.approval),
+                    rec.started_at,
+                ),
+            )
             self.update_stack(db, rec.stack, last_operation=rec.id, last_status=rec.status)
-            self._audit(db, "operation", rec.stack, tenant=rec.tenant, actor=rec.actor, operation=rec.id,
-                        plan_id=rec.plan_id, status=rec.status, detail={"kind": rec.kind, "approval": rec.approval})
+            self._audit(
+                db,
+                "operation",
+                rec.stack,
+                tenant=rec.tenant,
+                actor=rec.actor,
+                operation=rec.id,
+                plan_id=rec.plan_id,
+                status=rec.status,
+                detail={"kind": rec.kind, "approval": rec.approval},
+            )
         return rec
 
-    def update_operation(self, rec: OperationRecord, *, event_detail: Mapping[str, Any] | None = None,
-                         applied_plan: str | None = None) -> OperationRecord:
+    def update_operation(
+        self, rec: OperationRecord, *, event_detail: Mapping[str, Any] | None = None, applied_plan: str | None = None
+    ) -> OperationRecord:
         """Write ``rec`` (its status changed) and one audit event for the new status."""
         with self.transaction() as db:
-            db.execute("UPDATE operations SET status = ?, finished_at = ?, duration_seconds = ?, error = ?, "
-                       "outputs = ?, created = ?, compensation = ?, resources = ? WHERE id = ?",
-                       (rec.status, rec.finished_at, rec.duration_seconds, rec.error, _dump(rec.outputs),
-                        _dump(list(rec.created)), _dump(rec.compensation),
-                        _dump(list(rec.resources)) if rec.resources is not None else None, rec.id))
+            db.execute(
+                "UPDATE operations SET status = ?, finished_at = ?, duration_seconds = ?, error = ?, "
+                "outputs = ?, created = ?, compensation = ?, resources = ? WHERE id = ?",
+                (
+                    rec.status,
+                    rec.finished_at,
+                    rec.duration_seconds,
+                    rec.error,
+                    _dump(rec.outputs),
+                    _dump(list(rec.created)),
+                    _dump(rec.compensation),
+                    _dump(list(rec.resources)) if rec.resources is not None else None,
+                    rec.id,
+                ),
+            )
             fields: dict[str, Any] = {"last_operation": rec.id, "last_status": rec.status}
             if rec.resources is not None:
                 fields["resources"] = list(rec.resources)
@@ -324,8 +423,17 @@ class Store:
                 detail.setdefault("error", rec.error)
             if rec.duration_seconds is not None:
                 detail.setdefault("duration_seconds", rec.duration_seconds)
-            self._audit(db, "operation", rec.stack, tenant=rec.tenant, actor=rec.actor, operation=rec.id,
-                        plan_id=rec.plan_id, status=rec.status, detail=detail)
+            self._audit(
+                db,
+                "operation",
+                rec.stack,
+                tenant=rec.tenant,
+                actor=rec.actor,
+                operation=rec.id,
+                plan_id=rec.plan_id,
+                status=rec.status,
+                detail=detail,
+            )
         return rec
 
     def operation(self, op_id: str) -> OperationRecord | None:
@@ -335,21 +443,49 @@ class Store:
 
     def operations(self, stack: str, limit: int | None = None) -> list[OperationRecord]:
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM operations WHERE stack = ? ORDER BY started_at DESC, rowid DESC"
-                              + (" LIMIT ?" if limit else ""), (stack, limit) if limit else (stack,)).fetchall()
+            rows = db.execute(
+                "SELECT * FROM operations WHERE stack = ? ORDER BY started_at DESC, rowid DESC"
+                + (" LIMIT ?" if limit else ""),
+                (stack, limit) if limit else (stack,),
+            ).fetchall()
         return [OperationRecord.from_row(r) for r in rows]
 
     # ------------------------------------------------------------------------------------- audit
-    def _audit(self, db: sqlite3.Connection, event: str, stack: str, *, tenant: str | None = None,
-               actor: str | None = None, operation: str | None = None, plan_id: str | None = None,
-               status: str | None = None, detail: Mapping[str, Any] | None = None) -> None:
+    def _audit(
+        self,
+        db: sqlite3.Connection,
+        event: str,
+        stack: str,
+        *,
+        tenant: str | None = None,
+        actor: str | None = None,
+        operation: str | None = None,
+        plan_id: str | None = None,
+        status: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
         at = now()
-        cur = db.execute("INSERT INTO audit (at, stack, tenant, actor, event, operation, plan_id, status, detail) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (at, stack, tenant, actor, event, operation, plan_id, status, _dump(dict(detail or {}))))
-        line = json.dumps({"seq": cur.lastrowid, "at": at, "stack": stack, "tenant": tenant, "actor": actor,
-                           "event": event, "operation": operation, "plan_id": plan_id, "status": status,
-                           "detail": dict(detail or {})}, sort_keys=True, default=str)
+        cur = db.execute(
+            "INSERT INTO audit (at, stack, tenant, actor, event, operation, plan_id, status, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at, stack, tenant, actor, event, operation, plan_id, status, _dump(dict(detail or {}))),
+        )
+        line = json.dumps(
+            {
+                "seq": cur.lastrowid,
+                "at": at,
+                "stack": stack,
+                "tenant": tenant,
+                "actor": actor,
+                "event": event,
+                "operation": operation,
+                "plan_id": plan_id,
+                "status": status,
+                "detail": dict(detail or {}),
+            },
+            sort_keys=True,
+            default=str,
+        )
         self._local.lines.append(line)
 
     def audit(self, event: str, stack: str, **kw: Any) -> None:
@@ -360,9 +496,24 @@ class Store:
     def events(self, stack: str, limit: int | None = None) -> list[AuditEvent]:
         """The stack's audit events, oldest first (the last ``limit`` ones)."""
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM (SELECT * FROM audit WHERE stack = ? ORDER BY seq DESC"
-                              + (" LIMIT ?" if limit else "") + ") ORDER BY seq",
-                              (stack, limit) if limit else (stack,)).fetchall()
-        return [AuditEvent(seq=r["seq"], at=r["at"], stack=r["stack"], event=r["event"], tenant=r["tenant"],
-                           actor=r["actor"], operation=r["operation"], plan_id=r["plan_id"], status=r["status"],
-                           detail=_load(r["detail"]) or {}) for r in rows]
+            rows = db.execute(
+                "SELECT * FROM (SELECT * FROM audit WHERE stack = ? ORDER BY seq DESC"
+                + (" LIMIT ?" if limit else "")
+                + ") ORDER BY seq",
+                (stack, limit) if limit else (stack,),
+            ).fetchall()
+        return [
+            AuditEvent(
+                seq=r["seq"],
+                at=r["at"],
+                stack=r["stack"],
+                event=r["event"],
+                tenant=r["tenant"],
+                actor=r["actor"],
+                operation=r["operation"],
+                plan_id=r["plan_id"],
+                status=r["status"],
+                detail=_load(r["detail"]) or {},
+            )
+            for r in rows
+        ]

@@ -70,8 +70,7 @@ class StateSnapshot:
         return sorted(self.instances)
 
     def fingerprint(self) -> dict[str, Any]:
-        return {"lineage": self.lineage, "serial": self.serial, "sha256": self.sha256,
-                "resources": len(self.instances)}
+        return {"lineage": self.lineage, "serial": self.serial, "sha256": self.sha256, "resources": len(self.instances)}
 
     def dependency_closure(self, addresses: Iterable[str], within: Iterable[str] | None = None) -> set[str]:
         """``addresses`` and every instance they depend on, transitively (restricted to ``within``
@@ -94,13 +93,18 @@ class StateSnapshot:
 def describe_change(before: Mapping[str, Any], now: Mapping[str, Any]) -> str | None:
     """Why a state fingerprint differs from the one a plan was made against, in words; None when
     it does not."""
-    if (before.get("lineage"), before.get("serial"), before.get("sha256")) == \
-            (now.get("lineage"), now.get("serial"), now.get("sha256")):
+    if (before.get("lineage"), before.get("serial"), before.get("sha256")) == (
+        now.get("lineage"),
+        now.get("serial"),
+        now.get("sha256"),
+    ):
         return None
     if before.get("lineage") and now.get("lineage") and before["lineage"] != now["lineage"]:
-        return (f"the state was replaced since the plan was made (lineage {before['lineage']} -> {now['lineage']})")
+        return f"the state was replaced since the plan was made (lineage {before['lineage']} -> {now['lineage']})"
     if not now.get("lineage") and before.get("lineage"):
         return "the state the plan was made against is gone"
-    return (f"the state changed since the plan was made (serial {before.get('serial', 0)} -> {now.get('serial', 0)}, "
-            f"{before.get('resources', 0)} -> {now.get('resources', 0)} resources): another apply, destroy or "
-            "import wrote it; make a new plan")
+    return (
+        f"the state changed since the plan was made (serial {before.get('serial', 0)} -> {now.get('serial', 0)}, "
+        f"{before.get('resources', 0)} -> {now.get('resources', 0)} resources): another apply, destroy or "
+        "import wrote it; make a new plan"
+    )

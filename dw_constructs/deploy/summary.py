@@ -26,8 +26,13 @@ from dw_constructs.deploy.tofu import MASK
 #: Order and symbols of the change kinds in a summary.
 KINDS = ("create", "update", "replace", "delete", "forget")
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "forget": "."}
-_WORDS = {"create": "to add", "update": "to change in place", "replace": "to replace", "delete": "to destroy",
-          "forget": "to forget"}
+_WORDS = {
+    "create": "to add",
+    "update": "to change in place",
+    "replace": "to replace",
+    "delete": "to destroy",
+    "forget": "to forget",
+}
 _REASONS = {
     "replace_because_tainted": "tainted by a failed apply",
     "replace_because_cannot_update": "an attribute that cannot change in place changed",
@@ -106,8 +111,9 @@ def redact(plan: Mapping[str, Any]) -> dict[str, Any]:
 # Classification
 
 
-def config_facts(config: Mapping[str, Any], base_dir: Path | None = None,
-                 stack: str = "stack") -> dict[str, dict[str, Any]]:
+def config_facts(
+    config: Mapping[str, Any], base_dir: Path | None = None, stack: str = "stack"
+) -> dict[str, dict[str, Any]]:
     """``type.name`` -> ``{"stateful": bool, "prevent_destroy": bool, "path": construct path}`` for
     every managed resource of a synthesized stack (``cdk.tf.json`` parsed)."""
     from dw_constructs.governance.constraints import PolicyOptions
@@ -120,9 +126,11 @@ def config_facts(config: Mapping[str, Any], base_dir: Path | None = None,
         for name, body in (items or {}).items():
             body = body or {}
             addr = f"{rtype}.{name}"
-            out[addr] = {"stateful": addr in stateful,
-                         "prevent_destroy": (body.get("lifecycle") or {}).get("prevent_destroy") is True,
-                         "path": ((body.get("//") or {}).get("metadata") or {}).get("path")}
+            out[addr] = {
+                "stateful": addr in stateful,
+                "prevent_destroy": (body.get("lifecycle") or {}).get("prevent_destroy") is True,
+                "path": ((body.get("//") or {}).get("metadata") or {}).get("path"),
+            }
     return out
 
 
@@ -209,8 +217,11 @@ class ResourceChange:
         return self.stateful and self.action in ("replace", "delete")
 
     def line(self) -> str:
-        notes = [n for n in (self.what, "stateful" if self.stateful else "",
-                             "prevent_destroy" if self.prevent_destroy else "") if n]
+        notes = [
+            n
+            for n in (self.what, "stateful" if self.stateful else "", "prevent_destroy" if self.prevent_destroy else "")
+            if n
+        ]
         text = f"{SYMBOLS[self.action]} {self.address}" + (f" ({', '.join(notes)})" if notes else "")
         why = self.reason
         if self.replace_paths:
@@ -264,12 +275,15 @@ class PlanSummary:
             lines.append(f"DATA AT RISK: {len(risky)} stateful resource(s) replaced or destroyed")
             lines += [f"  {c.line()}" for c in risky]
         if not self.changes:
-            lines.append("No changes to resources." + (f" {len(self.output_changes)} output(s) change."
-                                                      if self.output_changes else ""))
+            lines.append(
+                "No changes to resources."
+                + (f" {len(self.output_changes)} output(s) change." if self.output_changes else "")
+            )
         else:
             counts = self.counts
-            lines.append("Changes: " + ", ".join(f"{counts[k]} {_WORDS[k]}" for k in KINDS
-                                                  if counts[k] or k != "forget"))
+            lines.append(
+                "Changes: " + ", ".join(f"{counts[k]} {_WORDS[k]}" for k in KINDS if counts[k] or k != "forget")
+            )
             for kind in KINDS:
                 lines += [f"  {c.line()}" for c in self.of(kind)]
             if self.output_changes:
@@ -292,15 +306,26 @@ class PlanSummary:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> PlanSummary:
-        return cls(changes=tuple(ResourceChange(**{**c, "replace_paths": tuple(c.get("replace_paths") or ())})
-                                 for c in d.get("changes") or ()),
-                   drift=tuple(d.get("drift") or ()), output_changes=tuple(d.get("output_changes") or ()),
-                   kept=tuple(KeptResource(**k) for k in d.get("kept") or ()),
-                   left_out=tuple(d.get("left_out") or ()), errored=bool(d.get("errored")))
+        return cls(
+            changes=tuple(
+                ResourceChange(**{**c, "replace_paths": tuple(c.get("replace_paths") or ())})
+                for c in d.get("changes") or ()
+            ),
+            drift=tuple(d.get("drift") or ()),
+            output_changes=tuple(d.get("output_changes") or ()),
+            kept=tuple(KeptResource(**k) for k in d.get("kept") or ()),
+            left_out=tuple(d.get("left_out") or ()),
+            errored=bool(d.get("errored")),
+        )
 
 
-def summarize(plan: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]] | None = None, *,
-              kept: Iterable[KeptResource] = (), left_out: Iterable[str] = ()) -> PlanSummary:
+def summarize(
+    plan: Mapping[str, Any],
+    facts: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    kept: Iterable[KeptResource] = (),
+    left_out: Iterable[str] = (),
+) -> PlanSummary:
     """The summary of a ``tofu show -json`` document. ``facts``: :func:`config_facts` of the
     synthesized configuration (stateful, prevent_destroy by address); without it, resources are
     classified by what the plan shows of them."""
@@ -317,20 +342,38 @@ def summarize(plan: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]] | 
             continue
         rtype = rc.get("type", "")
         fact = facts.get(resource_address(rc["address"])) or {}
-        stateful = bool(fact.get("stateful")) or stateful_by_values(rtype, change.get("before")) \
+        stateful = (
+            bool(fact.get("stateful"))
+            or stateful_by_values(rtype, change.get("before"))
             or stateful_by_values(rtype, change.get("after"))
+        )
         what = describe(rtype, change.get("after")) or describe(rtype, change.get("before"))
-        changes.append(ResourceChange(
-            address=rc["address"], type=rtype, action=kind, stateful=stateful,
-            prevent_destroy=bool(fact.get("prevent_destroy")), what=what,
-            reason=_REASONS.get(rc.get("action_reason", ""), rc.get("action_reason", "") or ""),
-            replace_paths=tuple(_path_text(p) for p in change.get("replace_paths") or rc.get("replace_paths") or ()),
-        ))
+        changes.append(
+            ResourceChange(
+                address=rc["address"],
+                type=rtype,
+                action=kind,
+                stateful=stateful,
+                prevent_destroy=bool(fact.get("prevent_destroy")),
+                what=what,
+                reason=_REASONS.get(rc.get("action_reason", ""), rc.get("action_reason", "") or ""),
+                replace_paths=tuple(
+                    _path_text(p) for p in change.get("replace_paths") or rc.get("replace_paths") or ()
+                ),
+            )
+        )
     # data at risk first, then by kind, then by address: stable and readable
     changes.sort(key=lambda c: (not c.loses_data, KINDS.index(c.action), c.address))
-    drift = sorted(rc["address"] for rc in plan.get("resource_drift") or []
-                   if rc.get("mode", "managed") == "managed" and (rc.get("change") or {}).get("actions") != ["no-op"])
-    outputs = sorted(name for name, oc in (plan.get("output_changes") or {}).items()
-                     if (oc or {}).get("actions") not in (["no-op"], None))
-    return PlanSummary(tuple(changes), tuple(drift), tuple(outputs), tuple(kept), tuple(sorted(left_out)),
-                       bool(plan.get("errored")))
+    drift = sorted(
+        rc["address"]
+        for rc in plan.get("resource_drift") or []
+        if rc.get("mode", "managed") == "managed" and (rc.get("change") or {}).get("actions") != ["no-op"]
+    )
+    outputs = sorted(
+        name
+        for name, oc in (plan.get("output_changes") or {}).items()
+        if (oc or {}).get("actions") not in (["no-op"], None)
+    )
+    return PlanSummary(
+        tuple(changes), tuple(drift), tuple(outputs), tuple(kept), tuple(sorted(left_out)), bool(plan.get("errored"))
+    )

@@ -74,6 +74,6 @@ class Tofu:
     def error_text(self, res: Result, limit: int = 8000) -> str:
         """The error output of a run (stderr, else stdout), masked, at most ``limit`` characters
         (the end: OpenTofu prints its errors last)."""
-        text = (res.stderr.strip() or res.stdout.strip())
+        text = res.stderr.strip() or res.stdout.strip()
         text = mask(text, self.secrets)
         return text if len(text) <= limit else "...\n" + text[-limit:]

@@ -109,15 +109,19 @@ class StackStatus:
     def text(self) -> str:
         lines = [f"stack {self.stack}" + (f" (tenant {self.tenant})" if self.tenant else "")]
         if self.busy:
-            lines.append(f"busy: {self.busy.get('operation', 'an operation')} ({self.busy.get('kind', '?')}) "
-                         f"by {self.busy.get('actor', '?')} since {self.busy.get('started_at', '?')}")
+            lines.append(
+                f"busy: {self.busy.get('operation', 'an operation')} ({self.busy.get('kind', '?')}) "
+                f"by {self.busy.get('actor', '?')} since {self.busy.get('started_at', '?')}"
+            )
         op = self.last_operation
         if op is None:
             lines.append("no operation yet")
         else:
             took = f" in {op.duration_seconds:.1f}s" if op.duration_seconds is not None else ""
-            lines.append(f"last operation: {op.kind} {op.id} {op.status}{took}, by {op.actor} at {op.started_at}, "
-                         f"plan {op.plan_id}")
+            lines.append(
+                f"last operation: {op.kind} {op.id} {op.status}{took}, by {op.actor} at {op.started_at}, "
+                f"plan {op.plan_id}"
+            )
             if op.error:
                 lines.append("  error: " + op.error.strip().splitlines()[-1])
         lines.append(f"resources: {len(self.resources)}")
@@ -179,12 +183,24 @@ class Workspace:
             Default: {}.
     """
 
-    def __init__(self, app_factory: AppFactory | None, stack: str, *, tenant: str | None = None,
-                 constraints: Any = None, root: str | os.PathLike[str] = ".dw-deploy", actor: str | None = None,
-                 variables: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None,
-                 targets: Sequence[str] | None = None, exclude_providers: Sequence[str] = (),
-                 approval_hook: Callable[[ApprovalRequest], Any] | None = None, compensate: bool = True,
-                 tofu: str | os.PathLike[str] | None = None, backend_config: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        app_factory: AppFactory | None,
+        stack: str,
+        *,
+        tenant: str | None = None,
+        constraints: Any = None,
+        root: str | os.PathLike[str] = ".dw-deploy",
+        actor: str | None = None,
+        variables: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        targets: Sequence[str] | None = None,
+        exclude_providers: Sequence[str] = (),
+        approval_hook: Callable[[ApprovalRequest], Any] | None = None,
+        compensate: bool = True,
+        tofu: str | os.PathLike[str] | None = None,
+        backend_config: Mapping[str, str] | None = None,
+    ):
         problems = []
         given: dict[str, object] = {**dict(variables or {}), "<app_factory>": app_factory, "<stack>": stack}
         factory, name_given = given["<app_factory>"], given["<stack>"]
@@ -274,8 +290,10 @@ class Workspace:
         from dw_constructs.governance.report import Report
 
         if self.app_factory is None:
-            raise DeployUsageError(f"this workspace of stack {self.stack} has no app (app_factory=None): "
-                                   "it can approve plans and read records, not plan or apply")
+            raise DeployUsageError(
+                f"this workspace of stack {self.stack} has no app (app_factory=None): "
+                "it can approve plans and read records, not plan or apply"
+            )
         self.stack_dir.mkdir(parents=True, exist_ok=True)
         outdir = Path(tempfile.mkdtemp(prefix="synth-", dir=self.stack_dir))
         app = App(outdir=str(outdir))
@@ -295,7 +313,9 @@ class Workspace:
             app.synth()
         except GovernanceViolations as exc:  # an app under enforce(): rejected before anything is written
             shutil.rmtree(outdir, ignore_errors=True)
-            raise DeployError(f"synthesis of stack {self.stack} failed, nothing planned:\n{exc.report.text()}") from None
+            raise DeployError(
+                f"synthesis of stack {self.stack} failed, nothing planned:\n{exc.report.text()}"
+            ) from None
         except RuntimeError as exc:  # cdktf reports other failed validations this way
             shutil.rmtree(outdir, ignore_errors=True)
             text = str(exc).split("\n    at ")[0].strip()
@@ -313,8 +333,9 @@ class Workspace:
             return ()
         if self.tenant_constraints is not None and self.tenant_constraints.mode == "warn":
             return tuple(v.line() for v in report.violations)
-        self._audit("governance-refused",
-                    detail={"during": during, "violations": [v.line() for v in report.violations]})
+        self._audit(
+            "governance-refused", detail={"during": during, "violations": [v.line() for v in report.violations]}
+        )
         raise GovernanceRefused(report, self.stack)
 
     def _sync_workdir(self, synth: _Synth) -> None:
@@ -336,8 +357,12 @@ class Workspace:
         manifest.write_text(json.dumps(names))
 
     def _init(self) -> None:
-        args = ["init", "-input=false", "-no-color",
-                *[f"-backend-config={k}={v}" for k, v in self.backend_config.items()]]
+        args = [
+            "init",
+            "-input=false",
+            "-no-color",
+            *[f"-backend-config={k}={v}" for k, v in self.backend_config.items()],
+        ]
         tofu = self._tofu()
         tofu.secrets = [*tofu.secrets, *self.backend_config.values()]
         tofu.run(*args, what="init")
@@ -376,9 +401,9 @@ class Workspace:
                     out.append(f"data.{rtype}.{name}" if data else f"{rtype}.{name}")
         return sorted(out)
 
-    def _plan_args(self, config: Mapping[str, Any], state: StateSnapshot, destroy: bool,
-                   facts: Mapping[str, Mapping[str, Any]]) -> tuple[list[str], tuple[str, ...] | None,
-                                                               list[KeptResource], list[str]]:
+    def _plan_args(
+        self, config: Mapping[str, Any], state: StateSnapshot, destroy: bool, facts: Mapping[str, Mapping[str, Any]]
+    ) -> tuple[list[str], tuple[str, ...] | None, list[KeptResource], list[str]]:
         """``(-target/-exclude arguments, recorded targets, kept, left out)``."""
         excluded = self._excluded(config)
         if destroy:
@@ -386,18 +411,26 @@ class Workspace:
         if self.targets is not None:
             bad = [t for t in self.targets if resource_address(t) in excluded]
             if bad:
-                raise DeployUsageError(f"targets {', '.join(bad)} belong to excluded providers "
-                                       f"{', '.join(self.exclude_providers)}")
+                raise DeployUsageError(
+                    f"targets {', '.join(bad)} belong to excluded providers {', '.join(self.exclude_providers)}"
+                )
             return [f"-target={t}" for t in self.targets], tuple(self.targets), [], excluded
         reads = self._excluded(config, data=True)  # data sources need their provider configured too
         return [f"-exclude={a}" for a in excluded + reads], None, [], excluded + reads
 
-    def _destroy_targets(self, config: Mapping[str, Any], state: StateSnapshot,
-                         facts: Mapping[str, Mapping[str, Any]], excluded: list[str],
-                         ) -> tuple[list[str], tuple[str, ...] | None, list[KeptResource], list[str]]:
+    def _destroy_targets(
+        self,
+        config: Mapping[str, Any],
+        state: StateSnapshot,
+        facts: Mapping[str, Mapping[str, Any]],
+        excluded: list[str],
+    ) -> tuple[list[str], tuple[str, ...] | None, list[KeptResource], list[str]]:
         data = state.instances
-        by_provider = {a for a in data if resource_address(a) in excluded or
-                       resource_address(a).split("_", 1)[0] in self.exclude_providers}
+        by_provider = {
+            a
+            for a in data
+            if resource_address(a) in excluded or resource_address(a).split("_", 1)[0] in self.exclude_providers
+        }
         protected = {a for a in data if (facts.get(resource_address(a)) or {}).get("prevent_destroy")}
         if self.targets is not None:  # only what the caller names (and what depends on it)
             named = {a for a in data if a in self.targets or resource_address(a) in self.targets}
@@ -443,15 +476,25 @@ class Workspace:
         tmp = Path(tempfile.mkdtemp(prefix="new-", dir=self.plans_dir))
         try:
             tofu = self._tofu()
-            res = tofu.run("plan", "-input=false", "-no-color", "-detailed-exitcode", f"-out={tmp / 'plan.tfplan'}",
-                           *(["-destroy"] if destroy else []), *args, ok=(0, 2), what="plan")
+            res = tofu.run(
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-detailed-exitcode",
+                f"-out={tmp / 'plan.tfplan'}",
+                *(["-destroy"] if destroy else []),
+                *args,
+                ok=(0, 2),
+                what="plan",
+            )
             os.chmod(tmp / "plan.tfplan", 0o600)  # it holds the variables' values
             show = json.loads(tofu.run("show", "-json", str(tmp / "plan.tfplan"), what="show").stdout)
             version = show.get("terraform_version", "")
             redacted = redact(show)
             write_private(tmp / JSON_FILE, mask(json.dumps(redacted, indent=1, sort_keys=True), self.secrets))
-            summary = summarize(redacted, facts, kept=kept,
-                                left_out=left_out if (self.exclude_providers and not destroy) else ())
+            summary = summarize(
+                redacted, facts, kept=kept, left_out=left_out if (self.exclude_providers and not destroy) else ()
+            )
             plan_hash = sha256_file(tmp / "plan.tfplan")
             plan_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
             final = self.plans_dir / plan_id
@@ -460,11 +503,24 @@ class Workspace:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        art = PlanArtifact(path=final, plan_id=plan_id, plan_hash=plan_hash, stack=self.stack,
-                           kind="destroy" if destroy else "apply", config_hash=synth.config_hash,
-                           state=state.fingerprint(), created_at=now(), actor=self.actor,
-                           changes=res.returncode == 2, summary=summary, tenant=self.tenant, targets=targets,
-                           exclude_providers=self.exclude_providers, warnings=warnings, tofu_version=version)
+        art = PlanArtifact(
+            path=final,
+            plan_id=plan_id,
+            plan_hash=plan_hash,
+            stack=self.stack,
+            kind="destroy" if destroy else "apply",
+            config_hash=synth.config_hash,
+            state=state.fingerprint(),
+            created_at=now(),
+            actor=self.actor,
+            changes=res.returncode == 2,
+            summary=summary,
+            tenant=self.tenant,
+            targets=targets,
+            exclude_providers=self.exclude_providers,
+            warnings=warnings,
+            tofu_version=version,
+        )
         art.save()
         self.store.add_plan(art)
         return art
@@ -475,18 +531,28 @@ class Workspace:
         this workspace (:class:`DeployUsageError` otherwise)."""
         art = PlanArtifact.load(plan.path if isinstance(plan, PlanArtifact) else plan)
         if art.stack != self.stack:
-            raise DeployUsageError(f"plan {art.plan_id} is a plan of stack {art.stack!r}, not of {self.stack!r}; "
-                                   "nothing applied")
+            raise DeployUsageError(
+                f"plan {art.plan_id} is a plan of stack {art.stack!r}, not of {self.stack!r}; nothing applied"
+            )
         if art.tenant != self.tenant:
-            raise DeployUsageError(f"plan {art.plan_id} was made for tenant {art.tenant!r}, this workspace is "
-                                   f"tenant {self.tenant!r}; nothing applied")
+            raise DeployUsageError(
+                f"plan {art.plan_id} was made for tenant {art.tenant!r}, this workspace is "
+                f"tenant {self.tenant!r}; nothing applied"
+            )
         row = self.store.plan(art.plan_id)
         if row is None:
             raise DeployUsageError(f"plan {art.plan_id} was not made by this workspace ({self.root}); nothing applied")
         if (row["plan_hash"], row["stack"], row["kind"], row["config_hash"], row["state"]) != (
-                art.plan_hash, art.stack, art.kind, art.config_hash, dict(art.state)):
-            raise DeployUsageError(f"{art.path}: its artifact.json does not match the workspace's record of plan "
-                                   f"{art.plan_id} (edited?); nothing applied")
+            art.plan_hash,
+            art.stack,
+            art.kind,
+            art.config_hash,
+            dict(art.state),
+        ):
+            raise DeployUsageError(
+                f"{art.path}: its artifact.json does not match the workspace's record of plan "
+                f"{art.plan_id} (edited?); nothing applied"
+            )
         return art
 
     # ------------------------------------------------------------------------------- approval
@@ -498,16 +564,20 @@ class Workspace:
         art = plan if isinstance(plan, PlanArtifact) else self.load_plan(plan)
         return self.store.approval(art.plan_id, art.plan_hash)
 
-    def approve(self, plan: PlanArtifact | str | os.PathLike[str], *, actor: str | None = None,
-                comment: str | None = None) -> Approval:
+    def approve(
+        self, plan: PlanArtifact | str | os.PathLike[str], *, actor: str | None = None, comment: str | None = None
+    ) -> Approval:
         """Record an explicit approval of this plan (bound to its hash). With an approval hook,
         the hook must agree (:class:`PlanRefused` ``approval-denied`` otherwise)."""
         art = self.load_plan(plan)
         actor = actor or self.actor
         row = self.store.plan(art.plan_id)
         if row and row["applied_by"]:
-            raise PlanRefused(art.plan_id, [("already-applied", f"plan {art.plan_id} was applied already by "
-                                                                 f"operation {row['applied_by']}")], art)
+            raise PlanRefused(
+                art.plan_id,
+                [("already-applied", f"plan {art.plan_id} was applied already by operation {row['applied_by']}")],
+                art,
+            )
         via, approver = "approve", actor
         if self.approval_hook is not None:
             decision = self._ask_hook(art, actor)
@@ -555,21 +625,34 @@ class Workspace:
                 self._cleanup(synth)
 
     def _refuse(self, art: PlanArtifact, reasons: list[tuple[str, str]]) -> None:
-        self._audit("refused", plan_id=art.plan_id, detail={"reason": "; ".join(t for _, t in reasons),
-                                                                "codes": [c for c, _ in reasons]})
+        self._audit(
+            "refused",
+            plan_id=art.plan_id,
+            detail={"reason": "; ".join(t for _, t in reasons), "codes": [c for c, _ in reasons]},
+        )
         raise PlanRefused(art.plan_id, reasons, art)
 
     def _up(self, art: PlanArtifact, synth: _Synth, op_id: str) -> OperationRecord:
         row = self.store.plan(art.plan_id) or {}
         reasons: list[tuple[str, str]] = []
         if row.get("applied_by"):
-            reasons.append(("already-applied", f"plan {art.plan_id} was applied already by operation "
-                                               f"{row['applied_by']}; make a new plan"))
+            reasons.append(
+                (
+                    "already-applied",
+                    f"plan {art.plan_id} was applied already by operation {row['applied_by']}; make a new plan",
+                )
+            )
         state = None
         if synth.config_hash != art.config_hash:
-            reasons.append(("config-changed", (
-                "the app's configuration changed since the plan was made (sha256 "
-                f"{art.config_hash[:12]}... then, {synth.config_hash[:12]}... now); make a new plan")))
+            reasons.append(
+                (
+                    "config-changed",
+                    (
+                        "the app's configuration changed since the plan was made (sha256 "
+                        f"{art.config_hash[:12]}... then, {synth.config_hash[:12]}... now); make a new plan"
+                    ),
+                )
+            )
         else:
             self._sync_workdir(synth)
             self._init()
@@ -583,25 +666,51 @@ class Workspace:
         approval = self.store.approval(art.plan_id, art.plan_hash)
         if required and approval is None:
             if self.approval_hook is None:
-                self._refuse(art, [("not-approved", (
-                    f"plan {art.plan_id} needs an approval: tenant {self.tenant or '(none)'} requires one for "
-                    f"{art.kind} (approval.{art.kind}: required); approve it, then apply it again"))])
+                self._refuse(
+                    art,
+                    [
+                        (
+                            "not-approved",
+                            (
+                                f"plan {art.plan_id} needs an approval: tenant {self.tenant or '(none)'} requires one for "
+                                f"{art.kind} (approval.{art.kind}: required); approve it, then apply it again"
+                            ),
+                        )
+                    ],
+                )
             decision = self._ask_hook(art, self.actor)
             approval = self._record_approval(art, decision.approver or self.actor, "hook", decision.comment)
         approval_info: dict[str, Any] = {"required": required}
         if approval is not None:
-            approval_info.update(actor=approval.actor, at=approval.at, via=approval.via, plan_id=approval.plan_id,
-                                 plan_hash=approval.plan_hash)
+            approval_info.update(
+                actor=approval.actor,
+                at=approval.at,
+                via=approval.via,
+                plan_id=approval.plan_id,
+                plan_hash=approval.plan_hash,
+            )
         assert state is not None
         return self._apply(art, synth, op_id, state, approval_info)
 
-    def _apply(self, art: PlanArtifact, synth: _Synth, op_id: str, before: StateSnapshot,
-               approval: Mapping[str, Any]) -> OperationRecord:
+    def _apply(
+        self, art: PlanArtifact, synth: _Synth, op_id: str, before: StateSnapshot, approval: Mapping[str, Any]
+    ) -> OperationRecord:
         t0 = time.monotonic()
-        rec = self.store.start_operation(OperationRecord(
-            id=op_id, stack=self.stack, kind=art.kind, status="pending", started_at=now(), tenant=self.tenant,
-            actor=self.actor, plan_id=art.plan_id, plan_hash=art.plan_hash, config_hash=art.config_hash,
-            approval=approval))
+        rec = self.store.start_operation(
+            OperationRecord(
+                id=op_id,
+                stack=self.stack,
+                kind=art.kind,
+                status="pending",
+                started_at=now(),
+                tenant=self.tenant,
+                actor=self.actor,
+                plan_id=art.plan_id,
+                plan_hash=art.plan_hash,
+                config_hash=art.config_hash,
+                approval=approval,
+            )
+        )
         tofu = self._tofu()
         try:
             rec = self.store.update_operation(replace(rec, status="running"))
@@ -609,19 +718,37 @@ class Workspace:
             res = tofu.run("apply", "-input=false", "-no-color", str(art.plan_file), ok=range(0, 256), what="apply")
             after = self._state()
         except BaseException as exc:  # the run broke down (interrupted, tofu vanished): record it
-            rec = replace(rec, status="failed", finished_at=now(), duration_seconds=round(time.monotonic() - t0, 3),
-                          error=mask(f"{type(exc).__name__}: {exc}", self.secrets))
+            rec = replace(
+                rec,
+                status="failed",
+                finished_at=now(),
+                duration_seconds=round(time.monotonic() - t0, 3),
+                error=mask(f"{type(exc).__name__}: {exc}", self.secrets),
+            )
             self.store.update_operation(rec, applied_plan=art.plan_id)
             raise
         created = tuple(a for a in after.addresses() if a not in before.instances)
         if res.returncode == 0:
-            rec = replace(rec, status="succeeded", finished_at=now(), duration_seconds=round(time.monotonic() - t0, 3),
-                          outputs=self._outputs(), created=created, resources=tuple(after.addresses()))
+            rec = replace(
+                rec,
+                status="succeeded",
+                finished_at=now(),
+                duration_seconds=round(time.monotonic() - t0, 3),
+                outputs=self._outputs(),
+                created=created,
+                resources=tuple(after.addresses()),
+            )
             detail = {"kept": [k.address for k in art.summary.kept]} if art.summary.kept else None
             return self.store.update_operation(rec, applied_plan=art.plan_id, event_detail=detail)
-        rec = replace(rec, status="failed", error=tofu.error_text(res), created=created,
-                      resources=tuple(after.addresses()), finished_at=now(),
-                      duration_seconds=round(time.monotonic() - t0, 3))
+        rec = replace(
+            rec,
+            status="failed",
+            error=tofu.error_text(res),
+            created=created,
+            resources=tuple(after.addresses()),
+            finished_at=now(),
+            duration_seconds=round(time.monotonic() - t0, 3),
+        )
         self.store.update_operation(rec, applied_plan=art.plan_id, event_detail={"created": list(created)})
         if art.kind == "apply":
             rec = self._compensate(rec, synth, before, after, t0)
@@ -636,8 +763,9 @@ class Workspace:
         return out
 
     # ------------------------------------------------------------------------------- compensation
-    def _compensate(self, rec: OperationRecord, synth: _Synth, before: StateSnapshot, after: StateSnapshot,
-                    t0: float) -> OperationRecord:
+    def _compensate(
+        self, rec: OperationRecord, synth: _Synth, before: StateSnapshot, after: StateSnapshot, t0: float
+    ) -> OperationRecord:
         """Destroy exactly what the failed apply created (docs/deploy.md, "Compensation")."""
         c0 = time.monotonic()
         created = [a for a in after.addresses() if a not in before.instances]
@@ -655,13 +783,22 @@ class Workspace:
         if protected and not allow:
             keep = after.dependency_closure(protected, within=created)
             for a in sorted(keep):
-                reason = ("prevent_destroy; the tenant does not allow compensating protected resources "
-                          "(approval.compensate_protected: false)") if a in protected \
+                reason = (
+                    (
+                        "prevent_destroy; the tenant does not allow compensating protected resources "
+                        "(approval.compensate_protected: false)"
+                    )
+                    if a in protected
                     else "a kept protected resource depends on it"
+                )
                 kept.append({"address": a, "reason": reason})
         targets = [a for a in created if a not in keep]
-        self._audit("compensation-started", operation=rec.id, plan_id=rec.plan_id,
-                    detail={"created": created, "targets": targets, "kept": [k["address"] for k in kept]})
+        self._audit(
+            "compensation-started",
+            operation=rec.id,
+            plan_id=rec.plan_id,
+            detail={"created": created, "targets": targets, "kept": [k["address"] for k in kept]},
+        )
         error = None
         override = self.workdir / COMPENSATE_OVERRIDE
         tofu = self._tofu()
@@ -676,19 +813,37 @@ class Workspace:
                     write_private(override, json.dumps({"resource": body}, indent=1))
                 plan_file = self.stack_dir / f"compensate-{rec.id}.tfplan"
                 try:
-                    tofu.run("plan", "-input=false", "-no-color", "-destroy", f"-out={plan_file}",
-                             *[f"-target={t}" for t in targets], what="plan (compensation)")
+                    tofu.run(
+                        "plan",
+                        "-input=false",
+                        "-no-color",
+                        "-destroy",
+                        f"-out={plan_file}",
+                        *[f"-target={t}" for t in targets],
+                        what="plan (compensation)",
+                    )
                     show = json.loads(tofu.run("show", "-json", str(plan_file), what="show").stdout)
-                    deletes = {rc["address"] for rc in show.get("resource_changes") or []
-                               if "delete" in ((rc.get("change") or {}).get("actions") or [])
-                               and rc.get("mode", "managed") == "managed"}
+                    deletes = {
+                        rc["address"]
+                        for rc in show.get("resource_changes") or []
+                        if "delete" in ((rc.get("change") or {}).get("actions") or [])
+                        and rc.get("mode", "managed") == "managed"
+                    }
                     outside = sorted(deletes - set(created))
                     if outside:
-                        error = ("compensation refused: its destroy plan would also destroy resources that existed "
-                                 f"before the failed apply: {', '.join(outside)}")
+                        error = (
+                            "compensation refused: its destroy plan would also destroy resources that existed "
+                            f"before the failed apply: {', '.join(outside)}"
+                        )
                     else:
-                        res = tofu.run("apply", "-input=false", "-no-color", str(plan_file), ok=range(0, 256),
-                                       what="apply (compensation)")
+                        res = tofu.run(
+                            "apply",
+                            "-input=false",
+                            "-no-color",
+                            str(plan_file),
+                            ok=range(0, 256),
+                            what="apply (compensation)",
+                        )
                         if res.returncode != 0:
                             error = "compensation apply failed:\n" + tofu.error_text(res)
                 finally:
@@ -700,13 +855,23 @@ class Workspace:
         final = self._state()
         left = [a for a in created if a in final.instances]
         destroyed = [a for a in created if a not in final.instances]
-        comp = {"status": "complete" if not left else ("failed" if error else "partial"), "destroyed": destroyed,
-                "kept": kept, "left": left, "seconds": round(time.monotonic() - c0, 3)}
+        comp = {
+            "status": "complete" if not left else ("failed" if error else "partial"),
+            "destroyed": destroyed,
+            "kept": kept,
+            "left": left,
+            "seconds": round(time.monotonic() - c0, 3),
+        }
         if error:
             comp["error"] = error
-        rec = replace(rec, status="compensated" if not left else "failed", compensation=comp,
-                      resources=tuple(final.addresses()), finished_at=now(),
-                      duration_seconds=round(time.monotonic() - t0, 3))
+        rec = replace(
+            rec,
+            status="compensated" if not left else "failed",
+            compensation=comp,
+            resources=tuple(final.addresses()),
+            finished_at=now(),
+            duration_seconds=round(time.monotonic() - t0, 3),
+        )
         return self.store.update_operation(rec, event_detail={"compensation": comp})
 
     # ------------------------------------------------------------------------------- destroy
@@ -725,8 +890,14 @@ class Workspace:
     def status(self) -> StackStatus:
         rec = self.store.stack(self.stack) or {}
         ops = self.store.operations(self.stack, limit=1)
-        return StackStatus(self.stack, rec.get("tenant", self.tenant), self.lock.held_by_other(),
-                           ops[0] if ops else None, rec.get("outputs") or {}, tuple(rec.get("resources") or ()))
+        return StackStatus(
+            self.stack,
+            rec.get("tenant", self.tenant),
+            self.lock.held_by_other(),
+            ops[0] if ops else None,
+            rec.get("outputs") or {},
+            tuple(rec.get("resources") or ()),
+        )
 
     def outputs(self) -> dict[str, Any]:
         """The stack's outputs after its last successful operation (sensitive ones masked)."""
@@ -742,8 +913,13 @@ class Workspace:
 
     # ------------------------------------------------------------------------------- locking
     def _locked(self, kind: str, **info: Any) -> StackLock:
-        holder = {"operation": info.pop("operation", None) or f"{kind}", "kind": kind, "actor": self.actor,
-                  "started_at": now(), **info}
+        holder = {
+            "operation": info.pop("operation", None) or f"{kind}",
+            "kind": kind,
+            "actor": self.actor,
+            "started_at": now(),
+            **info,
+        }
         lock = StackLock(self.lock.path, self.stack)
         try:
             lock.acquire(holder)

@@ -97,8 +97,13 @@ def app_violations(app: IConstruct, tenant: TenantConstraints, *, policies: bool
     return out
 
 
-def check_app(app: IConstruct, constraints: ConstraintsDocument | TenantConstraints | str | Path,
-              tenant: str | None = None, *, policies: bool = False) -> Report:
+def check_app(
+    app: IConstruct,
+    constraints: ConstraintsDocument | TenantConstraints | str | Path,
+    tenant: str | None = None,
+    *,
+    policies: bool = False,
+) -> Report:
     """The report for ``app`` now, without synthesizing (same rules as :func:`enforce`)."""
     t = _tenant(constraints, tenant)
     return Report.of(app_violations(app, t, policies=policies), t.name)
@@ -175,8 +180,14 @@ class GovernanceAspect:
             Annotations.of(target).add_warning(f"governance: {v.line()}")
 
 
-def enforce(app: Construct, constraints: ConstraintsDocument | TenantConstraints | str | Path,
-            tenant: str | None = None, *, mode: str | None = None, policies: bool = False) -> GovernanceAspect:
+def enforce(
+    app: Construct,
+    constraints: ConstraintsDocument | TenantConstraints | str | Path,
+    tenant: str | None = None,
+    *,
+    mode: str | None = None,
+    policies: bool = False,
+) -> GovernanceAspect:
     """Check ``app`` against ``tenant``'s constraints when it is synthesized.
 
     Call it after creating at least one stack (``build(app)``), before ``app.synth()``. ``mode``

@@ -42,10 +42,14 @@ def has_construct_constraints(tenant: TenantConstraints) -> bool:
     return bool(tenant.constructs) or tenant.unlisted_constructs == "deny"
 
 
-def check_paths(paths: Iterable[str | os.PathLike[str]],
-                constraints: ConstraintsDocument | str | os.PathLike[str] | None = None,
-                tenant: str | None = None, *, only: Iterable[str] | None = None,
-                policies_only: bool = False) -> Report:
+def check_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    constraints: ConstraintsDocument | str | os.PathLike[str] | None = None,
+    tenant: str | None = None,
+    *,
+    only: Iterable[str] | None = None,
+    policies_only: bool = False,
+) -> Report:
     """The report on files/directories (a ``cdktf.out``, a rendered tree): the policy pack (with
     the tenant's settings) and, with a tenant that limits constructs, its constraints evaluated on
     the construct records of the synthesized stacks (written at synth by ``enforce()`` or
@@ -79,23 +83,41 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Governance for dw-constructs apps: policy pack over synthesized Terraform JSON and "
-                    "rendered Kubernetes manifests; tenant constraints documents.")
+        "rendered Kubernetes manifests; tenant constraints documents.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="run the policy pack on a cdktf.out directory, manifest directories or files",
-                           description="Exit 0: no violations (or --warn-only); 1: violations; 2: usage error.")
+    check = sub.add_parser(
+        "check",
+        help="run the policy pack on a cdktf.out directory, manifest directories or files",
+        description="Exit 0: no violations (or --warn-only); 1: violations; 2: usage error.",
+    )
     check.add_argument("paths", nargs="+", metavar="PATH", help="cdktf.out directory, manifests directory or file")
     check.add_argument("--constraints", metavar="FILE", help="tenant constraints document (YAML or JSON)")
-    check.add_argument("--tenant", metavar="NAME",
-                       help="tenant whose constraints are evaluated on the construct records of the synthesized "
-                            "stacks and whose policy settings apply (needs --constraints)")
-    check.add_argument("--policies-only", action="store_true",
-                       help="with --constraints/--tenant: run only the policy pack with the tenant's settings, "
-                            "without its construct constraints (e.g. on a rendered GitOps tree)")
-    check.add_argument("--policy", action="append", choices=POLICY_IDS, metavar="ID",
-                       help="run only this policy (repeatable); see the 'policies' command")
+    check.add_argument(
+        "--tenant",
+        metavar="NAME",
+        help="tenant whose constraints are evaluated on the construct records of the synthesized "
+        "stacks and whose policy settings apply (needs --constraints)",
+    )
+    check.add_argument(
+        "--policies-only",
+        action="store_true",
+        help="with --constraints/--tenant: run only the policy pack with the tenant's settings, "
+        "without its construct constraints (e.g. on a rendered GitOps tree)",
+    )
+    check.add_argument(
+        "--policy",
+        action="append",
+        choices=POLICY_IDS,
+        metavar="ID",
+        help="run only this policy (repeatable); see the 'policies' command",
+    )
     check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
-    check.add_argument("--warn-only", action="store_true",
-                       help="print the report but exit 0 (also the default when the tenant's mode is 'warn')")
+    check.add_argument(
+        "--warn-only",
+        action="store_true",
+        help="print the report but exit 0 (also the default when the tenant's mode is 'warn')",
+    )
     val = sub.add_parser("validate", help="validate a constraints document against the published schema")
     val.add_argument("file", metavar="FILE")
     sub.add_parser("policies", help="list the policies with their ids")

@@ -50,10 +50,24 @@ CONSTRUCT_TYPES: dict[str, str | None] = {
     "DeltaStreamEntity": "dw_constructs.deltastream.model:EntityProps",
     "DeltaStreamSecret": "dw_constructs.deltastream.model:SecretProps",
     "DeltaStreamSchemaRegistry": "dw_constructs.deltastream.model:SchemaRegistryProps",
-    **{name: None for name in (
-        "DatabaseLookup", "DatabasesLookup", "NamespaceLookup", "NamespacesLookup", "StoreLookup", "StoresLookup",
-        "ObjectLookup", "ObjectsLookup", "SecretLookup", "SecretsLookup", "SchemaRegistryLookup",
-        "SchemaRegistriesLookup", "EntitiesLookup")},
+    **{
+        name: None
+        for name in (
+            "DatabaseLookup",
+            "DatabasesLookup",
+            "NamespaceLookup",
+            "NamespacesLookup",
+            "StoreLookup",
+            "StoresLookup",
+            "ObjectLookup",
+            "ObjectsLookup",
+            "SecretLookup",
+            "SecretsLookup",
+            "SchemaRegistryLookup",
+            "SchemaRegistriesLookup",
+            "EntitiesLookup",
+        )
+    },
 }
 
 #: Key under the ``"//"`` comments of ``cdk.tf.json`` where governance writes (construct records at
@@ -174,8 +188,9 @@ class ConstraintsDocument:
         try:
             return self.tenants[name]
         except KeyError:
-            raise GovernanceError(f"{self.source}: no tenant {name!r}; "
-                                  f"tenants: {', '.join(sorted(self.tenants))}") from None
+            raise GovernanceError(
+                f"{self.source}: no tenant {name!r}; tenants: {', '.join(sorted(self.tenants))}"
+            ) from None
 
 
 def schema() -> dict[str, Any]:
@@ -188,8 +203,9 @@ def _schema_errors(doc: Any) -> list[str]:
     try:
         import jsonschema
     except ImportError as exc:  # pragma: no cover - jsonschema is a declared dependency
-        raise GovernanceError("validating a constraints document needs jsonschema "
-                              "(pip install 'dw-constructs[governance]')") from exc
+        raise GovernanceError(
+            "validating a constraints document needs jsonschema (pip install 'dw-constructs[governance]')"
+        ) from exc
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
@@ -212,11 +228,12 @@ def _parameter_problems(construct_type: str, parameter: str) -> list[str]:
     if cls is None:
         return [f"{where}: {construct_type} has no props; only 'allowed' and 'max_instances' apply"]
     head = parameter.split(".")[0]
-    names = {f.name for f in dataclasses.fields(cls)} | {
-        n for n, v in vars(cls).items() if isinstance(v, property)}
+    names = {f.name for f in dataclasses.fields(cls)} | {n for n, v in vars(cls).items() if isinstance(v, property)}
     if head not in names:
-        return [f"{where}: {head!r} is not a prop of {construct_type} ({cls.__module__}.{cls.__name__}); "
-                f"props: {', '.join(sorted(names))}"]
+        return [
+            f"{where}: {head!r} is not a prop of {construct_type} ({cls.__module__}.{cls.__name__}); "
+            f"props: {', '.join(sorted(names))}"
+        ]
     return []
 
 
@@ -227,28 +244,40 @@ def _tenant(name: str, raw: Mapping[str, Any]) -> tuple[TenantConstraints, list[
     types = {}
     for ctype, c in (raw.get("constructs") or {}).items():
         if ctype not in CONSTRUCT_TYPES:
-            problems.append(f"tenants/{name}/constructs/{ctype}: unknown construct type; known: "
-                            + ", ".join(sorted(CONSTRUCT_TYPES)))
+            problems.append(
+                f"tenants/{name}/constructs/{ctype}: unknown construct type; known: "
+                + ", ".join(sorted(CONSTRUCT_TYPES))
+            )
             continue
         params = []
         for pname, pc in (c.get("parameters") or {}).items():
             problems += [f"tenants/{name}/{p}" for p in _parameter_problems(ctype, pname)]
-            params.append(ParameterConstraint(
-                parameter=pname, min=pc.get("min"), max=pc.get("max"),
-                allowed=tuple(pc["allowed"]) if "allowed" in pc else None,
-                equals=pc.get("equals"), has_equals="equals" in pc, required=bool(pc.get("required", False)),
-            ))
+            params.append(
+                ParameterConstraint(
+                    parameter=pname,
+                    min=pc.get("min"),
+                    max=pc.get("max"),
+                    allowed=tuple(pc["allowed"]) if "allowed" in pc else None,
+                    equals=pc.get("equals"),
+                    has_equals="equals" in pc,
+                    required=bool(pc.get("required", False)),
+                )
+            )
             for bound in ("min", "max"):
                 if isinstance(pc.get(bound), str) and _quantity(pc[bound]) is None:
-                    problems.append(f"tenants/{name}/constructs/{ctype}/parameters/{pname}/{bound}: "
-                                    f"{pc[bound]!r} is not a Kubernetes quantity")
-        types[ctype] = TypeConstraints(ctype, allowed=c.get("allowed", True), max_instances=c.get("max_instances"),
-                                       parameters=tuple(params))
+                    problems.append(
+                        f"tenants/{name}/constructs/{ctype}/parameters/{pname}/{bound}: "
+                        f"{pc[bound]!r} is not a Kubernetes quantity"
+                    )
+        types[ctype] = TypeConstraints(
+            ctype, allowed=c.get("allowed", True), max_instances=c.get("max_instances"), parameters=tuple(params)
+        )
     pol = raw.get("policies") or {}
     unknown = sorted(set(pol.get("skip", ())) - set(POLICY_IDS))
     if unknown:
-        problems.append(f"tenants/{name}/policies/skip: unknown policy id(s) {', '.join(unknown)}; "
-                        f"known: {', '.join(POLICY_IDS)}")
+        problems.append(
+            f"tenants/{name}/policies/skip: unknown policy id(s) {', '.join(unknown)}; known: {', '.join(POLICY_IDS)}"
+        )
     options = PolicyOptions(
         require_backup=pol.get("require_backup", False),
         require_storage_class=pol.get("require_storage_class", False),
@@ -258,10 +287,15 @@ def _tenant(name: str, raw: Mapping[str, Any]) -> tuple[TenantConstraints, list[
         skip=tuple(pol.get("skip", ())),
     )
     approval = ApprovalSettings(**(raw.get("approval") or {}))
-    tenant = TenantConstraints(name=name, mode=raw.get("mode", "enforce"),
-                               unlisted_constructs=raw.get("unlisted_constructs", "allow"),
-                               constructs=types, policies=options, description=raw.get("description", ""),
-                               approval=approval)
+    tenant = TenantConstraints(
+        name=name,
+        mode=raw.get("mode", "enforce"),
+        unlisted_constructs=raw.get("unlisted_constructs", "allow"),
+        constructs=types,
+        policies=options,
+        description=raw.get("description", ""),
+        approval=approval,
+    )
     return tenant, problems
 
 
@@ -432,8 +466,9 @@ def read_parameter(props: Any, parameter: str) -> Any:
 def _unknown(value: Any) -> str | None:
     """Why a value cannot be compared, or None."""
     if value == REFERENCE_MARKER:
-        return ("a Terraform reference, unknown until apply: the limit cannot be checked "
-                "(give a value known at synth time)")
+        return (
+            "a Terraform reference, unknown until apply: the limit cannot be checked (give a value known at synth time)"
+        )
     if value == HIDDEN:
         return "a secret-like prop, hidden from the records: only 'required' can be checked"
     return None
@@ -443,11 +478,22 @@ def _unknown(value: Any) -> str | None:
 #: decimal suffix or a decimal exponent (``1e3``); tests compare the values with the API server's.
 _QUANTITY_RE = re.compile(r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([KMGTPE]i|[numkMGTPE])|[eE]([+-]?[0-9]+))?$")
 _SUFFIX = {
-    None: Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
-    "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9, "T": Decimal(10) ** 12,
-    "P": Decimal(10) ** 15, "E": Decimal(10) ** 18,
-    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
-    "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60,
+    None: Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15,
+    "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
 }
 
 
@@ -485,12 +531,22 @@ def check_parameter(record: ConstructRecord, pc: ParameterConstraint, tenant: st
     value = read_parameter(record.props, pc.parameter) if record.props is not None else _MISSING
 
     def v(kind: str, constraint: str, message: str, shown: Any = None) -> Violation:
-        return Violation(record.path, pc.parameter, value if shown is None else shown, constraint, message,
-                         f"{rule}.{kind}", tenant)
+        return Violation(
+            record.path, pc.parameter, value if shown is None else shown, constraint, message, f"{rule}.{kind}", tenant
+        )
 
     if value is _MISSING:
-        return [Violation(record.path, pc.parameter, None, "a readable prop",
-                          f"{record.construct_type} has no prop {pc.parameter!r} to check", f"{rule}.read", tenant)]
+        return [
+            Violation(
+                record.path,
+                pc.parameter,
+                None,
+                "a readable prop",
+                f"{record.construct_type} has no prop {pc.parameter!r} to check",
+                f"{rule}.read",
+                tenant,
+            )
+        ]
     out = []
     if pc.required and (value is None or value == "" or value == [] or value == {}):
         out.append(v("required", "required", "not set"))
@@ -513,13 +569,21 @@ def check_parameter(record: ConstructRecord, pc: ParameterConstraint, tenant: st
         bad = [x for x in items if not any(_same(x, a) for a in allowed)]
         unknown_items = [x for x in bad if _unknown(x)]
         if unknown_items:
-            out.append(v("allowed", "allowed " + ", ".join(_show(a) for a in allowed),
-                         f"{len(unknown_items)} item(s) {_unknown(unknown_items[0])}"))
+            out.append(
+                v(
+                    "allowed",
+                    "allowed " + ", ".join(_show(a) for a in allowed),
+                    f"{len(unknown_items)} item(s) {_unknown(unknown_items[0])}",
+                )
+            )
             bad = [x for x in bad if not _unknown(x)]
         if bad:
             listing = ", ".join(_show(a) for a in allowed)
-            what = (f"items {', '.join(_show(b) for b in bad)} are not allowed values" if isinstance(value, list)
-                    else "not an allowed value")
+            what = (
+                f"items {', '.join(_show(b) for b in bad)} are not allowed values"
+                if isinstance(value, list)
+                else "not an allowed value"
+            )
             out.append(v("allowed", f"allowed {listing}", what))
     for kind, bound in (("min", pc.min), ("max", pc.max)):
         if bound is None:
@@ -546,19 +610,43 @@ def evaluate(records: Sequence[ConstructRecord], tenant: TenantConstraints) -> l
         seen[rec.construct_type] = n = seen.get(rec.construct_type, 0) + 1
         if tc is None:
             if tenant.unlisted_constructs == "deny":
-                out.append(Violation(rec.path, "construct_type", rec.construct_type, "unlisted_constructs: deny",
-                                     f"{rec.construct_type} is not listed for this tenant",
-                                     f"{rec.construct_type}.allowed", tenant.name))
+                out.append(
+                    Violation(
+                        rec.path,
+                        "construct_type",
+                        rec.construct_type,
+                        "unlisted_constructs: deny",
+                        f"{rec.construct_type} is not listed for this tenant",
+                        f"{rec.construct_type}.allowed",
+                        tenant.name,
+                    )
+                )
             continue
         if not tc.allowed:
-            out.append(Violation(rec.path, "construct_type", rec.construct_type, "allowed: false",
-                                 f"{rec.construct_type} is denied for this tenant",
-                                 f"{rec.construct_type}.allowed", tenant.name))
+            out.append(
+                Violation(
+                    rec.path,
+                    "construct_type",
+                    rec.construct_type,
+                    "allowed: false",
+                    f"{rec.construct_type} is denied for this tenant",
+                    f"{rec.construct_type}.allowed",
+                    tenant.name,
+                )
+            )
             continue
         if tc.max_instances is not None and n > tc.max_instances:
-            out.append(Violation(rec.path, "max_instances", n, f"max_instances {tc.max_instances}",
-                                 f"{rec.construct_type} number {n} in this app",
-                                 f"{rec.construct_type}.max_instances", tenant.name))
+            out.append(
+                Violation(
+                    rec.path,
+                    "max_instances",
+                    n,
+                    f"max_instances {tc.max_instances}",
+                    f"{rec.construct_type} number {n} in this app",
+                    f"{rec.construct_type}.max_instances",
+                    tenant.name,
+                )
+            )
         for pc in tc.parameters:
             out += check_parameter(rec, pc, tenant.name)
     return out
@@ -591,9 +679,11 @@ def records_document(records: Sequence[tuple[int, ConstructRecord]], stacks: Seq
     """What one stack's ``cdk.tf.json`` holds under ``"//" -> RECORDS_KEY``: the records of its
     library constructs, each with its ``index`` in the app's construct tree (so ``max_instances``
     counts the same way from the output), and the names of every stack of the app."""
-    return {"version": RECORDS_VERSION, "stacks": sorted(stacks),
-            "constructs": [{"index": i, "path": r.path, "type": r.construct_type, "props": r.props}
-                           for i, r in records]}
+    return {
+        "version": RECORDS_VERSION,
+        "stacks": sorted(stacks),
+        "constructs": [{"index": i, "path": r.path, "type": r.construct_type, "props": r.props} for i, r in records],
+    }
 
 
 def records_in_output(docs: Iterable[tuple[str, Mapping[str, Any]]]) -> list[ConstructRecord]:
@@ -612,23 +702,33 @@ def records_in_output(docs: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Con
             unrecorded.append(stack)
             continue
         if raw.get("version") != RECORDS_VERSION:
-            raise GovernanceError(f"stack {stack!r}: construct records of version {raw.get('version')!r}; "
-                                  f"this dw-constructs reads version {RECORDS_VERSION} (synthesize again)")
+            raise GovernanceError(
+                f"stack {stack!r}: construct records of version {raw.get('version')!r}; "
+                f"this dw-constructs reads version {RECORDS_VERSION} (synthesize again)"
+            )
         present.add(stack)
         expected.update(str(s) for s in raw.get("stacks") or ())
         for item in raw["constructs"]:
             found.append((int(item["index"]), ConstructRecord(str(item["path"]), str(item["type"]), item.get("props"))))
-    how = ("synthesize the app with governance.enforce(...) or governance.record_constructs(app), "
-           "or check only the policy pack with the tenant's settings (--policies-only)")
+    how = (
+        "synthesize the app with governance.enforce(...) or governance.record_constructs(app), "
+        "or check only the policy pack with the tenant's settings (--policies-only)"
+    )
     if not present and not unrecorded:
-        raise GovernanceError("no synthesized stack (cdk.tf.json) among the inputs: tenant constraints are "
-                              f"evaluated on the construct records of the synthesized stacks; {how}")
+        raise GovernanceError(
+            "no synthesized stack (cdk.tf.json) among the inputs: tenant constraints are "
+            f"evaluated on the construct records of the synthesized stacks; {how}"
+        )
     if unrecorded:
-        raise GovernanceError(f"stack(s) {', '.join(sorted(unrecorded))} hold no construct records "
-                              f"('//'.{RECORDS_KEY} in cdk.tf.json), so the tenant's constraints cannot be "
-                              f"evaluated; {how}")
+        raise GovernanceError(
+            f"stack(s) {', '.join(sorted(unrecorded))} hold no construct records "
+            f"('//'.{RECORDS_KEY} in cdk.tf.json), so the tenant's constraints cannot be "
+            f"evaluated; {how}"
+        )
     missing = sorted(expected - present)
     if missing:
-        raise GovernanceError(f"the app's stack(s) {', '.join(missing)} are not among the inputs: constraints "
-                              "count constructs across the whole app; check the whole cdktf.out directory")
+        raise GovernanceError(
+            f"the app's stack(s) {', '.join(missing)} are not among the inputs: constraints "
+            "count constructs across the whole app; check the whole cdktf.out directory"
+        )
     return [r for _, r in sorted(found, key=lambda x: x[0])]

@@ -39,8 +39,10 @@ def _walk(root: Path) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         dirnames[:] = sorted(
-            d for d in dirnames
-            if d not in _SKIP_DIRS and not d.startswith(".")
+            d
+            for d in dirnames
+            if d not in _SKIP_DIRS
+            and not d.startswith(".")
             # chart sources (templates are not YAML) and cdktf assets next to a stack
             and not (here / d / "Chart.yaml").is_file()
             and not (d == "assets" and (here / "cdk.tf.json").is_file())
@@ -97,8 +99,12 @@ def read_paths(paths: Iterable[str | os.PathLike[str]]) -> PolicyInput:
     return out
 
 
-def from_documents(terraform: Iterable[Mapping[str, Any]] = (), manifests: Iterable[Mapping[str, Any]] = (),
-                   *, manifest_label: str = "manifests") -> PolicyInput:
+def from_documents(
+    terraform: Iterable[Mapping[str, Any]] = (),
+    manifests: Iterable[Mapping[str, Any]] = (),
+    *,
+    manifest_label: str = "manifests",
+) -> PolicyInput:
     """In-process input: parsed stacks (e.g. ``stack.to_terraform()``) and manifest dicts."""
     out = PolicyInput()
     for doc in terraform:

@@ -32,10 +32,16 @@ OPT_OUT_KEY = "dw_governance"
 #: Name of the DataWarehouse chart (dw_constructs/charts/datawarehouse/Chart.yaml).
 DW_CHART_NAME = "datawarehouse"
 #: Terraform resource types that hold data: destroying them loses it.
-STATEFUL_RESOURCE_TYPES = ("datawarehouse_instance", "datawarehouse_vde",
-                           "kubernetes_persistent_volume_claim", "kubernetes_persistent_volume_claim_v1",
-                           # DeltaStream: dropping these drops what is inside (relations, topics' data).
-                           "deltastream_database", "deltastream_namespace", "deltastream_entity")
+STATEFUL_RESOURCE_TYPES = (
+    "datawarehouse_instance",
+    "datawarehouse_vde",
+    "kubernetes_persistent_volume_claim",
+    "kubernetes_persistent_volume_claim_v1",
+    # DeltaStream: dropping these drops what is inside (relations, topics' data).
+    "deltastream_database",
+    "deltastream_namespace",
+    "deltastream_entity",
+)
 
 _EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 _ASSET_CHART = re.compile(r"^assets/[^/]+/[0-9A-Fa-f]{16,}$")
@@ -180,8 +186,9 @@ def rendered_output_manifests(path: str, value: Any) -> list[ManifestDoc]:
     return out
 
 
-def manifest_docs(label: str, docs: list[Mapping[str, Any]], *, file: str | None = None,
-                  root: str = "") -> list[ManifestDoc]:
+def manifest_docs(
+    label: str, docs: list[Mapping[str, Any]], *, file: str | None = None, root: str = ""
+) -> list[ManifestDoc]:
     """Kubernetes objects of one file (documents without ``kind`` are not objects); ``file`` and
     ``root``: see :class:`ManifestDoc` (None: not a rendered file, e.g. in-process dicts)."""
     objs = [d for d in docs if isinstance(d, Mapping) and d.get("kind")]
@@ -254,8 +261,11 @@ def is_dw_release(res: Resource) -> bool:
     if name == DW_CHART_NAME:
         return True
     chart = res.body.get("chart")
-    if isinstance(chart, str) and _ASSET_CHART.match(chart) and (
-            res.base_dir is None or not (res.base_dir / chart).is_dir()):
+    if (
+        isinstance(chart, str)
+        and _ASSET_CHART.match(chart)
+        and (res.base_dir is None or not (res.base_dir / chart).is_dir())
+    ):
         values = release_values(res.body)
         return "clustering" in values and "tls" in values
     return False
@@ -274,23 +284,42 @@ def helm_release_version_pinned(ctx: Context) -> Iterator[Violation]:
         if not repo and isinstance(chart, str) and _ASSET_CHART.match(chart):
             continue  # packaged with TerraformAsset: the directory name is the content hash
         if not repo and isinstance(chart, str) and chart.startswith(("./", "../", "/")):
-            yield _v(res.path, "chart", chart, "a repository chart with an exact version, or a cdktf asset",
-                     "local chart path outside the cdktf assets is not pinned (package it with TerraformAsset "
-                     "so its path carries the content hash)", rule)
+            yield _v(
+                res.path,
+                "chart",
+                chart,
+                "a repository chart with an exact version, or a cdktf asset",
+                "local chart path outside the cdktf assets is not pinned (package it with TerraformAsset "
+                "so its path carries the content hash)",
+                rule,
+            )
             continue
         if version is None or version == "":
-            yield _v(res.path, "version", None, "exact chart version",
-                     f"chart {chart!r} from {repo or 'a registry'} has no version (helm would install the latest)",
-                     rule)
+            yield _v(
+                res.path,
+                "version",
+                None,
+                "exact chart version",
+                f"chart {chart!r} from {repo or 'a registry'} has no version (helm would install the latest)",
+                rule,
+            )
         elif not isinstance(version, str) or not _EXACT_VERSION.match(version):
-            yield _v(res.path, "version", version, "exact chart version",
-                     "must be an exact version such as '1.2.3', not a range", rule)
+            yield _v(
+                res.path,
+                "version",
+                version,
+                "exact chart version",
+                "must be an exact version such as '1.2.3', not a range",
+                rule,
+            )
 
 
 def _helm_releases(ctx: Context) -> Iterator[ManifestDoc]:
     for m in ctx.manifests():
-        if str(m.manifest.get("apiVersion", "")).startswith("helm.toolkit.fluxcd.io/") \
-                and m.manifest.get("kind") == "HelmRelease":
+        if (
+            str(m.manifest.get("apiVersion", "")).startswith("helm.toolkit.fluxcd.io/")
+            and m.manifest.get("kind") == "HelmRelease"
+        ):
             yield m
 
 
@@ -300,16 +329,34 @@ def flux_chart_version_pinned(ctx: Context) -> Iterator[Violation]:
     for m in _helm_releases(ctx):
         spec = _get(m.manifest, "spec.chart.spec")
         if not isinstance(spec, Mapping):
-            yield _v(m.path, f"{m.prefix}spec.chart.spec", None, "exact chart version",
-                     "must use spec.chart.spec with an exact version (spec.chartRef is not checked)", rule)
+            yield _v(
+                m.path,
+                f"{m.prefix}spec.chart.spec",
+                None,
+                "exact chart version",
+                "must use spec.chart.spec with an exact version (spec.chartRef is not checked)",
+                rule,
+            )
             continue
         version = spec.get("version")
         if version is None or version == "":
-            yield _v(m.path, f"{m.prefix}spec.chart.spec.version", None, "exact chart version",
-                     "not set: Flux would install the latest chart version", rule)
+            yield _v(
+                m.path,
+                f"{m.prefix}spec.chart.spec.version",
+                None,
+                "exact chart version",
+                "not set: Flux would install the latest chart version",
+                rule,
+            )
         elif not isinstance(version, str) or not _EXACT_VERSION.match(version):
-            yield _v(m.path, f"{m.prefix}spec.chart.spec.version", version, "exact chart version",
-                     "must be an exact version such as '1.2.3', not a range", rule)
+            yield _v(
+                m.path,
+                f"{m.prefix}spec.chart.spec.version",
+                version,
+                "exact chart version",
+                "must be an exact version such as '1.2.3', not a range",
+                rule,
+            )
 
 
 def flux_chart_source(ctx: Context) -> Iterator[Violation]:
@@ -318,9 +365,12 @@ def flux_chart_source(ctx: Context) -> Iterator[Violation]:
     an expected repository with a ``url`` found in the manifests has that ``spec.url``."""
     rule = "flux-chart-source"
     manifests = ctx.manifests()
-    found = {(_get(m.manifest, "metadata.name"), _get(m.manifest, "metadata.namespace")): m for m in manifests
-             if m.manifest.get("kind") == "HelmRepository"
-             and str(m.manifest.get("apiVersion", "")).startswith("source.toolkit.fluxcd.io/")}
+    found = {
+        (_get(m.manifest, "metadata.name"), _get(m.manifest, "metadata.namespace")): m
+        for m in manifests
+        if m.manifest.get("kind") == "HelmRepository"
+        and str(m.manifest.get("apiVersion", "")).startswith("source.toolkit.fluxcd.io/")
+    }
     expected = ctx.options.helm_repositories
     for m in _helm_releases(ctx):
         ref = _get(m.manifest, "spec.chart.spec.sourceRef")
@@ -328,34 +378,55 @@ def flux_chart_source(ctx: Context) -> Iterator[Violation]:
             continue  # flux-chart-version-pinned reports the missing chart spec
         param = f"{m.prefix}spec.chart.spec.sourceRef"
         if ref.get("kind") != "HelmRepository":
-            yield _v(m.path, f"{param}.kind", ref.get("kind"), "kind HelmRepository",
-                     "must point at a HelmRepository", rule)
+            yield _v(
+                m.path, f"{param}.kind", ref.get("kind"), "kind HelmRepository", "must point at a HelmRepository", rule
+            )
             continue
         ns = ref.get("namespace") or _get(m.manifest, "metadata.namespace")
         target = f"{ns}/{ref.get('name')}"
         if expected:
             names = [f"{r.namespace or ns}/{r.name}" for r in expected]
             if target not in names:
-                yield _v(m.path, param, target, "one of " + ", ".join(names),
-                         f"HelmRepository {target} is not one of the expected repositories ({', '.join(names)})", rule)
+                yield _v(
+                    m.path,
+                    param,
+                    target,
+                    "one of " + ", ".join(names),
+                    f"HelmRepository {target} is not one of the expected repositories ({', '.join(names)})",
+                    rule,
+                )
         elif (ref.get("name"), ns) not in found:
             have = ", ".join(sorted(f"{k[1]}/{k[0]}" for k in found)) or "none"
-            yield _v(m.path, param, target, "a HelmRepository in the checked manifests",
-                     f"HelmRepository {target} is not among the checked manifests ({have}); "
-                     "check the whole tree or list the repository in policies.helm_repositories", rule)
+            yield _v(
+                m.path,
+                param,
+                target,
+                "a HelmRepository in the checked manifests",
+                f"HelmRepository {target} is not among the checked manifests ({have}); "
+                "check the whole tree or list the repository in policies.helm_repositories",
+                rule,
+            )
     for r in expected:
         if r.url is None:
             continue
         for (name, ns), m in sorted(found.items(), key=lambda kv: (str(kv[0][1]), str(kv[0][0]))):
             if name == r.name and (r.namespace is None or r.namespace == ns) and _get(m.manifest, "spec.url") != r.url:
-                yield _v(m.path, f"{m.prefix}spec.url", _get(m.manifest, "spec.url"), f"url {r.url}",
-                         f"HelmRepository {ns}/{name} must have url {r.url}", rule)
+                yield _v(
+                    m.path,
+                    f"{m.prefix}spec.url",
+                    _get(m.manifest, "spec.url"),
+                    f"url {r.url}",
+                    f"HelmRepository {ns}/{name} must have url {r.url}",
+                    rule,
+                )
 
 
 def _cnpg_clusters(ctx: Context) -> Iterator[ManifestDoc]:
     for m in ctx.manifests():
-        if str(m.manifest.get("apiVersion", "")).startswith("postgresql.cnpg.io/") \
-                and m.manifest.get("kind") == "Cluster":
+        if (
+            str(m.manifest.get("apiVersion", "")).startswith("postgresql.cnpg.io/")
+            and m.manifest.get("kind") == "Cluster"
+        ):
             yield m
 
 
@@ -372,9 +443,14 @@ def cnpg_instances(ctx: Context) -> Iterator[Violation]:
     for m in _cnpg_clusters(ctx):
         n = _instances(m)
         if not _int(n) or n < 1:
-            yield _v(m.path, f"{m.prefix}spec.instances", n, "instances > 0",
-                     "must be an integer greater than 0" if n is not None else "not set: must be at least 1",
-                     "cnpg-instances")
+            yield _v(
+                m.path,
+                f"{m.prefix}spec.instances",
+                n,
+                "instances > 0",
+                "must be an integer greater than 0" if n is not None else "not set: must be at least 1",
+                "cnpg-instances",
+            )
 
 
 def cnpg_storage(ctx: Context) -> Iterator[Violation]:
@@ -384,12 +460,24 @@ def cnpg_storage(ctx: Context) -> Iterator[Violation]:
         storage = _get(m.manifest, "spec.storage") or {}
         size = storage.get("size") or _get(storage, "pvcTemplate.resources.requests.storage")
         if not size:
-            yield _v(m.path, f"{m.prefix}spec.storage.size", None, "storage size set",
-                     "not set: the Cluster needs a storage size", "cnpg-storage")
+            yield _v(
+                m.path,
+                f"{m.prefix}spec.storage.size",
+                None,
+                "storage size set",
+                "not set: the Cluster needs a storage size",
+                "cnpg-storage",
+            )
         cls = storage.get("storageClass") or _get(storage, "pvcTemplate.storageClassName")
         if ctx.options.require_storage_class and not cls:
-            yield _v(m.path, f"{m.prefix}spec.storage.storageClass", None, "storage class set (tenant)",
-                     "not set: this tenant requires a StorageClass", "cnpg-storage")
+            yield _v(
+                m.path,
+                f"{m.prefix}spec.storage.storageClass",
+                None,
+                "storage class set (tenant)",
+                "not set: this tenant requires a StorageClass",
+                "cnpg-storage",
+            )
 
 
 def cnpg_bootstrap(ctx: Context) -> Iterator[Violation]:
@@ -397,14 +485,22 @@ def cnpg_bootstrap(ctx: Context) -> Iterator[Violation]:
     for m in _cnpg_clusters(ctx):
         boot = _get(m.manifest, "spec.bootstrap")
         if not isinstance(boot, Mapping) or not any(k in boot for k in ("initdb", "recovery", "pg_basebackup")):
-            yield _v(m.path, f"{m.prefix}spec.bootstrap", boot, "initdb, recovery or pg_basebackup",
-                     "must say how the cluster is bootstrapped (initdb, recovery or pg_basebackup)", "cnpg-bootstrap")
+            yield _v(
+                m.path,
+                f"{m.prefix}spec.bootstrap",
+                boot,
+                "initdb, recovery or pg_basebackup",
+                "must say how the cluster is bootstrapped (initdb, recovery or pg_basebackup)",
+                "cnpg-bootstrap",
+            )
 
 
 def _wal_archived(manifest: Mapping[str, Any]) -> bool:
     plugins = _get(manifest, "spec.plugins") or []
-    if any(isinstance(p, Mapping) and p.get("isWALArchiver") is True and p.get("enabled", True) is not False
-           for p in plugins):
+    if any(
+        isinstance(p, Mapping) and p.get("isWALArchiver") is True and p.get("enabled", True) is not False
+        for p in plugins
+    ):
         return True
     return isinstance(_get(manifest, "spec.backup.barmanObjectStore"), Mapping)
 
@@ -416,9 +512,15 @@ def cnpg_backup(ctx: Context) -> Iterator[Violation]:
         return
     for m in _cnpg_clusters(ctx):
         if not _wal_archived(m.manifest):
-            yield _v(m.path, f"{m.prefix}spec.plugins", _get(m.manifest, "spec.plugins"), "backup configured (tenant)",
-                     "no WAL archiving configured: this tenant requires backups (Barman Cloud plugin with "
-                     "isWALArchiver, or spec.backup.barmanObjectStore)", "cnpg-backup")
+            yield _v(
+                m.path,
+                f"{m.prefix}spec.plugins",
+                _get(m.manifest, "spec.plugins"),
+                "backup configured (tenant)",
+                "no WAL archiving configured: this tenant requires backups (Barman Cloud plugin with "
+                "isWALArchiver, or spec.backup.barmanObjectStore)",
+                "cnpg-backup",
+            )
 
 
 def cnpg_pdb(ctx: Context) -> Iterator[Violation]:
@@ -427,8 +529,14 @@ def cnpg_pdb(ctx: Context) -> Iterator[Violation]:
     for m in _cnpg_clusters(ctx):
         n = _instances(m)
         if _int(n) and n >= 2 and _get(m.manifest, "spec.enablePDB") is False:
-            yield _v(m.path, f"{m.prefix}spec.enablePDB", False, "enablePDB not false when instances >= 2",
-                     f"an HA cluster ({n} instances) must keep the operator's PodDisruptionBudgets", "cnpg-pdb")
+            yield _v(
+                m.path,
+                f"{m.prefix}spec.enablePDB",
+                False,
+                "enablePDB not false when instances >= 2",
+                f"an HA cluster ({n} instances) must keep the operator's PodDisruptionBudgets",
+                "cnpg-pdb",
+            )
 
 
 def dw_clustered_replicas(ctx: Context) -> Iterator[Violation]:
@@ -437,8 +545,14 @@ def dw_clustered_replicas(ctx: Context) -> Iterator[Violation]:
         if _get(values, "clustering.enabled") is True:
             n = values.get("replicaCount", 1)
             if not _int(n) or n < 3:
-                yield _v(res.path, "values.replicaCount", n, "replicaCount >= 3 when clustering.enabled",
-                         "a clustered DataWarehouse needs at least 3 replicas", "dw-clustered-replicas")
+                yield _v(
+                    res.path,
+                    "values.replicaCount",
+                    n,
+                    "replicaCount >= 3 when clustering.enabled",
+                    "a clustered DataWarehouse needs at least 3 replicas",
+                    "dw-clustered-replicas",
+                )
 
 
 def dw_tls(ctx: Context) -> Iterator[Violation]:
@@ -448,14 +562,19 @@ def dw_tls(ctx: Context) -> Iterator[Violation]:
     read the admin password)."""
     for res, values in ctx.dw_releases():
         if _get(values, "tls.enabled") is False:
-            yield _v(res.path, "values.tls.enabled", False, "tls.enabled true",
-                     "TLS must not be disabled", "dw-tls")
+            yield _v(res.path, "values.tls.enabled", False, "tls.enabled true", "TLS must not be disabled", "dw-tls")
     for path, cfg in ctx.providers("datawarehouse"):
         if cfg.get("tls_enabled") is False:
             yield _v(path, "tls_enabled", False, "tls_enabled true", "TLS must not be disabled", "dw-tls")
         elif cfg.get("tls_skip_verify") is True:
-            yield _v(path, "tls_skip_verify", True, "tls_skip_verify false (verify with ca_cert_pem)",
-                     "the server certificate must be verified", "dw-tls")
+            yield _v(
+                path,
+                "tls_skip_verify",
+                True,
+                "tls_skip_verify false (verify with ca_cert_pem)",
+                "the server certificate must be verified",
+                "dw-tls",
+            )
 
 
 def _stateful(ctx: Context) -> Iterator[Resource]:
@@ -486,24 +605,73 @@ def prevent_destroy(ctx: Context) -> Iterator[Violation]:
             continue
         if ctx.options.honor_resource_opt_outs and opt_out_reason(res.body):
             continue
-        yield _v(res.path, "lifecycle.prevent_destroy", _get(res.body, "lifecycle.prevent_destroy"),
-                 "prevent_destroy unless opted out",
-                 f"stateful {res.type} must keep prevent_destroy (opt out explicitly with "
-                 "governance.allow_destroy(construct, reason) or the tenant's policies.allow_destroy)",
-                 "prevent-destroy")
+        yield _v(
+            res.path,
+            "lifecycle.prevent_destroy",
+            _get(res.body, "lifecycle.prevent_destroy"),
+            "prevent_destroy unless opted out",
+            f"stateful {res.type} must keep prevent_destroy (opt out explicitly with "
+            "governance.allow_destroy(construct, reason) or the tenant's policies.allow_destroy)",
+            "prevent-destroy",
+        )
 
 
 # --- secrets --------------------------------------------------------------------------------------
 
-_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "accesskey",
-                 "privatekey", "clientkey", "sshkey", "signingkey", "encryptionkey", "masterkey")
+_SECRET_WORDS = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "credential",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "clientkey",
+    "sshkey",
+    "signingkey",
+    "encryptionkey",
+    "masterkey",
+)
 #: Names ending like these name or point at a secret rather than hold one.
-_REFERENCE_SUFFIXES = ("name", "names", "ref", "refs", "reference", "path", "file", "property", "type", "kind",
-                       "ttl", "length", "policy", "store", "version", "description", "enabled", "selector", "mode",
-                       "existingsecret", "key", "keys")
+_REFERENCE_SUFFIXES = (
+    "name",
+    "names",
+    "ref",
+    "refs",
+    "reference",
+    "path",
+    "file",
+    "property",
+    "type",
+    "kind",
+    "ttl",
+    "length",
+    "policy",
+    "store",
+    "version",
+    "description",
+    "enabled",
+    "selector",
+    "mode",
+    "existingsecret",
+    "key",
+    "keys",
+)
 #: ...except these, which are credentials themselves.
-_CREDENTIAL_KEYS = ("apikey", "accesskey", "privatekey", "clientkey", "sshkey", "signingkey", "encryptionkey",
-                    "masterkey", "secretkey", "secretaccesskey")
+_CREDENTIAL_KEYS = (
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "clientkey",
+    "sshkey",
+    "signingkey",
+    "encryptionkey",
+    "masterkey",
+    "secretkey",
+    "secretaccesskey",
+)
 _PEM_PRIVATE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 #: Secret data keys that name an identity, not a credential (the ``kubernetes.io/basic-auth``
 #: convention: ``username`` beside ``password``): a literal there is fine.
@@ -594,7 +762,7 @@ def terraform_template_parts(text: str) -> list[str] | None:
             j += 1
         if depth:
             return None
-        parts.append(text[i + 2:j - 1].strip().strip("~").strip())
+        parts.append(text[i + 2 : j - 1].strip().strip("~").strip())
         i = j
     return parts
 
@@ -632,8 +800,8 @@ def _flux_substitutions(value: str) -> list[str]:
         end = value.find("}", i)
         if end < 0:
             return names
-        if _FLUX_VAR.match(value[i + 2:end]):
-            names.append(value[i + 2:end])
+        if _FLUX_VAR.match(value[i + 2 : end]):
+            names.append(value[i + 2 : end])
         i = end + 1
 
 
@@ -647,7 +815,7 @@ def _go_template_actions(value: str) -> list[str]:
         end = value.find("}}", i + 2)
         if end < 0:
             return actions
-        body = value[i + 2:end].strip()
+        body = value[i + 2 : end].strip()
         body = body[1:].strip() if body.startswith("-") else body
         body = body[:-1].strip() if body.endswith("-") else body
         if _GO_DATA.search(body):
@@ -689,8 +857,9 @@ def _is_external_secret(m: Mapping[str, Any]) -> bool:
     return m.get("kind") == "ExternalSecret" and str(m.get("apiVersion", "")).startswith("external-secrets.io/")
 
 
-def _scan(obj: Any, param: str, path: str, rule: str, syntax: Syntax = TERRAFORM, *,
-          template_data: str | None = None) -> Iterator[Violation]:
+def _scan(
+    obj: Any, param: str, path: str, rule: str, syntax: Syntax = TERRAFORM, *, template_data: str | None = None
+) -> Iterator[Violation]:
     """Secret literals in a nested structure, by attribute name (and PEM private keys anywhere).
     ``template_data``: the parameter path of an ExternalSecret's template data, where Go
     templates are real."""
@@ -703,8 +872,14 @@ def _scan(obj: Any, param: str, path: str, rule: str, syntax: Syntax = TERRAFORM
             # name/value pairs: env vars (where $(VAR) expands), helm `set`
             pair = dataclasses.replace(syntax, env_expansion=True) if _ENV_ENTRY.search(param) else syntax
             if _literal(obj["value"], pair):
-                yield _v(path, f"{param}.value" if param else "value", HIDDEN, "a reference, never a literal",
-                         f"{obj['name']!r} is a secret literal; use a reference (variable, secret lookup)", rule)
+                yield _v(
+                    path,
+                    f"{param}.value" if param else "value",
+                    HIDDEN,
+                    "a reference, never a literal",
+                    f"{obj['name']!r} is a secret literal; use a reference (variable, secret lookup)",
+                    rule,
+                )
         for k in sorted(obj, key=str):
             if k == "//":
                 continue
@@ -712,8 +887,14 @@ def _scan(obj: Any, param: str, path: str, rule: str, syntax: Syntax = TERRAFORM
             val = obj[k]
             if isinstance(val, str):
                 if (secret_like(str(k)) and _literal(val, syntax)) or _PEM_PRIVATE.search(val):
-                    yield _v(path, sub, HIDDEN, "a reference, never a literal",
-                             "secret literal; use a reference (a sensitive variable, a secret store)", rule)
+                    yield _v(
+                        path,
+                        sub,
+                        HIDDEN,
+                        "a reference, never a literal",
+                        "secret literal; use a reference (a sensitive variable, a secret store)",
+                        rule,
+                    )
             else:
                 yield from _scan(val, sub, path, rule, syntax, template_data=template_data)
     elif isinstance(obj, list):
@@ -726,8 +907,9 @@ def _scan(obj: Any, param: str, path: str, rule: str, syntax: Syntax = TERRAFORM
                 yield from _scan(val, sub, path, rule, syntax, template_data=template_data)
 
 
-def _all_literal(values: Any, param: str, path: str, rule: str, what: str,
-                 syntax: Syntax = TERRAFORM) -> Iterator[Violation]:
+def _all_literal(
+    values: Any, param: str, path: str, rule: str, what: str, syntax: Syntax = TERRAFORM
+) -> Iterator[Violation]:
     """Every value of a Secret's data (a mapping) or of helm ``set_sensitive`` (a list of
     ``{name, value}``) must be a reference."""
     if isinstance(values, Mapping):
@@ -738,8 +920,9 @@ def _all_literal(values: Any, param: str, path: str, rule: str, what: str,
         items = []
     for sub, val in items:
         if _literal(val, syntax):
-            yield _v(path, sub, HIDDEN, "a reference, never a literal", f"{what} holds a literal; use a reference",
-                     rule)
+            yield _v(
+                path, sub, HIDDEN, "a reference, never a literal", f"{what} holds a literal; use a reference", rule
+            )
 
 
 def _without(body: Mapping[str, Any], *keys: str) -> dict[str, Any]:
@@ -818,8 +1001,9 @@ def no_secret_literals(ctx: Context) -> Iterator[Violation]:
                             except yaml.YAMLError:
                                 values = None
                             yield from _scan(values, f"values[{i}]", res.path, rule)
-                        yield from _all_literal(body.get("set_sensitive"), "set_sensitive", res.path, rule,
-                                                "set_sensitive")
+                        yield from _all_literal(
+                            body.get("set_sensitive"), "set_sensitive", res.path, rule, "set_sensitive"
+                        )
                     elif block == "resource" and rtype in ("kubernetes_secret", "kubernetes_secret_v1"):
                         yield from _scan(_without(body, "data", "binary_data"), "", res.path, rule)
                         for attr in ("data", "binary_data"):
@@ -832,8 +1016,14 @@ def no_secret_literals(ctx: Context) -> Iterator[Violation]:
             var = var or {}
             # Terraform allows no reference in a default: any non-empty string is a literal
             if (var.get("sensitive") is True or secret_like(vname)) and _literal(var.get("default"), NONE):
-                yield _v(f"{tf.stack}/variable.{vname}", "default", HIDDEN, "no literal default for a secret",
-                         "a sensitive or secret-named variable must not have a literal default", rule)
+                yield _v(
+                    f"{tf.stack}/variable.{vname}",
+                    "default",
+                    HIDDEN,
+                    "no literal default for a secret",
+                    "a sensitive or secret-named variable must not have a literal default",
+                    rule,
+                )
         yield from _scan(doc.get("locals") or {}, "", f"{tf.stack}/locals", rule)
         for oname, out in sorted((doc.get("output") or {}).items()):
             value = (out or {}).get("value")
@@ -852,10 +1042,12 @@ def no_secret_literals(ctx: Context) -> Iterator[Violation]:
         template = f"{m.prefix}{_ESO_TEMPLATE_DATA}" if _is_external_secret(m.manifest) else None
         if _is_secret_manifest(m.manifest):
             for attr in ("data", "stringData"):
-                yield from _all_literal(m.manifest.get(attr), f"{m.prefix}{attr}", m.path, rule, f"Secret {attr}",
-                                        syntax)
-            yield from _scan(_without(m.manifest, "data", "stringData"), prefix, m.path, rule, syntax,
-                             template_data=template)
+                yield from _all_literal(
+                    m.manifest.get(attr), f"{m.prefix}{attr}", m.path, rule, f"Secret {attr}", syntax
+                )
+            yield from _scan(
+                _without(m.manifest, "data", "stringData"), prefix, m.path, rule, syntax, template_data=template
+            )
         else:
             yield from _scan(m.manifest, prefix, m.path, rule, syntax, template_data=template)
 
@@ -866,8 +1058,14 @@ def no_secret_literals(ctx: Context) -> Iterator[Violation]:
 #: the SQL it sends; a literal is a plaintext credential in the configuration, plan and state. Some
 #: have names the generic rule does not see as secrets (``string_value``, ``client_key_file``).
 DELTASTREAM_CREDENTIALS = {
-    "deltastream_store": ("kafka.sasl_password", "confluent_kafka.sasl_password", "kinesis.secret_access_key",
-                          "snowflake.client_key_file", "snowflake.client_key_passphrase", "postgres.password"),
+    "deltastream_store": (
+        "kafka.sasl_password",
+        "confluent_kafka.sasl_password",
+        "kinesis.secret_access_key",
+        "snowflake.client_key_file",
+        "snowflake.client_key_passphrase",
+        "postgres.password",
+    ),
     "deltastream_schema_registry": ("confluent.password", "confluent_cloud.secret"),
     "deltastream_secret": ("string_value",),
 }
@@ -880,13 +1078,20 @@ def deltastream_credentials(ctx: Context) -> Iterator[Violation]:
     rule = "deltastream-credentials"
     for path, cfg in ctx.providers("deltastream"):
         if _literal(cfg.get("api_key")):
-            yield _v(path, "api_key", HIDDEN, "a reference (a sensitive variable)",
-                     "plaintext DeltaStream API key", rule)
+            yield _v(
+                path, "api_key", HIDDEN, "a reference (a sensitive variable)", "plaintext DeltaStream API key", rule
+            )
     for res in ctx.resources(*DELTASTREAM_CREDENTIALS):
         for attr in DELTASTREAM_CREDENTIALS[res.type]:
             if _literal(_get(res.body, attr)):
-                yield _v(res.path, attr, HIDDEN, "a reference (a sensitive variable)",
-                         f"plaintext credential in {res.type}", rule)
+                yield _v(
+                    res.path,
+                    attr,
+                    HIDDEN,
+                    "a reference (a sensitive variable)",
+                    f"plaintext credential in {res.type}",
+                    rule,
+                )
 
 
 _PG_NO_TLS = re.compile(r"[?&]sslmode=(disable|allow|prefer)(&|$)")
@@ -907,26 +1112,50 @@ def deltastream_tls(ctx: Context) -> Iterator[Violation]:
         kafka = res.body.get("kafka")
         if isinstance(kafka, Mapping):
             if kafka.get("tls_disabled") is True:
-                yield _v(res.path, "kafka.tls_disabled", True, "tls_disabled false",
-                         "TLS must not be disabled on a store (credentials and data in plaintext)", rule)
+                yield _v(
+                    res.path,
+                    "kafka.tls_disabled",
+                    True,
+                    "tls_disabled false",
+                    "TLS must not be disabled on a store (credentials and data in plaintext)",
+                    rule,
+                )
             if kafka.get("tls_verify_server_hostname") is False:
-                yield _v(res.path, "kafka.tls_verify_server_hostname", False, "tls_verify_server_hostname true",
-                         "the broker certificate must match its host name", rule)
+                yield _v(
+                    res.path,
+                    "kafka.tls_verify_server_hostname",
+                    False,
+                    "tls_verify_server_hostname true",
+                    "the broker certificate must match its host name",
+                    rule,
+                )
         for block in ("kafka", "confluent_kafka", "kinesis", "snowflake", "postgres", "confluent", "confluent_cloud"):
             uris = _uris(_get(res.body, f"{block}.uris"))
             for uri in uris:
                 if uri.lower().startswith("http://"):
                     yield _v(res.path, f"{block}.uris", uri, "https:// URIs", "plaintext HTTP endpoint", rule)
                 elif block == "postgres" and _PG_NO_TLS.search(uri):
-                    yield _v(res.path, "postgres.uris", uri, "no sslmode=disable|allow|prefer",
-                             "TLS to PostgreSQL must not be off or optional", rule)
+                    yield _v(
+                        res.path,
+                        "postgres.uris",
+                        uri,
+                        "no sslmode=disable|allow|prefer",
+                        "TLS to PostgreSQL must not be off or optional",
+                        rule,
+                    )
     for path, cfg in ctx.providers("deltastream"):
         server = cfg.get("server")
         if isinstance(server, str) and server.lower().startswith("http://"):
             yield _v(path, "server", server, "an https:// server", "the API key would travel in plaintext", rule)
         if cfg.get("insecure_skip_verify") is True:
-            yield _v(path, "insecure_skip_verify", True, "insecure_skip_verify unset or false",
-                     "the API server certificate must be verified", rule)
+            yield _v(
+                path,
+                "insecure_skip_verify",
+                True,
+                "insecure_skip_verify unset or false",
+                "the API server certificate must be verified",
+                rule,
+            )
 
 
 def readable_input(ctx: Context) -> Iterator[Violation]:
@@ -955,8 +1184,12 @@ POLICIES: dict[str, Callable[[Context], Iterable[Violation]]] = {
 POLICY_IDS = tuple(POLICIES)
 
 
-def run_policies(inputs: PolicyInput, options: PolicyOptions | None = None, tenant: str | None = None,
-                 only: Iterable[str] | None = None) -> list[Violation]:
+def run_policies(
+    inputs: PolicyInput,
+    options: PolicyOptions | None = None,
+    tenant: str | None = None,
+    only: Iterable[str] | None = None,
+) -> list[Violation]:
     """Every violation of the policy pack (unsorted; see ``report.ordered``)."""
     options = options or PolicyOptions()
     ctx = Context(inputs, options)

@@ -45,8 +45,10 @@ class Violation:
 
     def line(self) -> str:
         tenant = f", tenant {self.tenant}" if self.tenant else ""
-        return (f"[{self.path}] {self.parameter} = {_show(self.value)}: {self.message} "
-                f"(constraint: {self.constraint}; rule: {self.rule}{tenant})")
+        return (
+            f"[{self.path}] {self.parameter} = {_show(self.value)}: {self.message} "
+            f"(constraint: {self.constraint}; rule: {self.rule}{tenant})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,9 +93,12 @@ class Report:
         return "\n".join(lines)
 
     def to_json(self) -> str:
-        return json.dumps({"tenant": self.tenant, "ok": self.ok,
-                           "violations": [v.to_dict() for v in self.violations]},
-                          indent=2, sort_keys=True, default=str)
+        return json.dumps(
+            {"tenant": self.tenant, "ok": self.ok, "violations": [v.to_dict() for v in self.violations]},
+            indent=2,
+            sort_keys=True,
+            default=str,
+        )
 
     def raise_for_violations(self) -> Report:
         """Raise :class:`GovernanceViolations` when there is any violation; else return self."""
@@ -126,4 +131,3 @@ class SynthRejected(GovernanceViolations, SystemExit):
     def __init__(self, report: Report):
         GovernanceViolations.__init__(self, report)
         self.code = report.text()
-

@@ -37,7 +37,8 @@ class ClusteredStack(TerraformStack):
         super().__init__(scope, id)
         local_backend(self, id)
         self.warehouse = DataWarehouseCluster(
-            self, "Warehouse",
+            self,
+            "Warehouse",
             name="lakehouse",
             endpoint=ProviderEndpoint.in_cluster(),  # Terraform runs in the cluster (module docstring)
             mode=ClusterMode.CLUSTERED,

@@ -39,14 +39,18 @@ class CnpgApplyStack(TerraformStack):
         super().__init__(scope, id)
         local_backend(self, id)
         kubeconfig = TerraformVariable(
-            self, "kubeconfig_path", type="string", default="~/.kube/config",
+            self,
+            "kubeconfig_path",
+            type="string",
+            default="~/.kube/config",
             description="kubeconfig the kubernetes and helm providers use.",
         )
         # Explicit provider configurations: the construct creates none of its own.
         kubernetes = KubernetesProvider(self, "Kubernetes", config_path=kubeconfig.string_value)
         helm = HelmProvider(self, "Helm", kubernetes=HelmProviderKubernetes(config_path=kubeconfig.string_value))
         self.database = CnpgPostgisCluster(
-            self, "WildsidePg",                       # cluster name derived: wildside-pg
+            self,
+            "WildsidePg",  # cluster name derived: wildside-pg
             mode=Mode.APPLY,
             instances=3,
             storage_size="20Gi",

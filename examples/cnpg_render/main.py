@@ -44,7 +44,8 @@ class CnpgRenderStack(TerraformStack):
         super().__init__(scope, id)
         local_backend(self, id)
         self.database = CnpgPostgisCluster(
-            self, "WildsidePg",                       # cluster name derived: wildside-pg
+            self,
+            "WildsidePg",  # cluster name derived: wildside-pg
             mode=Mode.RENDER,
             instances=3,
             storage_size="20Gi",
@@ -65,8 +66,11 @@ def build(app: App) -> CnpgRenderStack:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write-tree", metavar="DIR",
-                        help="also write the rendered GitOps tree below DIR (e.g. a checkout of the GitOps repo)")
+    parser.add_argument(
+        "--write-tree",
+        metavar="DIR",
+        help="also write the rendered GitOps tree below DIR (e.g. a checkout of the GitOps repo)",
+    )
     args = parser.parse_args(argv)
     stack = run(build, STACK_NAME)
     if args.write_tree:

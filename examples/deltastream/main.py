@@ -47,40 +47,77 @@ class DeltaStreamStack(TerraformStack):
         local_backend(self, id)
         # api key (sensitive) and organization id come from the variables the provider creates.
         DeltaStreamProvider(self, "DeltaStream")
-        kafka_password = TerraformVariable(self, "kafka_sasl_password", type="string", sensitive=True,
-                                           nullable=False, description="SASL password of the Kafka store.")
-        registry_password = TerraformVariable(self, "schema_registry_password", type="string", sensitive=True,
-                                              nullable=False, description="Password of the schema registry.")
+        kafka_password = TerraformVariable(
+            self,
+            "kafka_sasl_password",
+            type="string",
+            sensitive=True,
+            nullable=False,
+            description="SASL password of the Kafka store.",
+        )
+        registry_password = TerraformVariable(
+            self,
+            "schema_registry_password",
+            type="string",
+            sensitive=True,
+            nullable=False,
+            description="Password of the schema registry.",
+        )
 
         analytics = DeltaStreamDatabase(self, "Analytics", name="analytics")
         clicks = analytics.add_namespace("Clickstream", name="clickstream")
         registry = DeltaStreamSchemaRegistry(
-            self, "Registry", name="registry",
-            confluent=ConfluentRegistryProps(uris="https://schema-registry.example.com:8081", username="deltastream",
-                                             password=registry_password))
+            self,
+            "Registry",
+            name="registry",
+            confluent=ConfluentRegistryProps(
+                uris="https://schema-registry.example.com:8081", username="deltastream", password=registry_password
+            ),
+        )
         kafka = DeltaStreamStore(
-            self, "Kafka", name="kafka",
-            kafka=KafkaProps(uris=["b-1.kafka.example.com:9096", "b-2.kafka.example.com:9096"],
-                             sasl_hash_function=SaslHashFunction.SHA512, sasl_username="deltastream",
-                             sasl_password=kafka_password),
-            schema_registry=registry)
-        topic = kafka.add_entity("UserPageviewsTopic", entity_path=["user_pageviews"], topic_partitions=6,
-                                 topic_replicas=3)
+            self,
+            "Kafka",
+            name="kafka",
+            kafka=KafkaProps(
+                uris=["b-1.kafka.example.com:9096", "b-2.kafka.example.com:9096"],
+                sasl_hash_function=SaslHashFunction.SHA512,
+                sasl_username="deltastream",
+                sasl_password=kafka_password,
+            ),
+            schema_registry=registry,
+        )
+        topic = kafka.add_entity(
+            "UserPageviewsTopic", entity_path=["user_pageviews"], topic_partitions=6, topic_replicas=3
+        )
         columns = [Column("viewtime", "BIGINT"), Column("userid", "VARCHAR"), Column("pageid", "VARCHAR")]
-        self.pageviews = DeltaStreamObject(self, "Pageviews", namespace=clicks, store=kafka, name="pageviews",
-                                           topic="pageviews", columns=columns)
-        self.user_pageviews = DeltaStreamObject(self, "UserPageviews", namespace=clicks, store=kafka,
-                                                name="UserPageviews", topic=topic, columns=columns)
-        self.last_page = DeltaStreamObject(self, "LastPage", namespace=clicks, store=kafka, name="last_page",
-                                           kind=ObjectKind.CHANGELOG, topic="last_page", columns=columns,
-                                           primary_key=["userid"])
+        self.pageviews = DeltaStreamObject(
+            self, "Pageviews", namespace=clicks, store=kafka, name="pageviews", topic="pageviews", columns=columns
+        )
+        self.user_pageviews = DeltaStreamObject(
+            self, "UserPageviews", namespace=clicks, store=kafka, name="UserPageviews", topic=topic, columns=columns
+        )
+        self.last_page = DeltaStreamObject(
+            self,
+            "LastPage",
+            namespace=clicks,
+            store=kafka,
+            name="last_page",
+            kind=ObjectKind.CHANGELOG,
+            topic="last_page",
+            columns=columns,
+            primary_key=["userid"],
+        )
         self.query = DeltaStreamQuery(
-            self, "UserPageviewsQuery", sink=self.user_pageviews, sources=[self.pageviews],
+            self,
+            "UserPageviewsQuery",
+            sink=self.user_pageviews,
+            sources=[self.pageviews],
             sql=f"""
                 INSERT INTO {self.user_pageviews.fqn}
                 SELECT viewtime, userid, pageid FROM {self.pageviews.fqn}
                 WHERE userid LIKE 'User_%';
-            """)
+            """,
+        )
         # Read after the store exists (depends_on defers the read to apply): sorted by name.
         self.stores = StoresLookup(self, "Stores", depends_on=[kafka])
 

@@ -49,9 +49,12 @@ from examples._common import helm_provider, kubernetes_provider, local_backend, 
 STACK_NAME = "deltastream-cnpg"
 
 PLACE = [Column("id", "BIGINT"), Column("name", "VARCHAR"), Column("geom_wkt", "VARCHAR")]
-CDC = [Column("op", "VARCHAR"), Column("ts_ms", "BIGINT"),
-       Column("before", "STRUCT<id BIGINT, name VARCHAR, geom_wkt VARCHAR>"),
-       Column("after", "STRUCT<id BIGINT, name VARCHAR, geom_wkt VARCHAR>")]
+CDC = [
+    Column("op", "VARCHAR"),
+    Column("ts_ms", "BIGINT"),
+    Column("before", "STRUCT<id BIGINT, name VARCHAR, geom_wkt VARCHAR>"),
+    Column("after", "STRUCT<id BIGINT, name VARCHAR, geom_wkt VARCHAR>"),
+]
 
 
 class DeltaStreamCnpgStack(TerraformStack):
@@ -60,32 +63,73 @@ class DeltaStreamCnpgStack(TerraformStack):
         super().__init__(scope, id)
         local_backend(self, id)
         helm, kubernetes = helm_provider(self), kubernetes_provider(self)
-        self.database = CnpgPostgisCluster(self, "PlacesDb", mode=Mode.APPLY, instances=3, storage_size="20Gi",
-                                           database_name="places", database_owner="places",
-                                           kubernetes_provider=kubernetes, helm_provider=helm, **cluster_overrides)
+        self.database = CnpgPostgisCluster(
+            self,
+            "PlacesDb",
+            mode=Mode.APPLY,
+            instances=3,
+            storage_size="20Gi",
+            database_name="places",
+            database_owner="places",
+            kubernetes_provider=kubernetes,
+            helm_provider=helm,
+            **cluster_overrides,
+        )
         DeltaStreamProvider(self, "DeltaStream")
-        db_host = TerraformVariable(self, "places_db_host", type="string", nullable=False,
-                                    default=self.database.primary_endpoint,
-                                    description="Address DeltaStream connects to the PostGIS database at.")
+        db_host = TerraformVariable(
+            self,
+            "places_db_host",
+            type="string",
+            nullable=False,
+            default=self.database.primary_endpoint,
+            description="Address DeltaStream connects to the PostGIS database at.",
+        )
         # The cluster as a DeltaStream store: uris from the cluster, credentials from its Secret.
-        self.postgres = cnpg_postgres_store(self, "PlacesStore", cluster=self.database, name="places_db",
-                                            host=db_host.string_value)
-        kafka_password = TerraformVariable(self, "kafka_sasl_password", type="string", sensitive=True,
-                                           nullable=False, description="SASL password of the Kafka store.")
-        kafka = DeltaStreamStore(self, "Kafka", name="kafka",
-                                 kafka=KafkaProps(uris="b-1.kafka.example.com:9096",
-                                                  sasl_hash_function=SaslHashFunction.SHA512,
-                                                  sasl_username="deltastream", sasl_password=kafka_password))
+        self.postgres = cnpg_postgres_store(
+            self, "PlacesStore", cluster=self.database, name="places_db", host=db_host.string_value
+        )
+        kafka_password = TerraformVariable(
+            self,
+            "kafka_sasl_password",
+            type="string",
+            sensitive=True,
+            nullable=False,
+            description="SASL password of the Kafka store.",
+        )
+        kafka = DeltaStreamStore(
+            self,
+            "Kafka",
+            name="kafka",
+            kafka=KafkaProps(
+                uris="b-1.kafka.example.com:9096",
+                sasl_hash_function=SaslHashFunction.SHA512,
+                sasl_username="deltastream",
+                sasl_password=kafka_password,
+            ),
+        )
         geo = DeltaStreamDatabase(self, "Geo", name="geo")
         self.places_cdc = DeltaStreamObject(
-            self, "PlacesCdc", database=geo, store=self.postgres, name="places_cdc", columns=CDC,
-            properties={"postgresql.db.name": "places", "postgresql.schema.name": "public",
-                        "postgresql.table.name": "places"})
+            self,
+            "PlacesCdc",
+            database=geo,
+            store=self.postgres,
+            name="places_cdc",
+            columns=CDC,
+            properties={
+                "postgresql.db.name": "places",
+                "postgresql.schema.name": "public",
+                "postgresql.table.name": "places",
+            },
+        )
         self.places = DeltaStreamObject(self, "Places", database=geo, store=kafka, name="places", columns=PLACE)
         self.query = DeltaStreamQuery(
-            self, "PlacesQuery", sink=self.places, sources=[self.places_cdc],
+            self,
+            "PlacesQuery",
+            sink=self.places,
+            sources=[self.places_cdc],
             sql=f"INSERT INTO {self.places.fqn} SELECT after->id AS id, after->name AS name, "
-                f"after->geom_wkt AS geom_wkt FROM {self.places_cdc.fqn} WHERE op <> 'd';")
+            f"after->geom_wkt AS geom_wkt FROM {self.places_cdc.fqn} WHERE op <> 'd';",
+        )
 
 
 def build(app: App, **cluster_overrides) -> DeltaStreamCnpgStack:

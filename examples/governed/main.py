@@ -55,8 +55,9 @@ class Platform(Construct):
     def __init__(self, scope: Construct, id: str, *, helm, kubernetes, **warehouse) -> None:
         super().__init__(scope, id)
         warehouse.setdefault("endpoint", ProviderEndpoint.in_cluster())
-        self.warehouse = TeamWarehouse(self, "Warehouse", helm_provider=helm, kubernetes_provider=kubernetes,
-                                       **warehouse)
+        self.warehouse = TeamWarehouse(
+            self, "Warehouse", helm_provider=helm, kubernetes_provider=kubernetes, **warehouse
+        )
 
 
 class AnalyticsStack(TerraformStack):
@@ -66,13 +67,24 @@ class AnalyticsStack(TerraformStack):
         super().__init__(scope, id)
         local_backend(self, id)
         self.platform = Platform(
-            self, "Platform", helm=helm_provider(self), kubernetes=kubernetes_provider(self), name="lakehouse", mode=ClusterMode.CLUSTERED,
-            replicas=3, storage_size_gb=500, operational_profile=OperationalProfile.STRICT,
+            self,
+            "Platform",
+            helm=helm_provider(self),
+            kubernetes=kubernetes_provider(self),
+            name="lakehouse",
+            mode=ClusterMode.CLUSTERED,
+            replicas=3,
+            storage_size_gb=500,
+            operational_profile=OperationalProfile.STRICT,
         )
         self.platform.warehouse.add_vde("Events", name="events")
         self.platform.warehouse.add_user("Analyst", username="analyst", roles=["reader"])
         self.database = CnpgPostgisCluster(
-            self, "GeoPg", mode=Mode.RENDER, instances=3, storage_size="50Gi",
+            self,
+            "GeoPg",
+            mode=Mode.RENDER,
+            instances=3,
+            storage_size="50Gi",
             backup=BackupProps(enabled=True, destination_path="s3://analytics-backups/geo-pg"),
         )
 
@@ -85,16 +97,29 @@ class SandboxStack(TerraformStack):
         local_backend(self, id)
         helm, kubernetes = helm_provider(self), kubernetes_provider(self)
         # storage_size_gb above 200 and a profile not allowed
-        self.platform = Platform(self, "Platform", helm=helm, kubernetes=kubernetes, name="sandbox", storage_size_gb=800,
-                                 operational_profile=OperationalProfile.SPEED)
+        self.platform = Platform(
+            self,
+            "Platform",
+            helm=helm,
+            kubernetes=kubernetes,
+            name="sandbox",
+            storage_size_gb=800,
+            operational_profile=OperationalProfile.SPEED,
+        )
         # ReplicatedVde is not listed for the sandbox tenant (unlisted_constructs: deny)
         self.platform.warehouse.add_vde("Scratch", name="scratch")
         # a second DataWarehouseCluster (max_instances: 1)
-        self.second = DataWarehouseCluster(self, "Second", name="sandbox-two", endpoint=ProviderEndpoint.in_cluster(),
-                                           storage_size_gb=50,
-                                           operational_profile=OperationalProfile.STANDARD,
-                                           namespace="sandbox-two", helm_provider=helm,
-                                           kubernetes_provider=kubernetes)
+        self.second = DataWarehouseCluster(
+            self,
+            "Second",
+            name="sandbox-two",
+            endpoint=ProviderEndpoint.in_cluster(),
+            storage_size_gb=50,
+            operational_profile=OperationalProfile.STANDARD,
+            namespace="sandbox-two",
+            helm_provider=helm,
+            kubernetes_provider=kubernetes,
+        )
         # CnpgPostgisCluster is denied
         self.database = CnpgPostgisCluster(self, "GeoPg", mode=Mode.RENDER, instances=1)
 

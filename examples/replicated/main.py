@@ -38,23 +38,43 @@ class ReplicatedStack(TerraformStack):
         super().__init__(scope, id)
         local_backend(self, id)
         helm, kubernetes = helm_provider(self), kubernetes_provider(self)
-        self.primary = DataWarehouseCluster(self, "Primary", name="dw-primary", mode=ClusterMode.CLUSTERED,
-                                            endpoint=ProviderEndpoint.in_cluster(),
-                                            namespace="dw-primary", helm_provider=helm,
-                                            kubernetes_provider=kubernetes, **overrides)
-        self.standby = DataWarehouseCluster(self, "Standby", name="dw-standby", mode=ClusterMode.CLUSTERED,
-                                            endpoint=ProviderEndpoint.in_cluster(),
-                                            namespace="dw-standby", helm_provider=helm,
-                                            kubernetes_provider=kubernetes, **overrides)
-        self.topology = self.primary.replicate_to("Replication", self.standby, mode=TopologyMode.ACTIVE_PASSIVE,
-                                                  sync_interval_seconds=15)
+        self.primary = DataWarehouseCluster(
+            self,
+            "Primary",
+            name="dw-primary",
+            mode=ClusterMode.CLUSTERED,
+            endpoint=ProviderEndpoint.in_cluster(),
+            namespace="dw-primary",
+            helm_provider=helm,
+            kubernetes_provider=kubernetes,
+            **overrides,
+        )
+        self.standby = DataWarehouseCluster(
+            self,
+            "Standby",
+            name="dw-standby",
+            mode=ClusterMode.CLUSTERED,
+            endpoint=ProviderEndpoint.in_cluster(),
+            namespace="dw-standby",
+            helm_provider=helm,
+            kubernetes_provider=kubernetes,
+            **overrides,
+        )
+        self.topology = self.primary.replicate_to(
+            "Replication", self.standby, mode=TopologyMode.ACTIVE_PASSIVE, sync_interval_seconds=15
+        )
         self.primary.add_vde("Finance", name="finance", replication_mode=VdeReplicationMode.SYNC)
         for cluster in (self.primary, self.standby):
             cluster.add_user("Etl", username="etl", roles=["writer"], mfa_enabled=False)
         self.primary.add_user("Auditor", username="auditor", roles=["auditor"], mfa_enabled=True)
-        self.primary.add_policy("Masking", name="pii-masking", target_path="/customers/*",
-                                feature=PolicyFeature.MASKING, intensity_level=9,
-                                cascade_strategy=CascadeStrategy.OVERRIDE)
+        self.primary.add_policy(
+            "Masking",
+            name="pii-masking",
+            target_path="/customers/*",
+            feature=PolicyFeature.MASKING,
+            intensity_level=9,
+            cascade_strategy=CascadeStrategy.OVERRIDE,
+        )
         self.primary.add_policy("Audit", name="audit-all", target_path="/", feature=PolicyFeature.AUDIT)
 
 

@@ -57,14 +57,21 @@ class SingleNodeStack(TerraformStack):
         helm, kubernetes = helm_provider(self), kubernetes_provider(self)
         # How Terraform reaches the server (module docstring): in-cluster DNS name, port-forward,
         # LoadBalancer or Ingress, chosen where Terraform runs.
-        host = TerraformVariable(self, "analytics_endpoint_host", type="string", nullable=False,
-                                 description="Host Terraform reaches DataWarehouse 'analytics' at: "
-                                             "analytics.datawarehouse.svc.cluster.local inside the cluster, "
-                                             "localhost with kubectl port-forward, or a LoadBalancer/Ingress host.")
-        port = TerraformVariable(self, "analytics_endpoint_port", type="number", default=5432,
-                                 description="Port at analytics_endpoint_host.")
+        host = TerraformVariable(
+            self,
+            "analytics_endpoint_host",
+            type="string",
+            nullable=False,
+            description="Host Terraform reaches DataWarehouse 'analytics' at: "
+            "analytics.datawarehouse.svc.cluster.local inside the cluster, "
+            "localhost with kubectl port-forward, or a LoadBalancer/Ingress host.",
+        )
+        port = TerraformVariable(
+            self, "analytics_endpoint_port", type="number", default=5432, description="Port at analytics_endpoint_host."
+        )
         self.warehouse = DataWarehouseCluster(
-            self, "Warehouse",
+            self,
+            "Warehouse",
             name="analytics",
             endpoint=ProviderEndpoint(host=host.string_value, port=port.number_value),
             storage_size_gb=100,
@@ -74,8 +81,9 @@ class SingleNodeStack(TerraformStack):
             **overrides,
         )
         self.warehouse.add_user("Analyst", username="analyst", roles=["reader"])
-        self.warehouse.add_policy("Retention", name="keep-1y", target_path="/finance/*",
-                                  feature=PolicyFeature.RETENTION, intensity_level=7)
+        self.warehouse.add_policy(
+            "Retention", name="keep-1y", target_path="/finance/*", feature=PolicyFeature.RETENTION, intensity_level=7
+        )
 
 
 def build(app: App, **overrides) -> SingleNodeStack:

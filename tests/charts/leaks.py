@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 #: Digests a chart could plausibly publish (sprig: sha1sum, sha256sum, sha512sum, adler32sum; md5 via
 #: toolchains; the rest for good measure).
@@ -20,7 +20,7 @@ def secret_texts(manifest: str) -> list[str]:
     template holding a Secret (its documents joined by `---`, what `include "secret.yaml"` gives)."""
     parts = re.split(r"^---\n# Source: (\S+)\n", manifest, flags=re.M)
     by_source: dict[str, list[str]] = {}
-    for source, body in zip(parts[1::2], parts[2::2]):
+    for source, body in zip(parts[1::2], parts[2::2], strict=True):
         by_source.setdefault(source, []).append(body.removesuffix("\n"))
     out: list[str] = []
     for docs in by_source.values():

@@ -66,8 +66,9 @@ def test_upgrade_with_a_given_password_sets_it(installed, helm, kube_api):
 
 
 def test_schema_rejects_before_anything_is_applied(installed, helm):
-    res = helm("upgrade", RELEASE, str(chart_path()), "--namespace", NS, "--set", "operationalProfile=Turbo",
-               check=False)
+    res = helm(
+        "upgrade", RELEASE, str(chart_path()), "--namespace", NS, "--set", "operationalProfile=Turbo", check=False
+    )
     assert res.returncode != 0 and "operationalProfile" in res.stderr
 
 
@@ -98,8 +99,11 @@ def _auth_revision(kube_api, release: str) -> tuple[int, str, str]:
     """(generation, pod template's auth revision, the admin Secret's revision annotation)."""
     sts = _sts(kube_api, release)
     secret = kube_api.get(f"/api/v1/namespaces/{NS}/secrets/{release}-datawarehouse-auth")
-    return (sts["metadata"]["generation"], sts["spec"]["template"]["metadata"]["annotations"]["datawarehouse/auth-revision"],
-            secret["metadata"]["annotations"]["datawarehouse/revision"])
+    return (
+        sts["metadata"]["generation"],
+        sts["spec"]["template"]["metadata"]["annotations"]["datawarehouse/auth-revision"],
+        secret["metadata"]["annotations"]["datawarehouse/revision"],
+    )
 
 
 def _assert_nothing_derived_from_the_password(helm, kube_api, release: str, password: str) -> None:
@@ -123,20 +127,47 @@ def test_upgrade_with_the_same_password_keeps_the_revision_and_the_pods(release,
     name = release("dwsame", "--set", f"auth.password={PASSWORD}", "--set", "tls.secretName=dwsame-tls")
     generation, revision, secret_revision = _auth_revision(kube_api, name)
     assert revision == secret_revision and len(revision) == 16
-    helm("upgrade", name, str(chart_path()), "--namespace", NS,
-         "--set", f"auth.password={PASSWORD}", "--set", "tls.secretName=dwsame-tls")
+    helm(
+        "upgrade",
+        name,
+        str(chart_path()),
+        "--namespace",
+        NS,
+        "--set",
+        f"auth.password={PASSWORD}",
+        "--set",
+        "tls.secretName=dwsame-tls",
+    )
     assert _auth_revision(kube_api, name) == (generation, revision, revision), "same password: no roll"
     # nor when the password is kept through lookup (no auth.password), with an unrelated pod change
-    helm("upgrade", name, str(chart_path()), "--namespace", NS, "--set", "tls.secretName=dwsame-tls",
-         "--set-string", "podAnnotations.rollme=1")
+    helm(
+        "upgrade",
+        name,
+        str(chart_path()),
+        "--namespace",
+        NS,
+        "--set",
+        "tls.secretName=dwsame-tls",
+        "--set-string",
+        "podAnnotations.rollme=1",
+    )
     assert _auth_revision(kube_api, name)[1:] == (revision, revision)
 
 
 def test_upgrade_with_a_new_password_changes_the_revision_and_rolls_the_pods(release, helm, kube_api):
     name = release("dwnew", "--set", f"auth.password={PASSWORD}", "--set", "tls.secretName=dwnew-tls")
     generation, revision, _ = _auth_revision(kube_api, name)
-    helm("upgrade", name, str(chart_path()), "--namespace", NS,
-         "--set", f"auth.password={NEW_PASSWORD}", "--set", "tls.secretName=dwnew-tls")
+    helm(
+        "upgrade",
+        name,
+        str(chart_path()),
+        "--namespace",
+        NS,
+        "--set",
+        f"auth.password={NEW_PASSWORD}",
+        "--set",
+        "tls.secretName=dwnew-tls",
+    )
     new_generation, new_revision, secret_revision = _auth_revision(kube_api, name)
     assert new_revision != revision and new_revision == secret_revision
     assert new_generation == generation + 1, "a new pod template: the StatefulSet rolls its pods"
@@ -161,18 +192,41 @@ def test_regenerated_certificate_changes_the_tls_revision(release, helm, kube_ap
 def test_existing_secret_version_rolls_the_pods(release, helm, kube_api):
     """With auth.existingSecret the chart cannot see the password; the version passed in
     auth.existingSecretVersion (e.g. the Secret's resourceVersion) rolls the pods."""
-    kube_api.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "dwext-admin", "namespace": NS},
-                     "stringData": {"username": "admin", "password": PASSWORD}})
+    kube_api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "dwext-admin", "namespace": NS},
+            "stringData": {"username": "admin", "password": PASSWORD},
+        }
+    )
     try:
         version = kube_api.get(f"/api/v1/namespaces/{NS}/secrets/dwext-admin")["metadata"]["resourceVersion"]
-        name = release("dwext", "--set", "auth.existingSecret=dwext-admin", "--set", f"auth.existingSecretVersion={version}")
+        name = release(
+            "dwext", "--set", "auth.existingSecret=dwext-admin", "--set", f"auth.existingSecretVersion={version}"
+        )
         sts = _sts(kube_api, name)
         assert sts["spec"]["template"]["metadata"]["annotations"]["datawarehouse/auth-revision"] == version
-        secret = kube_api.request("PUT", f"/api/v1/namespaces/{NS}/secrets/dwext-admin", {
-            "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "dwext-admin", "namespace": NS},
-            "stringData": {"username": "admin", "password": NEW_PASSWORD}})
-        helm("upgrade", name, str(chart_path()), "--namespace", NS, "--reuse-values",
-             "--set", f"auth.existingSecretVersion={secret['metadata']['resourceVersion']}")
+        secret = kube_api.request(
+            "PUT",
+            f"/api/v1/namespaces/{NS}/secrets/dwext-admin",
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "dwext-admin", "namespace": NS},
+                "stringData": {"username": "admin", "password": NEW_PASSWORD},
+            },
+        )
+        helm(
+            "upgrade",
+            name,
+            str(chart_path()),
+            "--namespace",
+            NS,
+            "--reuse-values",
+            "--set",
+            f"auth.existingSecretVersion={secret['metadata']['resourceVersion']}",
+        )
         new = _sts(kube_api, name)
         assert new["metadata"]["generation"] == sts["metadata"]["generation"] + 1
         assert leaks(json.dumps(new), derived_values(NEW_PASSWORD)) == []
@@ -201,26 +255,51 @@ def immutable_releases(helm):
 @pytest.mark.parametrize(
     ("start", "args", "expected"),
     [
-        ("single", ["--set", "storage.size=200Gi"],
-         ["storage.size: 100Gi → 200Gi", f"kubectl -n {NS} patch pvc data-dwimm-datawarehouse-<i>",
-          f"kubectl -n {NS} delete statefulset dwimm-datawarehouse --cascade=orphan"]),
+        (
+            "single",
+            ["--set", "storage.size=200Gi"],
+            [
+                "storage.size: 100Gi → 200Gi",
+                f"kubectl -n {NS} patch pvc data-dwimm-datawarehouse-<i>",
+                f"kubectl -n {NS} delete statefulset dwimm-datawarehouse --cascade=orphan",
+            ],
+        ),
         ("single", ["--set", "storage.size=50Gi"], ["storage.size: 100Gi → 50Gi", "Volumes cannot shrink"]),
-        ("single", ["--set", "storage.storageClass=fast"],
-         ['storage.storageClass: "" → "fast"', "Existing claims keep their class", "--cascade=orphan"]),
-        ("single", list(CLUSTERED),
-         ["clustering.enabled: false → true", "dwimm-datawarehouse → dwimm-datawarehouse-headless",
-          "install a new release in the new mode"]),
-        ("clustered", list(SINGLE),
-         ["clustering.enabled: true → false", "install a new release in the new mode"]),
+        (
+            "single",
+            ["--set", "storage.storageClass=fast"],
+            ['storage.storageClass: "" → "fast"', "Existing claims keep their class", "--cascade=orphan"],
+        ),
+        (
+            "single",
+            list(CLUSTERED),
+            [
+                "clustering.enabled: false → true",
+                "dwimm-datawarehouse → dwimm-datawarehouse-headless",
+                "install a new release in the new mode",
+            ],
+        ),
+        ("clustered", list(SINGLE), ["clustering.enabled: true → false", "install a new release in the new mode"]),
         ("single", ["--set", "persistence.enabled=false"], ["persistence.enabled: true → false", "--cascade=orphan"]),
-        ("single", [*CLUSTERED, "--set", "storage.size=1Ti", "--set", "storage.storageClass=fast"],
-         ["clustering.enabled: false → true", "storage.size: 100Gi → 1Ti", 'storage.storageClass: "" → "fast"']),
+        (
+            "single",
+            [*CLUSTERED, "--set", "storage.size=1Ti", "--set", "storage.storageClass=fast"],
+            ["clustering.enabled: false → true", "storage.size: 100Gi → 1Ti", 'storage.storageClass: "" → "fast"'],
+        ),
     ],
-    ids=["grow-storage", "shrink-storage", "storage-class", "single-to-clustered", "clustered-to-single",
-         "persistence-off", "all-at-once"],
+    ids=[
+        "grow-storage",
+        "shrink-storage",
+        "storage-class",
+        "single-to-clustered",
+        "clustered-to-single",
+        "persistence-off",
+        "all-at-once",
+    ],
 )
-def test_upgrade_changing_an_immutable_value_fails_early_naming_it(immutable_releases, helm, kube_api, start, args,
-                                                                   expected):
+def test_upgrade_changing_an_immutable_value_fails_early_naming_it(
+    immutable_releases, helm, kube_api, start, args, expected
+):
     name = immutable_releases[start]
     before = _sts(kube_api, name)
     history = helm("history", name, "--namespace", NS).stdout
@@ -239,8 +318,18 @@ def test_upgrade_changing_an_immutable_value_fails_early_naming_it(immutable_rel
 
 def test_upgrade_changing_the_selector_fails_early_naming_it(release, helm):
     name = release("dwsel", "--set", "fullnameOverride=dwsel-datawarehouse")
-    res = helm("upgrade", name, str(chart_path()), "--namespace", NS, "--set", "fullnameOverride=dwsel-datawarehouse",
-               "--set", "nameOverride=warehouse", check=False)
+    res = helm(
+        "upgrade",
+        name,
+        str(chart_path()),
+        "--namespace",
+        NS,
+        "--set",
+        "fullnameOverride=dwsel-datawarehouse",
+        "--set",
+        "nameOverride=warehouse",
+        check=False,
+    )
     assert res.returncode != 0 and "Forbidden" not in res.stderr, res.stderr
     assert "the pod selector (nameOverride)" in res.stderr and "Keep nameOverride as it was" in res.stderr, res.stderr
 
@@ -248,8 +337,19 @@ def test_upgrade_changing_the_selector_fails_early_naming_it(release, helm):
 def test_upgrade_changing_mutable_values_succeeds(release, helm, kube_api):
     claim_values = ("--set", "storage.size=1024Mi", "--set-string", "persistence.annotations.backup=daily")
     name = release("dwmut", *CLUSTERED, *claim_values)
-    helm("upgrade", name, str(chart_path()), "--namespace", NS, *CLUSTERED, "--set", "replicaCount=5",
-         "--set", "operationalProfile=Strict", *claim_values)
+    helm(
+        "upgrade",
+        name,
+        str(chart_path()),
+        "--namespace",
+        NS,
+        *CLUSTERED,
+        "--set",
+        "replicaCount=5",
+        "--set",
+        "operationalProfile=Strict",
+        *claim_values,
+    )
     sts = _sts(kube_api, name)
     assert sts["spec"]["replicas"] == 5
     # the API server stores the claim size canonically ("1024Mi" -> "1Gi"); compared by value
@@ -260,10 +360,17 @@ def test_upgrade_changing_mutable_values_succeeds(release, helm, kube_api):
 def test_documented_remedy_recreate_the_statefulset_then_upgrade(release, helm, kube_api):
     """README "Upgrading": delete the StatefulSet keeping pods and claims, then upgrade."""
     name = release("dwgrow")
-    assert helm("upgrade", name, str(chart_path()), "--namespace", NS, "--set", "storage.size=200Gi",
-                check=False).returncode != 0
-    kube_api.request("DELETE", f"/apis/apps/v1/namespaces/{NS}/statefulsets/{name}-datawarehouse",
-                     {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Orphan"})
+    assert (
+        helm(
+            "upgrade", name, str(chart_path()), "--namespace", NS, "--set", "storage.size=200Gi", check=False
+        ).returncode
+        != 0
+    )
+    kube_api.request(
+        "DELETE",
+        f"/apis/apps/v1/namespaces/{NS}/statefulsets/{name}-datawarehouse",
+        {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Orphan"},
+    )
     _wait_gone(kube_api, f"/apis/apps/v1/namespaces/{NS}/statefulsets/{name}-datawarehouse")
     helm("upgrade", name, str(chart_path()), "--namespace", NS, "--set", "storage.size=200Gi")
     claim = _sts(kube_api, name)["spec"]["volumeClaimTemplates"][0]

@@ -40,17 +40,24 @@ MODES: dict[str, list[str]] = {
     "single-again": [],
     "clustered": CLUSTERED,
     "clustered-hard": [*CLUSTERED, "--set", "clustering.antiAffinity=hard"],
-    "clustered-affinity": [*CLUSTERED, "--set-json",
-                           'affinity={"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":'
-                           '{"nodeSelectorTerms":[{"matchExpressions":[{"key":"disktype",'
-                           '"operator":"In","values":["ssd"]}]}]}}}'],
+    "clustered-affinity": [
+        *CLUSTERED,
+        "--set-json",
+        'affinity={"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":'
+        '{"nodeSelectorTerms":[{"matchExpressions":[{"key":"disktype",'
+        '"operator":"In","values":["ssd"]}]}]}}}',
+    ],
     "strict-profile": ["--set", "operationalProfile=Strict"],
     "bigger-limits": ["--set", "resources.limits.memory=16Gi"],
     "no-tls": ["--set", "tls.enabled=false"],
     "no-persistence": ["--set", "persistence.enabled=false"],
     "known-password": ["--set", f"auth.password={KNOWN_PASSWORD}", "--set", "tls.secretName=dw-tls"],
-    "existing-secret-version": ["-f", str(CHART / "ci" / "existing-secret-values.yaml"),
-                                "--set", "auth.existingSecretVersion=4711"],
+    "existing-secret-version": [
+        "-f",
+        str(CHART / "ci" / "existing-secret-values.yaml"),
+        "--set",
+        "auth.existingSecretVersion=4711",
+    ],
     **{f"ci/{f.name}": ["-f", str(f)] for f in CI_FILES},
 }
 
@@ -68,10 +75,18 @@ def helm() -> Path:
 
 
 def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(helm), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "HELM_CACHE_HOME": "/tmp/dw-helm-cache",
-                               "HELM_CONFIG_HOME": "/tmp/dw-helm-config",
-                               "HELM_DATA_HOME": "/tmp/dw-helm-data"})
+    return subprocess.run(
+        [str(helm), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "HELM_CACHE_HOME": "/tmp/dw-helm-cache",
+            "HELM_CONFIG_HOME": "/tmp/dw-helm-config",
+            "HELM_DATA_HOME": "/tmp/dw-helm-data",
+        },
+    )
 
 
 @dataclass
@@ -83,11 +98,11 @@ class Render:
     raw: dict[str, list[str]] = field(default_factory=dict)  # template path -> its documents
 
     @classmethod
-    def parse(cls, text: str) -> "Render":
+    def parse(cls, text: str) -> Render:
         r = cls(text)
         parts = re.split(r"^---\n# Source: (\S+)\n", text, flags=re.M)
         assert parts[0].strip() == "", parts[0][:200]
-        for source, body in zip(parts[1::2], parts[2::2]):
+        for source, body in zip(parts[1::2], parts[2::2], strict=True):
             body = body.removesuffix("\n")
             r.raw.setdefault(source.removeprefix(f"{CHART_NAME}/"), []).append(body)
             doc = yaml.safe_load(body)
@@ -170,7 +185,10 @@ def test_helm_lint_strict_is_clean(helm, values_file):
 
 def test_ci_directory_has_the_documented_values_files():
     assert [f.name for f in CI_FILES] == [
-        "clustered-values.yaml", "existing-secret-values.yaml", "ingress-tls-values.yaml", "single-node-values.yaml",
+        "clustered-values.yaml",
+        "existing-secret-values.yaml",
+        "ingress-tls-values.yaml",
+        "single-node-values.yaml",
     ]
 
 
@@ -185,20 +203,33 @@ def test_every_rendered_object_is_valid_kubernetes(renders, mode):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--set", "operationalProfile=Fast"],
-         ["at '/operationalProfile'", "value must be one of 'Speed', 'Balanced', 'Standard', 'Strict', 'Paranoid'"]),
+        (
+            ["--set", "operationalProfile=Fast"],
+            ["at '/operationalProfile'", "value must be one of 'Speed', 'Balanced', 'Standard', 'Strict', 'Paranoid'"],
+        ),
         (["--set", "replicaCount=-1"], ["at '/replicaCount'", "minimum: got -1, want 0"]),
         ([*CLUSTERED[:2], "--set", "replicaCount=2"], ["at '/replicaCount'", "minimum: got 2, want 3"]),
         (["--set", "replicaCount=2"], ["at '/replicaCount'", "maximum: got 2, want 1"]),
-        ([*CLUSTERED, "--set", "clustering.antiAffinity=medium"],
-         ["at '/clustering/antiAffinity'", "value must be one of 'soft', 'hard'"]),
+        (
+            [*CLUSTERED, "--set", "clustering.antiAffinity=medium"],
+            ["at '/clustering/antiAffinity'", "value must be one of 'soft', 'hard'"],
+        ),
         (["--set", "service.port=70000"], ["at '/service/port'", "maximum"]),
         (["--set", "storage.size=lots"], ["at '/storage/size'"]),
         (["--set", "clustering.antiAfinity=hard"], ["at '/clustering'", "antiAfinity"]),
         (["--set-json", 'auth.existingSecretVersion={"v":1}'], ["at '/auth/existingSecretVersion'"]),
     ],
-    ids=["bad-profile", "negative-replicas", "clustered-2-replicas", "unclustered-2-replicas",
-         "bad-anti-affinity", "bad-port", "bad-storage-size", "typo-in-known-section", "bad-secret-version"],
+    ids=[
+        "bad-profile",
+        "negative-replicas",
+        "clustered-2-replicas",
+        "unclustered-2-replicas",
+        "bad-anti-affinity",
+        "bad-port",
+        "bad-storage-size",
+        "typo-in-known-section",
+        "bad-secret-version",
+    ],
 )
 def test_values_schema_rejects_bad_values_naming_the_key(helm, args, expected):
     res = run_helm(helm, "template", RELEASE, str(CHART), "--namespace", NAMESPACE, *args)
@@ -264,7 +295,9 @@ def test_clustered_headless_service(renders):
     assert svc["clusterIP"] == "None"
     assert svc["publishNotReadyAddresses"] is True
     assert [(p["name"], p["port"], p["targetPort"]) for p in svc["ports"]] == [
-        ("postgresql", 5432, "postgresql"), ("raft", 8300, "raft")]
+        ("postgresql", 5432, "postgresql"),
+        ("raft", 8300, "raft"),
+    ]
     assert svc["selector"] == r.sts["spec"]["selector"]["matchLabels"]
 
 
@@ -323,8 +356,9 @@ def test_client_service(renders):
     r = renders["single"]
     svc = r.one("Service", FULLNAME)["spec"]
     assert svc["type"] == "ClusterIP"
-    assert svc["ports"] == [{"name": "postgresql", "port": 5432, "targetPort": "postgresql",
-                             "protocol": "TCP", "appProtocol": "postgresql"}]
+    assert svc["ports"] == [
+        {"name": "postgresql", "port": 5432, "targetPort": "postgresql", "protocol": "TCP", "appProtocol": "postgresql"}
+    ]
     assert svc["selector"] == r.sts["spec"]["selector"]["matchLabels"]
     # the helm test pod must not become an endpoint of the Service
     test_labels = r.test_pod["metadata"]["labels"]
@@ -390,8 +424,12 @@ def test_config_and_secrets_reach_the_container(renders):
         "dataDir": "/var/lib/datawarehouse/data",
         "operationalProfile": "Balanced",
         "plugins": {"enabled": ["*"]},
-        "tls": {"enabled": True, "certFile": "/etc/datawarehouse/tls/tls.crt",
-                "keyFile": "/etc/datawarehouse/tls/tls.key", "caFile": "/etc/datawarehouse/tls/ca.crt"},
+        "tls": {
+            "enabled": True,
+            "certFile": "/etc/datawarehouse/tls/tls.crt",
+            "keyFile": "/etc/datawarehouse/tls/tls.key",
+            "caFile": "/etc/datawarehouse/tls/ca.crt",
+        },
         "cluster": {"enabled": False},
     }
 
@@ -616,8 +654,10 @@ def test_labels(renders):
         assert labels["app.kubernetes.io/version"] == "6.0.0"
         assert labels["app.kubernetes.io/managed-by"] == "Helm"
     assert r.sts["spec"]["selector"]["matchLabels"] == {
-        "app.kubernetes.io/name": "datawarehouse", "app.kubernetes.io/instance": RELEASE,
-        "app.kubernetes.io/component": "server"}
+        "app.kubernetes.io/name": "datawarehouse",
+        "app.kubernetes.io/instance": RELEASE,
+        "app.kubernetes.io/component": "server",
+    }
     assert r.container["image"] == "datawarehouse/datawarehouse:6.0.0"
 
 
@@ -630,8 +670,13 @@ def test_chart_metadata(helm):
     res = run_helm(helm, "show", "chart", str(CHART))
     assert res.returncode == 0, res.stderr
     assert yaml.safe_load(res.stdout) == {
-        "apiVersion": "v2", "name": "datawarehouse", "description": "DataWarehouse — AI-native data warehouse",
-        "type": "application", "version": "1.1.0", "appVersion": "6.0.0", "kubeVersion": ">=1.27.0-0",
+        "apiVersion": "v2",
+        "name": "datawarehouse",
+        "description": "DataWarehouse — AI-native data warehouse",
+        "type": "application",
+        "version": "1.1.0",
+        "appVersion": "6.0.0",
+        "kubeVersion": ">=1.27.0-0",
         "keywords": ["datawarehouse", "database", "postgresql", "analytics"],
     }
 

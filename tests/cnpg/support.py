@@ -34,8 +34,12 @@ def literal_secrets(obj: Any) -> list[str]:
     for path, value in walk(obj):
         key = re.split(r"[.\[]", path)[-1]
         # the ExternalSecret's remoteRef.property / secretKey name the field, they are not values
-        if (key in SECRET_KEYS and isinstance(value, str) and not _ALLOWED_SECRET_VALUE.match(value)
-                and not re.search(r"(remoteRef\.property|secretKey)$", path)):
+        if (
+            key in SECRET_KEYS
+            and isinstance(value, str)
+            and not _ALLOWED_SECRET_VALUE.match(value)
+            and not re.search(r"(remoteRef\.property|secretKey)$", path)
+        ):
             bad.append(f"{path}={value!r}")
     return bad
 
@@ -45,8 +49,10 @@ def literal_secrets(obj: Any) -> list[str]:
 #: Where the pinned upstream chart archives are: $DW_UPSTREAM_CHARTS, else ../shared/upstream/charts
 #: beside the repository (CI always has it there).
 _ROOT = Path(__file__).resolve().parents[2]
-CHART_ARCHIVES = {"cloudnative-pg": ("cloudnative-pg-0.29.0.tgz", "CNPG_CHART_ARCHIVE_SHA256"),
-                  "plugin-barman-cloud": ("plugin-barman-cloud-0.7.0.tgz", "BARMAN_PLUGIN_CHART_ARCHIVE_SHA256")}
+CHART_ARCHIVES = {
+    "cloudnative-pg": ("cloudnative-pg-0.29.0.tgz", "CNPG_CHART_ARCHIVE_SHA256"),
+    "plugin-barman-cloud": ("plugin-barman-cloud-0.7.0.tgz", "BARMAN_PLUGIN_CHART_ARCHIVE_SHA256"),
+}
 
 
 def _versions_env() -> dict[str, str]:
@@ -80,11 +86,23 @@ def chart_crd_groups(tools) -> dict[str, set[str]]:
 
     out = {}
     for chart in CHART_ARCHIVES:
-        res = tools.run(tools.helm, "template", chart, chart_archive(chart), "--show-only", "templates/crds/crds.yaml",
-                        "--kube-version", "1.34.0", check=False)
+        res = tools.run(
+            tools.helm,
+            "template",
+            chart,
+            chart_archive(chart),
+            "--show-only",
+            "templates/crds/crds.yaml",
+            "--kube-version",
+            "1.34.0",
+            check=False,
+        )
         assert res.returncode == 0, res.stderr
-        out[chart] = {d["spec"]["group"] for d in yaml.safe_load_all(res.stdout)
-                      if d and d.get("kind") == "CustomResourceDefinition"}
+        out[chart] = {
+            d["spec"]["group"]
+            for d in yaml.safe_load_all(res.stdout)
+            if d and d.get("kind") == "CustomResourceDefinition"
+        }
         assert out[chart], f"{chart}: no CRDs rendered"
     return out
 
@@ -95,8 +113,11 @@ def flux_reconcile_order(kustomizations: list[dict]) -> list[dict]:
     by_name = {k["metadata"]["name"]: k for k in kustomizations}
     done: list[str] = []
     while len(done) < len(by_name):
-        ready = [n for n, k in by_name.items() if n not in done
-                 and all(d["name"] in done for d in k["spec"].get("dependsOn", []) if d["name"] in by_name)]
+        ready = [
+            n
+            for n, k in by_name.items()
+            if n not in done and all(d["name"] in done for d in k["spec"].get("dependsOn", []) if d["name"] in by_name)
+        ]
         assert ready, f"dependsOn cycle among {sorted(set(by_name) - set(done))}"
         done.append(ready[0])
     return [by_name[n] for n in done]
@@ -130,14 +151,17 @@ def fresh_cluster_problems(steps: list[tuple[dict, list[dict]]], chart_groups: d
         for o in objs:
             group = o["apiVersion"].rpartition("/")[0]
             if group in provided and installer.get(group) not in before:
-                problems.append(f"{name}: {o['kind']} {o['metadata']['name']} needs the {group} CRD, not installed by "
-                                "a Kustomization it depends on")
+                problems.append(
+                    f"{name}: {o['kind']} {o['metadata']['name']} needs the {group} CRD, not installed by "
+                    "a Kustomization it depends on"
+                )
         spec = ks["spec"]
         checked = {(h["kind"], h.get("namespace"), h["name"]) for h in spec.get("healthChecks", [])}
         for o in objs:
             meta = o["metadata"]
-            if o["kind"] == "HelmRelease" and (spec.get("wait") or ("HelmRelease", meta.get("namespace"),
-                                                                     meta["name"]) in checked):
+            if o["kind"] == "HelmRelease" and (
+                spec.get("wait") or ("HelmRelease", meta.get("namespace"), meta["name"]) in checked
+            ):
                 for group in chart_groups.get(o["spec"]["chart"]["spec"]["chart"], ()):
                     installer.setdefault(group, name)
     return problems
@@ -151,7 +175,7 @@ def fresh_cluster_problems(steps: list[tuple[dict, list[dict]]], chart_groups: d
 #: optional, descriptors. The webhook warns unless the schedule has 6 fields; the controller refuses
 #: a schedule that never fires ("No time satisfying the schedule"). robfig/cron v3 with seconds is
 #: reported too, for comparison.
-CRON_ORACLE_GO = '''package main
+CRON_ORACLE_GO = """package main
 
 import (
 	"bufio"
@@ -193,8 +217,8 @@ func main() {
 			"v3": e3 == nil})
 	}
 }
-'''
-CRON_ORACLE_MOD = '''module example.invalid/dw-constructs-cron-oracle
+"""
+CRON_ORACLE_MOD = """module example.invalid/dw-constructs-cron-oracle
 
 go 1.21
 
@@ -202,7 +226,7 @@ require (
 	github.com/robfig/cron v1.2.0
 	github.com/robfig/cron/v3 v3.0.1
 )
-'''
+"""
 
 
 def cron_oracle() -> Path:
@@ -223,8 +247,14 @@ def cron_oracle() -> Path:
     (work / "main.go").write_text(CRON_ORACLE_GO)
     (work / "go.mod").write_text(CRON_ORACLE_MOD)
     env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
-    res = subprocess.run([go, "build", "-o", str(binary.parent / "cron-oracle.tmp"), "."], cwd=work, env=env,
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [go, "build", "-o", str(binary.parent / "cron-oracle.tmp"), "."],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, f"building the cron oracle failed:\n{res.stdout}\n{res.stderr}"
     (binary.parent / "cron-oracle.tmp").replace(binary)
     return binary
@@ -236,8 +266,14 @@ def cron_verdicts(expressions: list[str]) -> dict[str, dict[str, Any]]:
     import json
     import subprocess
 
-    res = subprocess.run([str(cron_oracle())], input="".join(json.dumps(e) + "\n" for e in expressions),
-                         capture_output=True, text=True, timeout=120, check=True)
+    res = subprocess.run(
+        [str(cron_oracle())],
+        input="".join(json.dumps(e) + "\n" for e in expressions),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     verdicts = [json.loads(line) for line in res.stdout.splitlines()]
     assert [v["expr"] for v in verdicts] == expressions
     return {v["expr"]: v for v in verdicts}

@@ -40,6 +40,7 @@ def manifests(doc) -> dict[str, dict]:
 def _providers():
     from cdktf_cdktf_provider_helm.provider import HelmProvider
     from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
+
     return KubernetesProvider, HelmProvider
 
 
@@ -50,34 +51,63 @@ def managed(tmp_path_factory):
     stack = TerraformStack(Testing.app(), "managed")
     KubernetesProvider(stack, "k8s")
     HelmProvider(stack, "helm")
-    db = CnpgPostgisCluster(stack, "Gis", mode=Mode.APPLY, cluster_name="gis", instances=2, prevent_destroy=False,
-                            backup=BackupProps(enabled=True, destination_path="s3://b/gis", install_plugin=False))
+    db = CnpgPostgisCluster(
+        stack,
+        "Gis",
+        mode=Mode.APPLY,
+        cluster_name="gis",
+        instances=2,
+        prevent_destroy=False,
+        backup=BackupProps(enabled=True, destination_path="s3://b/gis", install_plugin=False),
+    )
     return db, json.loads(Testing.synth(stack))
 
 
 def test_operator_helm_release_is_pinned(synth):
-    assert Testing.to_have_resource_with_properties(synth, "helm_release", {
-        "name": "cnpg", "chart": "cloudnative-pg", "repository": "https://cloudnative-pg.github.io/charts",
-        "version": versions.CNPG_CHART_VERSION, "namespace": "cnpg-system",
-    })
+    assert Testing.to_have_resource_with_properties(
+        synth,
+        "helm_release",
+        {
+            "name": "cnpg",
+            "chart": "cloudnative-pg",
+            "repository": "https://cloudnative-pg.github.io/charts",
+            "version": versions.CNPG_CHART_VERSION,
+            "namespace": "cnpg-system",
+        },
+    )
     assert versions.CNPG_CHART_VERSION.startswith("0.29.") and versions.CNPG_APP_VERSION.startswith("1.30.")
-    assert Testing.to_have_resource_with_properties(synth, "helm_release", {
-        "name": "barman-cloud", "chart": "plugin-barman-cloud", "version": versions.BARMAN_PLUGIN_CHART_VERSION,
-        "namespace": "cnpg-system",
-    })
+    assert Testing.to_have_resource_with_properties(
+        synth,
+        "helm_release",
+        {
+            "name": "barman-cloud",
+            "chart": "plugin-barman-cloud",
+            "version": versions.BARMAN_PLUGIN_CHART_VERSION,
+            "namespace": "cnpg-system",
+        },
+    )
 
 
 def test_namespaces(synth):
     for name in ("cnpg-system", "databases"):
         assert Testing.to_have_resource_with_properties(synth, "kubernetes_namespace_v1", {"metadata": {"name": name}})
-    assert not Testing.to_have_resource_with_properties(synth, "kubernetes_namespace_v1", {"metadata": {"name": "default"}})
+    assert not Testing.to_have_resource_with_properties(
+        synth, "kubernetes_namespace_v1", {"metadata": {"name": "default"}}
+    )
 
 
 def test_cluster_manifest(synth, manifests):
-    assert Testing.to_have_resource_with_properties(synth, "kubernetes_manifest", {"manifest": {
-        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
-        "metadata": {"name": "wildside-pg", "namespace": "databases"},
-    }})
+    assert Testing.to_have_resource_with_properties(
+        synth,
+        "kubernetes_manifest",
+        {
+            "manifest": {
+                "apiVersion": "postgresql.cnpg.io/v1",
+                "kind": "Cluster",
+                "metadata": {"name": "wildside-pg", "namespace": "databases"},
+            }
+        },
+    )
     spec = manifests["Cluster"]["spec"]
     assert spec["instances"] == 3 and spec["storage"] == {"size": "20Gi"}
     assert spec["imageName"] == versions.POSTGIS_IMAGES[16]
@@ -103,13 +133,17 @@ def test_every_manifest_in_the_json_passes_schema_validation(doc, example_stack)
         validate_manifest(resource["manifest"])
     for manifest in example_stack.database.manifests:  # namespaces and secrets too, as built
         validate_manifest(manifest)
-    assert len(doc["resource"]["kubernetes_manifest"]) == 7  # 3 ExternalSecrets, ObjectStore, Cluster, Database, ScheduledBackup
+    assert (
+        len(doc["resource"]["kubernetes_manifest"]) == 7
+    )  # 3 ExternalSecrets, ObjectStore, Cluster, Database, ScheduledBackup
 
 
 def test_dependencies_order_the_apply(doc):
     res = doc["resource"]
     address = {f"{t}.{n}": r for t, rs in res.items() for n, r in rs.items()}
-    kind = {a: (r.get("manifest", {}).get("kind") or r.get("name") or r["metadata"]["name"]) for a, r in address.items()}
+    kind = {
+        a: (r.get("manifest", {}).get("kind") or r.get("name") or r["metadata"]["name"]) for a, r in address.items()
+    }
     by_kind = {v: a for a, v in kind.items()}
     deps = {kind[a]: {kind[d] for d in r.get("depends_on", [])} for a, r in address.items()}
     assert deps["cnpg"] == {"cnpg-system"}
@@ -140,8 +174,11 @@ def test_addresses_are_stable(doc):
         "kubernetes_namespace_v1.CnpgOperator-cnpg-system_Namespace_D60BA2DE",
         "kubernetes_namespace_v1.WildsidePg_Namespace_C1FDC564",
     ]
-    assert sorted(doc["output"]) == ["wildside_pg_primary_endpoint", "wildside_pg_replica_endpoint",
-                                     "wildside_pg_sync_policy_contract"]
+    assert sorted(doc["output"]) == [
+        "wildside_pg_primary_endpoint",
+        "wildside_pg_replica_endpoint",
+        "wildside_pg_sync_policy_contract",
+    ]
 
 
 def test_outputs(doc, example_stack):
@@ -187,18 +224,23 @@ def test_managed_s3_secret_from_sensitive_variables(managed):
     db, doc = managed
     (secret,) = doc["resource"]["kubernetes_secret_v1"].values()
     assert secret["metadata"]["name"] == "gis-s3-credentials" and secret["metadata"]["namespace"] == "databases"
-    assert secret["data"] == {"ACCESS_KEY_ID": "${var.gis_s3_access_key_id}",
-                              "ACCESS_SECRET_KEY": "${var.gis_s3_secret_access_key}"}
+    assert secret["data"] == {
+        "ACCESS_KEY_ID": "${var.gis_s3_access_key_id}",
+        "ACCESS_SECRET_KEY": "${var.gis_s3_secret_access_key}",
+    }
     for name in ("gis_s3_access_key_id", "gis_s3_secret_access_key"):
         assert doc["variable"][name]["sensitive"] is True and "default" not in doc["variable"][name]
     assert db.s3_access_key_id_variable is not None
     assert literal_secrets(doc) == []
     assert "helm_release" in doc["resource"] and len(doc["resource"]["helm_release"]) == 1  # no plugin chart
     assert "lifecycle" not in json.dumps(doc["resource"]), "prevent_destroy=False"
-    objstore = next(r["manifest"] for r in doc["resource"]["kubernetes_manifest"].values()
-                    if r["manifest"]["kind"] == "ObjectStore")
-    assert objstore["spec"]["configuration"]["s3Credentials"]["accessKeyId"] == {"name": "gis-s3-credentials",
-                                                                                  "key": "ACCESS_KEY_ID"}
+    objstore = next(
+        r["manifest"] for r in doc["resource"]["kubernetes_manifest"].values() if r["manifest"]["kind"] == "ObjectStore"
+    )
+    assert objstore["spec"]["configuration"]["s3Credentials"]["accessKeyId"] == {
+        "name": "gis-s3-credentials",
+        "key": "ACCESS_KEY_ID",
+    }
     for m in db.manifests:
         validate_manifest(m)
 
@@ -210,9 +252,17 @@ def test_references_are_used_as_given():
     HelmProvider(stack, "helm")
     key = TerraformVariable(stack, "from_vault_key", type="string", sensitive=True)
     secret = TerraformVariable(stack, "from_vault_secret", type="string", sensitive=True)
-    db = CnpgPostgisCluster(stack, "Db", mode="apply", backup={
-        "enabled": True, "destination_path": "s3://b/db",
-        "access_key_id": key.string_value, "secret_access_key": secret.string_value})
+    db = CnpgPostgisCluster(
+        stack,
+        "Db",
+        mode="apply",
+        backup={
+            "enabled": True,
+            "destination_path": "s3://b/db",
+            "access_key_id": key.string_value,
+            "secret_access_key": secret.string_value,
+        },
+    )
     doc = json.loads(Testing.synth(stack))
     assert db.s3_access_key_id_variable is None
     assert sorted(doc["variable"]) == ["from_vault_key", "from_vault_secret"]

@@ -36,12 +36,18 @@ VARIANTS = {
     "defaults": props(),
     "backup-managed-secret": props(backup=BACKUP),
     "backup-eso": props(backup=BACKUP, eso=ESO),
-    "backup-existing-secret": props(backup=dataclasses.replace(BACKUP, existing_credentials_secret="s3-creds",
-                                                               install_plugin=False)),
+    "backup-existing-secret": props(
+        backup=dataclasses.replace(BACKUP, existing_credentials_secret="s3-creds", install_plugin=False)
+    ),
     "eso-no-backup": props(eso=ESO),
-    "no-postgis-no-operator": props(postgis_enabled=False, install_operator=False, storage_class="fast-ssd",
-                                    image_name="registry.example/postgis:16", instances=1,
-                                    resources=ClusterResources(cpu_limit="2", memory_limit="4Gi")),
+    "no-postgis-no-operator": props(
+        postgis_enabled=False,
+        install_operator=False,
+        storage_class="fast-ssd",
+        image_name="registry.example/postgis:16",
+        instances=1,
+        resources=ClusterResources(cpu_limit="2", memory_limit="4Gi"),
+    ),
     "same-namespace": props(operator_namespace="databases"),
     "split-operator-folder": props(operator_render_dir="platform/operators", backup=BACKUP),
 }
@@ -75,17 +81,25 @@ def test_release_args_name_the_pinned_upstream_charts():
     """Chart and version of both releases are those of the pinned upstream archives (their
     Chart.yaml); the repository, for both, is the one the operator chart is published from: the
     GitHub Pages site of its ``sources`` (cloudnative-pg/charts publishes both charts)."""
+
     def chart_yaml(chart: str) -> dict:
         with tarfile.open(chart_archive(chart)) as tar:
             return yaml.safe_load(tar.extractfile(f"{chart}/Chart.yaml").read())
 
-    owner, repo = re.match(r"^https://github\.com/([^/]+)/([^/]+?)/?$", chart_yaml("cloudnative-pg")["sources"][0]).groups()
+    owner, repo = re.match(
+        r"^https://github\.com/([^/]+)/([^/]+?)/?$", chart_yaml("cloudnative-pg")["sources"][0]
+    ).groups()
     op = model.operator_of(VARIANTS["backup-managed-secret"])
-    for args, chart in ((model.operator_release_args(op), "cloudnative-pg"),
-                        (model.barman_plugin_release_args(op), "plugin-barman-cloud")):
+    for args, chart in (
+        (model.operator_release_args(op), "cloudnative-pg"),
+        (model.barman_plugin_release_args(op), "plugin-barman-cloud"),
+    ):
         meta = chart_yaml(chart)
         assert (args["chart"], args["version"], args["repository"]) == (
-            meta["name"], str(meta["version"]), f"https://{owner}.github.io/{repo}")
+            meta["name"],
+            str(meta["version"]),
+            f"https://{owner}.github.io/{repo}",
+        )
 
 
 def test_schema_validation_is_real():
@@ -133,28 +147,67 @@ def test_render_paths_defaults():
     ]
 
 
-@pytest.mark.parametrize("name,present,absent", [
-    ("backup-managed-secret",
-     {"wildside-pg-s3-credentials-secret.yaml", "wildside-pg-objectstore.yaml", "wildside-pg-scheduled-backup.yaml",
-      "barman-cloud-plugin-helmrelease.yaml"},
-     {"wildside-pg-external-secret-backup.yaml", "wildside-pg-external-secret-app.yaml"}),
-    ("backup-eso",
-     {"wildside-pg-external-secret-superuser.yaml", "wildside-pg-external-secret-app.yaml",
-      "wildside-pg-external-secret-backup.yaml", "wildside-pg-objectstore.yaml", "wildside-pg-scheduled-backup.yaml"},
-     {"wildside-pg-s3-credentials-secret.yaml"}),
-    ("backup-existing-secret", {"wildside-pg-objectstore.yaml", "wildside-pg-scheduled-backup.yaml"},
-     {"wildside-pg-s3-credentials-secret.yaml", "wildside-pg-external-secret-backup.yaml",
-      "barman-cloud-plugin-helmrelease.yaml"}),
-    ("eso-no-backup", {"wildside-pg-external-secret-superuser.yaml", "wildside-pg-external-secret-app.yaml"},
-     {"wildside-pg-objectstore.yaml", "wildside-pg-scheduled-backup.yaml", "wildside-pg-external-secret-backup.yaml",
-      "wildside-pg-s3-credentials-secret.yaml"}),
-    ("no-postgis-no-operator", {"namespace-databases.yaml"},
-     {"wildside-pg-database.yaml", "cnpg-operator-helmrelease.yaml", "namespace-cnpg-system.yaml"}),
-    ("same-namespace", {"namespace-databases.yaml", "cnpg-operator-helmrelease.yaml"}, {"namespace-cnpg-system.yaml"}),
-])
+@pytest.mark.parametrize(
+    "name,present,absent",
+    [
+        (
+            "backup-managed-secret",
+            {
+                "wildside-pg-s3-credentials-secret.yaml",
+                "wildside-pg-objectstore.yaml",
+                "wildside-pg-scheduled-backup.yaml",
+                "barman-cloud-plugin-helmrelease.yaml",
+            },
+            {"wildside-pg-external-secret-backup.yaml", "wildside-pg-external-secret-app.yaml"},
+        ),
+        (
+            "backup-eso",
+            {
+                "wildside-pg-external-secret-superuser.yaml",
+                "wildside-pg-external-secret-app.yaml",
+                "wildside-pg-external-secret-backup.yaml",
+                "wildside-pg-objectstore.yaml",
+                "wildside-pg-scheduled-backup.yaml",
+            },
+            {"wildside-pg-s3-credentials-secret.yaml"},
+        ),
+        (
+            "backup-existing-secret",
+            {"wildside-pg-objectstore.yaml", "wildside-pg-scheduled-backup.yaml"},
+            {
+                "wildside-pg-s3-credentials-secret.yaml",
+                "wildside-pg-external-secret-backup.yaml",
+                "barman-cloud-plugin-helmrelease.yaml",
+            },
+        ),
+        (
+            "eso-no-backup",
+            {"wildside-pg-external-secret-superuser.yaml", "wildside-pg-external-secret-app.yaml"},
+            {
+                "wildside-pg-objectstore.yaml",
+                "wildside-pg-scheduled-backup.yaml",
+                "wildside-pg-external-secret-backup.yaml",
+                "wildside-pg-s3-credentials-secret.yaml",
+            },
+        ),
+        (
+            "no-postgis-no-operator",
+            {"namespace-databases.yaml"},
+            {"wildside-pg-database.yaml", "cnpg-operator-helmrelease.yaml", "namespace-cnpg-system.yaml"},
+        ),
+        (
+            "same-namespace",
+            {"namespace-databases.yaml", "cnpg-operator-helmrelease.yaml"},
+            {"namespace-cnpg-system.yaml"},
+        ),
+    ],
+)
 def test_render_paths_follow_props(name, present, absent):
-    files = {p.rsplit("/", 1)[1] for p in model.render_tree(VARIANTS[name])
-             if p.startswith(("platform/databases/", "platform/operators/"))}
+    files = {
+        p.rsplit("/", 1)[1]
+        for p in model.render_tree(VARIANTS[name])
+        if p.startswith(("platform/databases/", "platform/operators/"))
+    }
     assert present <= files
     assert not absent & files
     if name == "no-postgis-no-operator":
@@ -175,8 +228,12 @@ def test_operator_files_in_their_own_folder():
 def test_paths_use_names_from_props():
     p = props(cluster_name="gis", operator_namespace="cnpg-operator", cluster_namespace="geo")
     paths = set(model.render_tree(p))
-    assert {"platform/operators/namespace-cnpg-operator.yaml", "platform/databases/namespace-geo.yaml",
-            "platform/databases/gis-cluster.yaml", "platform/databases/gis-database.yaml"} <= paths
+    assert {
+        "platform/operators/namespace-cnpg-operator.yaml",
+        "platform/databases/namespace-geo.yaml",
+        "platform/databases/gis-cluster.yaml",
+        "platform/databases/gis-database.yaml",
+    } <= paths
 
 
 def test_kustomization_lists_exactly_the_files_of_its_folder(variant):
@@ -184,7 +241,9 @@ def test_kustomization_lists_exactly_the_files_of_its_folder(variant):
     folders = {p.rsplit("/", 1)[0] for p in tree}
     for folder in folders:
         kust = yaml.safe_load(tree[f"{folder}/kustomization.yaml"])
-        files = [p.rsplit("/", 1)[1] for p in tree if p.rsplit("/", 1)[0] == folder and not p.endswith("/kustomization.yaml")]
+        files = [
+            p.rsplit("/", 1)[1] for p in tree if p.rsplit("/", 1)[0] == folder and not p.endswith("/kustomization.yaml")
+        ]
         assert kust["resources"] == files
         assert len(set(files)) == len(files)
 
@@ -200,8 +259,10 @@ def test_yaml_is_deterministic_and_keeps_builder_order():
 
 #: A PostGIS operand image of cloudnative-pg/postgis-containers, pinned by digest:
 #: ``<PostgreSQL major>.<minor>-<PostGIS version>-<build>-standard-trixie@sha256:<digest>``.
-POSTGIS_IMAGE = re.compile(r"^ghcr\.io/cloudnative-pg/postgis:(?P<major>\d+)\.\d+-(?P<postgis>3\.\d+\.\d+)-\d{12}"
-                           r"-standard-trixie@sha256:[0-9a-f]{64}$")
+POSTGIS_IMAGE = re.compile(
+    r"^ghcr\.io/cloudnative-pg/postgis:(?P<major>\d+)\.\d+-(?P<postgis>3\.\d+\.\d+)-\d{12}"
+    r"-standard-trixie@sha256:[0-9a-f]{64}$"
+)
 
 
 @pytest.mark.parametrize("major", [14, 15, 16, 17, 18])
@@ -217,8 +278,14 @@ def test_cluster_postgis_image_initdb_and_plugin():
     assert m and m["major"] == "16", "the default is PostgreSQL 16 (docs/cnpg.md)"
     assert spec["instances"] == 3 and spec["storage"] == {"size": "10Gi"}
     assert spec["bootstrap"] == {"initdb": {"database": "app", "owner": "app", "secret": {"name": "wildside-pg-app"}}}
-    assert spec["plugins"] == [{"name": "barman-cloud.cloudnative-pg.io", "enabled": True, "isWALArchiver": True,
-                                "parameters": {"barmanObjectName": "wildside-pg-object-store"}}]
+    assert spec["plugins"] == [
+        {
+            "name": "barman-cloud.cloudnative-pg.io",
+            "enabled": True,
+            "isWALArchiver": True,
+            "parameters": {"barmanObjectName": "wildside-pg-object-store"},
+        }
+    ]
     assert "backup" not in spec, "the in-tree barmanObjectStore is deprecated (removed in CNPG 1.31)"
     assert "enablePDB" not in spec, "CNPG manages its own PodDisruptionBudgets"
 
@@ -232,13 +299,21 @@ def test_database_cr_manages_postgis_extensions_in_dependency_order():
     assert db["metadata"] == {**db["metadata"], "name": "wildside-pg-app", "namespace": "databases"}
     spec = db["spec"]
     assert (spec["name"], spec["owner"], spec["cluster"]) == ("app", "app", {"name": "wildside-pg"})
-    assert [e["name"] for e in spec["extensions"]] == ["postgis", "postgis_topology", "fuzzystrmatch",
-                                                       "postgis_tiger_geocoder"]
+    assert [e["name"] for e in spec["extensions"]] == [
+        "postgis",
+        "postgis_topology",
+        "fuzzystrmatch",
+        "postgis_tiger_geocoder",
+    ]
     versions_by_ext = {e["name"]: e.get("version") for e in spec["extensions"]}
     # the PostGIS the image ships (its tag), not a constant of ours; fuzzystrmatch is PostgreSQL's own
     shipped = POSTGIS_IMAGE.match(model.cluster(VARIANTS["defaults"])["spec"]["imageName"])["postgis"]
-    assert versions_by_ext == {"postgis": shipped, "postgis_topology": shipped, "fuzzystrmatch": None,
-                               "postgis_tiger_geocoder": shipped}
+    assert versions_by_ext == {
+        "postgis": shipped,
+        "postgis_topology": shipped,
+        "fuzzystrmatch": None,
+        "postgis_tiger_geocoder": shipped,
+    }
     custom = model.database(props(image_name="registry.example/postgis:16"))
     assert all("version" not in e for e in custom["spec"]["extensions"]), "unknown image: versions not pinned"
 
@@ -249,8 +324,18 @@ def test_eso_secret_names_line_up_with_cluster_and_contract():
     contract = model.sync_policy_contract(p)
     su, app, s3 = model.external_secret_superuser(p), model.external_secret_app(p), model.external_secret_backup(p)
     assert spec["enableSuperuserAccess"] is True
-    assert spec["superuserSecret"]["name"] == su["spec"]["target"]["name"] == contract["credentials"]["superuser_secret"]["name"] == "wildside-pg-superuser"
-    assert spec["bootstrap"]["initdb"]["secret"]["name"] == app["spec"]["target"]["name"] == contract["credentials"]["app_secret"]["name"] == "wildside-pg-app"
+    assert (
+        spec["superuserSecret"]["name"]
+        == su["spec"]["target"]["name"]
+        == contract["credentials"]["superuser_secret"]["name"]
+        == "wildside-pg-superuser"
+    )
+    assert (
+        spec["bootstrap"]["initdb"]["secret"]["name"]
+        == app["spec"]["target"]["name"]
+        == contract["credentials"]["app_secret"]["name"]
+        == "wildside-pg-app"
+    )
     for es in (su, app):
         tmpl = es["spec"]["target"]["template"]
         assert tmpl["type"] == "kubernetes.io/basic-auth"
@@ -259,7 +344,10 @@ def test_eso_secret_names_line_up_with_cluster_and_contract():
     assert app["spec"]["target"]["template"]["data"]["username"] == "app"
     creds = model.object_store(p)["spec"]["configuration"]["s3Credentials"]
     assert creds["accessKeyId"]["name"] == creds["secretAccessKey"]["name"] == s3["spec"]["target"]["name"]
-    assert {d["secretKey"] for d in s3["spec"]["data"]} == {creds["accessKeyId"]["key"], creds["secretAccessKey"]["key"]}
+    assert {d["secretKey"] for d in s3["spec"]["data"]} == {
+        creds["accessKeyId"]["key"],
+        creds["secretAccessKey"]["key"],
+    }
 
 
 def test_without_eso_cnpg_generates_the_app_secret():
@@ -270,16 +358,23 @@ def test_without_eso_cnpg_generates_the_app_secret():
 
 def test_scheduled_backup_uses_the_plugin():
     sb = model.scheduled_backup(VARIANTS["backup-managed-secret"])["spec"]
-    assert sb == {"schedule": "0 0 2 * * *", "immediate": True, "backupOwnerReference": "self",
-                  "cluster": {"name": "wildside-pg"}, "method": "plugin",
-                  "pluginConfiguration": {"name": "barman-cloud.cloudnative-pg.io"}}
+    assert sb == {
+        "schedule": "0 0 2 * * *",
+        "immediate": True,
+        "backupOwnerReference": "self",
+        "cluster": {"name": "wildside-pg"},
+        "method": "plugin",
+        "pluginConfiguration": {"name": "barman-cloud.cloudnative-pg.io"},
+    }
 
 
 def test_render_mode_secret_holds_flux_variables_only():
     tree = model.render_tree(VARIANTS["backup-managed-secret"])
     secret = yaml.safe_load(tree["platform/databases/wildside-pg-s3-credentials-secret.yaml"])
-    assert secret["stringData"] == {"ACCESS_KEY_ID": "${CNPG_S3_ACCESS_KEY_ID}",
-                                    "ACCESS_SECRET_KEY": "${CNPG_S3_SECRET_ACCESS_KEY}"}
+    assert secret["stringData"] == {
+        "ACCESS_KEY_ID": "${CNPG_S3_ACCESS_KEY_ID}",
+        "ACCESS_SECRET_KEY": "${CNPG_S3_SECRET_ACCESS_KEY}",
+    }
     for name, text in tree.items():
         assert literal_secrets(yaml.safe_load(text)) == [], name
         assert not any(s in text for s in SENTINELS)
@@ -368,10 +463,18 @@ def test_collision_names_the_path():
 
 
 def test_all_problems_at_once():
-    problems = model.validate(props(instances=0, storage_size="10GB", backup=BackupProps(enabled=True, schedule="x"),
-                                    eso=EsoProps(enabled=True)))
-    assert [p.prop for p in problems] == ["instances", "storage_size", "eso.cluster_secret_store_name",
-                                          "backup.destination_path", "backup.schedule"]
+    problems = model.validate(
+        props(
+            instances=0, storage_size="10GB", backup=BackupProps(enabled=True, schedule="x"), eso=EsoProps(enabled=True)
+        )
+    )
+    assert [p.prop for p in problems] == [
+        "instances",
+        "storage_size",
+        "eso.cluster_secret_store_name",
+        "backup.destination_path",
+        "backup.schedule",
+    ]
 
 
 def test_literal_s3_credentials_are_rejected_without_echo():
@@ -400,13 +503,76 @@ def test_coerce_accepts_dicts_and_names_unknown_keys():
 #: Quantities, valid and not, including the parser's corners (signs, bare suffixes, exponents,
 #: case, whitespace, huge and tiny values).
 QUANTITIES = [
-    "10Gi", "500m", "1.5", "1e3", "2T", "1", "0", "0Gi", "0.0", "-0", "-1Gi", "+1Gi", "+0.5", "10GB", "10gi", "Gi",
-    "Ki", "", "+", "-", ".", "1.", ".5Gi", "5.Gi", "1.5Gi", "1e3Mi", "1E3", "1e-3", "1e+3", "1e", "1ee3", "1e3e3",
-    "1e1.5", "1e.5", "1E-2", "100n", "100u", "1k", "1K", "1Ki", "1M", "1Mi", "1m", "1mi", "1i", "1P", "1Pi", "1E",
-    "1Ei", "1Zi", "1Y", "1b",
-    "1B", "0x10", "1_000", "1,5", "1.2.3", "10 Gi", "inf", "NaN", "007", "9223372036854775807",
-    "99999999999999999999", "1e100", "1000000Ei", "0.000000001", "0.0000000001", "1.0000000001",
-    " 1Gi", "1Gi ",
+    "10Gi",
+    "500m",
+    "1.5",
+    "1e3",
+    "2T",
+    "1",
+    "0",
+    "0Gi",
+    "0.0",
+    "-0",
+    "-1Gi",
+    "+1Gi",
+    "+0.5",
+    "10GB",
+    "10gi",
+    "Gi",
+    "Ki",
+    "",
+    "+",
+    "-",
+    ".",
+    "1.",
+    ".5Gi",
+    "5.Gi",
+    "1.5Gi",
+    "1e3Mi",
+    "1E3",
+    "1e-3",
+    "1e+3",
+    "1e",
+    "1ee3",
+    "1e3e3",
+    "1e1.5",
+    "1e.5",
+    "1E-2",
+    "100n",
+    "100u",
+    "1k",
+    "1K",
+    "1Ki",
+    "1M",
+    "1Mi",
+    "1m",
+    "1mi",
+    "1i",
+    "1P",
+    "1Pi",
+    "1E",
+    "1Ei",
+    "1Zi",
+    "1Y",
+    "1b",
+    "1B",
+    "0x10",
+    "1_000",
+    "1,5",
+    "1.2.3",
+    "10 Gi",
+    "inf",
+    "NaN",
+    "007",
+    "9223372036854775807",
+    "99999999999999999999",
+    "1e100",
+    "1000000Ei",
+    "0.000000001",
+    "0.0000000001",
+    "1.0000000001",
+    " 1Gi",
+    "1Gi ",
 ]
 #: Deliberately stricter than the API server, which trims the JSON string: padding is a typo here.
 QUANTITIES_REJECTED_ON_PURPOSE = {" 1Gi", "1Gi "}
@@ -430,10 +596,32 @@ def test_k8s_quantity_agrees_with_the_api_server(kube_api):
     disagree, pod_refuses = [], []
     for q in QUANTITIES:
         ours = c.k8s_quantity("q", q) == []
-        pvc = _accepted(kube_api, {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "q"},
-                                   "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": q}}}})
-        pod = _accepted(kube_api, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "q"}, "spec": {"containers": [
-            {"name": "c", "image": "x", "resources": {"requests": {"cpu": q, "memory": q}, "limits": {"memory": q}}}]}})
+        pvc = _accepted(
+            kube_api,
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {"name": "q"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": q}}},
+            },
+        )
+        pod = _accepted(
+            kube_api,
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "q"},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "c",
+                            "image": "x",
+                            "resources": {"requests": {"cpu": q, "memory": q}, "limits": {"memory": q}},
+                        }
+                    ]
+                },
+            },
+        )
         if ours != pvc and not (q in QUANTITIES_REJECTED_ON_PURPOSE and pvc and not ours):
             disagree.append((q, ours, pvc))
         if ours and not pod:
@@ -446,19 +634,84 @@ def test_k8s_quantity_agrees_with_the_api_server(kube_api):
 #: Quartz extensions robfig/cron lacks, descriptors, wrong field counts, time zones, and every
 #: day-of-month from 28 to 31 in every month (schedules that never fire).
 CRON_EXPRESSIONS = [
-    "0 0 2 * * *", "*/30 * * * * *", "0 15 3 ? JAN-MAR MON,FRI", "0 0 0 1 1 *", "59 59 23 31 12 6",
-    "0 0 0 * * 0", "0 0 0 * * 7", "0 0 0 * * SUN", "0 0 0 * * sun", "0 0 0 * * MON-FRI", "0 0 0 * * FRI-MON",
-    "0 0 0 * JAN *", "0 0 0 * jan-dec *", "0 0 0 * 0 *", "0 0 0 * 13 *", "0 0 0 0 * *", "0 0 0 32 * *",
-    "60 0 0 * * *", "0 60 0 * * *", "0 0 24 * * *", "0 0 5-1 * * *", "0 0 1-5 * * *", "0 0 1-5/2 * * *",
-    "0 0 */0 * * *", "0 0 */24 * * *", "0 0 */25 * * *", "0 0 0 * * */0", "0 0 0 ? * *", "0 0 0 ? * ?",
-    "0 0 0 L * *", "0 0 0 * * 5L", "0 0 0 15W * *", "0 0 0 * * 1#2", "* * * * * *", "0,30 * * * * *",
-    "0-59/15 * * * * *", "1/15 * * * * *", "  0 0 2 * * *  ", "0\t0\t2\t*\t*\t*", "0 0 2 * * -1", "-1 0 2 * * *",
-    "0 0 2 * * 1-", "0 0 2 * * ,", "0 0 2 */2 */2 */2", "00 00 02 * * *", "0 0 2 * FEB-JAN *", "0 0 2 * * 0-7",
-    "0 0 2 * * 6-7", "0 0 2 1-31 * *", "0 0 2 * 1-12 *", "0 0 2 * * MON/2", "0 0 2 * * */2", "0 0 2 1/2 * *",
-    "0 0 2 * * 3-3", "0 0 2 * * 1,2-4,SAT", "0 0 0 31 4,5 *", "0 0 0 30-31 2 *", "0 0 0 29 2 *", "0 0 0 31 */2 *",
-    "0 0 0 31 2 MON", "0 0 0 31 2 ?", "0 0 0 */15 2 *",
-    "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@reboot", "@DAILY", "@every",
-    "@ daily", "", "0 0 2 * *", "0 2 * * *", "0 0 0 0 * * *", "0 0 2 * * * 2026",
+    "0 0 2 * * *",
+    "*/30 * * * * *",
+    "0 15 3 ? JAN-MAR MON,FRI",
+    "0 0 0 1 1 *",
+    "59 59 23 31 12 6",
+    "0 0 0 * * 0",
+    "0 0 0 * * 7",
+    "0 0 0 * * SUN",
+    "0 0 0 * * sun",
+    "0 0 0 * * MON-FRI",
+    "0 0 0 * * FRI-MON",
+    "0 0 0 * JAN *",
+    "0 0 0 * jan-dec *",
+    "0 0 0 * 0 *",
+    "0 0 0 * 13 *",
+    "0 0 0 0 * *",
+    "0 0 0 32 * *",
+    "60 0 0 * * *",
+    "0 60 0 * * *",
+    "0 0 24 * * *",
+    "0 0 5-1 * * *",
+    "0 0 1-5 * * *",
+    "0 0 1-5/2 * * *",
+    "0 0 */0 * * *",
+    "0 0 */24 * * *",
+    "0 0 */25 * * *",
+    "0 0 0 * * */0",
+    "0 0 0 ? * *",
+    "0 0 0 ? * ?",
+    "0 0 0 L * *",
+    "0 0 0 * * 5L",
+    "0 0 0 15W * *",
+    "0 0 0 * * 1#2",
+    "* * * * * *",
+    "0,30 * * * * *",
+    "0-59/15 * * * * *",
+    "1/15 * * * * *",
+    "  0 0 2 * * *  ",
+    "0\t0\t2\t*\t*\t*",
+    "0 0 2 * * -1",
+    "-1 0 2 * * *",
+    "0 0 2 * * 1-",
+    "0 0 2 * * ,",
+    "0 0 2 */2 */2 */2",
+    "00 00 02 * * *",
+    "0 0 2 * FEB-JAN *",
+    "0 0 2 * * 0-7",
+    "0 0 2 * * 6-7",
+    "0 0 2 1-31 * *",
+    "0 0 2 * 1-12 *",
+    "0 0 2 * * MON/2",
+    "0 0 2 * * */2",
+    "0 0 2 1/2 * *",
+    "0 0 2 * * 3-3",
+    "0 0 2 * * 1,2-4,SAT",
+    "0 0 0 31 4,5 *",
+    "0 0 0 30-31 2 *",
+    "0 0 0 29 2 *",
+    "0 0 0 31 */2 *",
+    "0 0 0 31 2 MON",
+    "0 0 0 31 2 ?",
+    "0 0 0 */15 2 *",
+    "@yearly",
+    "@annually",
+    "@monthly",
+    "@weekly",
+    "@daily",
+    "@midnight",
+    "@hourly",
+    "@reboot",
+    "@DAILY",
+    "@every",
+    "@ daily",
+    "",
+    "0 0 2 * *",
+    "0 2 * * *",
+    "0 0 0 0 * * *",
+    "0 0 2 * * * 2026",
     *(f"0 0 0 {d} {m} *" for d in range(28, 32) for m in range(1, 13)),
 ]
 #: CloudNativePG parses these too, but they are refused on purpose: five fields (robfig/cron v1
@@ -466,7 +719,13 @@ CRON_EXPRESSIONS = [
 #: ``@every <duration>`` (not offered), '?' outside the day fields, empty list items and signs
 #: (typos more likely than intent), time zone prefixes (CloudNativePG's parser has none).
 CRON_REJECTED_ON_PURPOSE = {
-    "0 0 2 * *", "0 2 * * *", "@every 1h", "@every 5m30s", "0 0 ? * * *", "? 0 0 * * *", "0,,30 * * * * *",
+    "0 0 2 * *",
+    "0 2 * * *",
+    "@every 1h",
+    "@every 5m30s",
+    "0 0 ? * * *",
+    "? 0 0 * * *",
+    "0,,30 * * * * *",
     "+1 0 2 * * *",
 }
 
@@ -498,16 +757,25 @@ def test_cron_with_seconds_agrees_with_cloudnative_pg(cron_verdicts):
 def test_never_firing_schedule_names_the_fields():
     (problem,) = c.cron_with_seconds("backup.schedule", "0 0 0 30 2 *")
     assert problem.prop == "backup.schedule" and "never fires: day-of-month '30' does not occur in month '2'" in (
-        problem.allowed)
+        problem.allowed
+    )
 
 
 def test_secret_literal_detector_is_real():
     assert literal_secrets({"stringData": {"ACCESS_KEY_ID": "AKIAEXAMPLEKEY"}}) == [
-        "stringData.ACCESS_KEY_ID='AKIAEXAMPLEKEY'"]
+        "stringData.ACCESS_KEY_ID='AKIAEXAMPLEKEY'"
+    ]
     assert literal_secrets({"data": {"password": "hunter2"}}) != []
-    assert literal_secrets({"data": {"password": "${var.db_password}", "ACCESS_KEY_ID": "${CNPG_S3_ACCESS_KEY_ID}"},
-                            "template": {"password": "{{ .password }}"},
-                            "remoteRef": {"property": "password"}}) == []
+    assert (
+        literal_secrets(
+            {
+                "data": {"password": "${var.db_password}", "ACCESS_KEY_ID": "${CNPG_S3_ACCESS_KEY_ID}"},
+                "template": {"password": "{{ .password }}"},
+                "remoteRef": {"property": "password"},
+            }
+        )
+        == []
+    )
 
 
 # -- the shared operator: settings, chart sources, values ------------------------------------------------
@@ -537,12 +805,15 @@ def test_real_chart_archives_and_directories_are_read(tmp_path):
     assert err is None and meta["version"] == "0.29.0"
 
 
-@pytest.mark.parametrize("name,content,allowed", [
-    ("missing.tgz", None, "an existing chart archive (.tgz) or chart directory"),
-    ("chart.zip", b"PK", "a chart archive ('.tgz')"),
-    ("broken.tgz", b"not gzip at all", "a readable chart archive"),
-    ("empty", "dir", "a chart directory with a Chart.yaml"),
-])
+@pytest.mark.parametrize(
+    "name,content,allowed",
+    [
+        ("missing.tgz", None, "an existing chart archive (.tgz) or chart directory"),
+        ("chart.zip", b"PK", "a chart archive ('.tgz')"),
+        ("broken.tgz", b"not gzip at all", "a readable chart archive"),
+        ("empty", "dir", "a chart directory with a Chart.yaml"),
+    ],
+)
 def test_unreadable_local_charts(tmp_path, name, content, allowed):
     path = tmp_path / name
     if content == "dir":
@@ -559,20 +830,26 @@ OPERATOR_INVALID = [
     (OperatorProps(plugin_chart_version="~0.7"), "plugin_chart_version", "a chart version"),
     (OperatorProps(wait="yes"), "wait", "True or False"),
     (OperatorProps(install_plugin="auto"), "install_plugin", "True or False"),
-    (OperatorProps(chart_source=HelmChartSource(repository="cloudnative-pg.github.io/charts")),
-     "chart_source.repository", "'https://' or 'http://' or 'oci://'"),
+    (
+        OperatorProps(chart_source=HelmChartSource(repository="cloudnative-pg.github.io/charts")),
+        "chart_source.repository",
+        "'https://' or 'http://' or 'oci://'",
+    ),
     (OperatorProps(chart_source="https://mirror/charts"), "chart_source", "a HelmChartSource"),
-    (OperatorProps(plugin_chart_source=HelmChartSource(repository="https://m", path="p.tgz")),
-     "plugin_chart_source", "not both"),
+    (
+        OperatorProps(plugin_chart_source=HelmChartSource(repository="https://m", path="p.tgz")),
+        "plugin_chart_source",
+        "not both",
+    ),
     (OperatorProps(values=["webhook"]), "values", "a mapping of chart values"),
     (OperatorProps(values={"webhook": {1: True}}), "values.webhook", "string keys"),
-    (OperatorProps(plugin_values={"resources": {"limits": object()}}), "plugin_values.resources.limits",
-     "YAML values"),
+    (OperatorProps(plugin_values={"resources": {"limits": object()}}), "plugin_values.resources.limits", "YAML values"),
 ]
 
 
-@pytest.mark.parametrize("op,prop,allowed", OPERATOR_INVALID, ids=[f"{p}-{i}" for i, (_, p, _a) in
-                                                                   enumerate(OPERATOR_INVALID)])
+@pytest.mark.parametrize(
+    "op,prop,allowed", OPERATOR_INVALID, ids=[f"{p}-{i}" for i, (_, p, _a) in enumerate(OPERATOR_INVALID)]
+)
 def test_validate_operator_names_the_prop(op, prop, allowed):
     problems = model.validate_operator(op, Mode.APPLY, prefix="operator.")
     assert [p.prop for p in problems] == [f"operator.{prop}"], problems
@@ -583,18 +860,24 @@ def test_local_chart_checks_name_and_version():
     archive = chart_archive("cloudnative-pg")
     assert model.validate_operator(OperatorProps(chart_source=HelmChartSource(path=archive)), Mode.APPLY) == []
     (wrong_version,) = model.validate_operator(
-        OperatorProps(chart_version="0.30.0", chart_source=HelmChartSource(path=archive)), Mode.APPLY)
+        OperatorProps(chart_version="0.30.0", chart_source=HelmChartSource(path=archive)), Mode.APPLY
+    )
     assert wrong_version.prop == "chart_source.path" and "its Chart.yaml says version '0.29.0'" in wrong_version.allowed
     (wrong_chart,) = model.validate_operator(
-        OperatorProps(plugin_chart_source=HelmChartSource(path=archive)), Mode.APPLY)
+        OperatorProps(plugin_chart_source=HelmChartSource(path=archive)), Mode.APPLY
+    )
     assert wrong_chart.prop == "plugin_chart_source.path"
     assert wrong_chart.allowed == "a 'plugin-barman-cloud' chart (its Chart.yaml says name 'cloudnative-pg')"
 
 
 def test_render_mode_needs_repositories_and_plain_values():
     ref = "${TfToken[TOKEN.7]}"
-    problems = model.validate_operator(OperatorProps(chart_source=HelmChartSource(path=chart_archive("cloudnative-pg")),
-                                                     values={"image": {"repository": ref}}), Mode.RENDER)
+    problems = model.validate_operator(
+        OperatorProps(
+            chart_source=HelmChartSource(path=chart_archive("cloudnative-pg")), values={"image": {"repository": ref}}
+        ),
+        Mode.RENDER,
+    )
     assert [p.prop for p in problems] == ["chart_source.path", "values.image.repository"]
     assert model.validate_operator(OperatorProps(values={"image": {"repository": ref}}), Mode.APPLY) == []
     (repo,) = model.validate_operator(OperatorProps(chart_source=HelmChartSource(repository=ref)), Mode.RENDER)
@@ -602,16 +885,22 @@ def test_render_mode_needs_repositories_and_plain_values():
 
 
 def test_release_args_for_local_oci_and_values():
-    local = OperatorProps(chart_source=HelmChartSource(path="/abs/cloudnative-pg-0.29.0.tgz"),
-                          plugin_chart_source=HelmChartSource(repository="oci://registry.internal/charts"),
-                          values={"b": 1, "a": {"d": [], "c": False}}, wait=False)
+    local = OperatorProps(
+        chart_source=HelmChartSource(path="/abs/cloudnative-pg-0.29.0.tgz"),
+        plugin_chart_source=HelmChartSource(repository="oci://registry.internal/charts"),
+        values={"b": 1, "a": {"d": [], "c": False}},
+        wait=False,
+    )
     args = model.operator_release_args(local, chart_path="assets/x/HASH/cloudnative-pg-0.29.0.tgz")
     assert "repository" not in args and args["chart"] == "assets/x/HASH/cloudnative-pg-0.29.0.tgz"
     assert (args["version"], args["wait"], args["atomic"]) == ("0.29.0", False, False)
     assert args["values"] == ["a:\n  c: false\n  d: []\nb: 1\n"], "sorted keys, empty list and false kept"
     plugin = model.barman_plugin_release_args(local)
     assert (plugin["repository"], plugin["chart"], plugin["version"]) == (
-        "oci://registry.internal/charts", "plugin-barman-cloud", "0.7.0")
+        "oci://registry.internal/charts",
+        "plugin-barman-cloud",
+        "0.7.0",
+    )
     with pytest.raises(ValueError):
         model.barman_plugin_release_args(OperatorProps(chart_source=HelmChartSource(path="/abs/c.tgz")))
 
@@ -621,21 +910,29 @@ def _tree_docs(clusters) -> dict[str, dict]:
 
 
 def test_render_mirror_repositories_values_and_wait():
-    op = OperatorProps(chart_source=HelmChartSource(repository="oci://registry.internal/cnpg"),
-                       plugin_chart_source=HelmChartSource(repository="https://charts.internal/cnpg"),
-                       values=NO_NODES, plugin_values={"replicaCount": 1}, wait=False)
+    op = OperatorProps(
+        chart_source=HelmChartSource(repository="oci://registry.internal/cnpg"),
+        plugin_chart_source=HelmChartSource(repository="https://charts.internal/cnpg"),
+        values=NO_NODES,
+        plugin_values={"replicaCount": 1},
+        wait=False,
+    )
     docs = _tree_docs([props(backup=BACKUP, operator=op)])
     validate_manifests(d for d in docs.values() if d["kind"] != "Kustomization")
     repos = {d["metadata"]["name"]: d["spec"] for d in docs.values() if d["kind"] == "HelmRepository"}
-    assert repos == {"cloudnative-pg": {"interval": "1h", "type": "oci", "url": "oci://registry.internal/cnpg"},
-                     "plugin-barman-cloud": {"interval": "1h", "url": "https://charts.internal/cnpg"}}
+    assert repos == {
+        "cloudnative-pg": {"interval": "1h", "type": "oci", "url": "oci://registry.internal/cnpg"},
+        "plugin-barman-cloud": {"interval": "1h", "url": "https://charts.internal/cnpg"},
+    }
     operator = docs["platform/operators/cnpg-operator-helmrelease.yaml"]["spec"]
     plugin = docs["platform/operators/barman-cloud-plugin-helmrelease.yaml"]["spec"]
     assert operator["values"] == NO_NODES and plugin["values"] == {"replicaCount": 1}
     assert plugin["chart"]["spec"]["sourceRef"]["name"] == "plugin-barman-cloud"
     assert operator["install"]["disableWait"] is True and operator["upgrade"]["disableWait"] is True
-    assert docs["platform/sources/kustomization.yaml"]["resources"] == ["cloudnative-pg-repo.yaml",
-                                                                        "plugin-barman-cloud-repo.yaml"]
+    assert docs["platform/sources/kustomization.yaml"]["resources"] == [
+        "cloudnative-pg-repo.yaml",
+        "plugin-barman-cloud-repo.yaml",
+    ]
 
 
 def test_render_plugin_without_our_operator_keeps_its_repository():
@@ -652,8 +949,10 @@ def test_render_tree_of_two_clusters():
     a, b = props(backup=BACKUP), props(cluster_name="tiles", cluster_namespace="tiles", eso=ESO)
     tree = model.render_tree_of([a, b])
     assert [p for p in tree if "helmrelease" in p or p.endswith("-repo.yaml")] == [
-        "platform/sources/cloudnative-pg-repo.yaml", "platform/operators/cnpg-operator-helmrelease.yaml",
-        "platform/operators/barman-cloud-plugin-helmrelease.yaml"]
+        "platform/sources/cloudnative-pg-repo.yaml",
+        "platform/operators/cnpg-operator-helmrelease.yaml",
+        "platform/operators/barman-cloud-plugin-helmrelease.yaml",
+    ]
     assert "platform/databases/tiles-external-secret-app.yaml" in tree
     assert "platform/databases/wildside-pg-objectstore.yaml" in tree
     # a tree with one cluster is exactly that cluster's tree
@@ -668,13 +967,20 @@ def test_tree_problems():
     (ns,) = model.tree_problems(props(cluster_name="other"), [geo], "s/Other")
     assert ns.prop == "create_namespace" and "'s/Geo'" in ns.allowed
     assert model.tree_problems(props(cluster_name="other", create_namespace=False), [geo], "s/Other") == []
-    refuses = props(cluster_name="other", cluster_namespace="o",
-                    backup=dataclasses.replace(BACKUP, install_plugin=False))
+    refuses = props(
+        cluster_name="other", cluster_namespace="o", backup=dataclasses.replace(BACKUP, install_plugin=False)
+    )
     (plugin,) = model.tree_problems(refuses, [geo], "s/Other")
     assert plugin.prop == "backup.install_plugin" and "'s/Geo'" in plugin.allowed
     # a platform-operator cluster without backups does not touch the operator: no conflict
-    assert model.tree_problems(props(cluster_name="p", cluster_namespace="p", install_operator=False,
-                                     operator=OperatorProps(wait=False)), [geo], "s/P") == []
+    assert (
+        model.tree_problems(
+            props(cluster_name="p", cluster_namespace="p", install_operator=False, operator=OperatorProps(wait=False)),
+            [geo],
+            "s/P",
+        )
+        == []
+    )
 
 
 def test_operator_namespace_shared_with_the_cluster():

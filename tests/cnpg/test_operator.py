@@ -47,18 +47,25 @@ def _resources(doc: dict, rtype: str) -> dict[str, dict]:
 
 
 def _address(doc: dict, rtype: str, **match) -> str:
-    (name,) = [n for n, r in _resources(doc, rtype).items()
-               if all(r.get(k) == v or (r.get("metadata") or {}).get(k) == v for k, v in match.items())]
+    (name,) = [
+        n
+        for n, r in _resources(doc, rtype).items()
+        if all(r.get(k) == v or (r.get("metadata") or {}).get(k) == v for k, v in match.items())
+    ]
     return f"{rtype}.{name}"
 
 
 def _manifest_deps(doc: dict, kind: str, name: str) -> set[str]:
-    (res,) = [r for r in _resources(doc, "kubernetes_manifest").values()
-              if r["manifest"]["kind"] == kind and r["manifest"]["metadata"]["name"] == name]
+    (res,) = [
+        r
+        for r in _resources(doc, "kubernetes_manifest").values()
+        if r["manifest"]["kind"] == kind and r["manifest"]["metadata"]["name"] == name
+    ]
     return set(res.get("depends_on", []))
 
 
 # -- two clusters, one operator (apply) ---------------------------------------------------------------
+
 
 def build_two_clusters(app: App) -> TerraformStack:
     """Two clusters in one stack: 'geo' with backups in 'databases', 'tiles' in the same namespace
@@ -78,8 +85,10 @@ def two(tmp_path_factory):
 def test_target_addresses_are_the_release_addresses(two):
     stack, doc = two
     op = stack.node.find_child("CnpgOperator-cnpg-system")
-    assert op.target_addresses() == [_address(doc, "helm_release", name="cnpg"),
-                                     _address(doc, "helm_release", name="barman-cloud")]
+    assert op.target_addresses() == [
+        _address(doc, "helm_release", name="cnpg"),
+        _address(doc, "helm_release", name="barman-cloud"),
+    ]
 
 
 def test_two_clusters_share_one_operator_release_plugin_and_namespace(two):
@@ -88,8 +97,11 @@ def test_two_clusters_share_one_operator_release_plugin_and_namespace(two):
     assert releases == ["barman-cloud", "cnpg"]
     namespaces = sorted(r["metadata"]["name"] for r in _resources(doc, "kubernetes_namespace_v1").values())
     assert namespaces == ["cnpg-system", "databases"]
-    clusters = sorted(r["manifest"]["metadata"]["name"] for r in _resources(doc, "kubernetes_manifest").values()
-                      if r["manifest"]["kind"] == "Cluster")
+    clusters = sorted(
+        r["manifest"]["metadata"]["name"]
+        for r in _resources(doc, "kubernetes_manifest").values()
+        if r["manifest"]["kind"] == "Cluster"
+    )
     assert clusters == ["geo", "tiles"]
 
 
@@ -114,8 +126,7 @@ def test_operator_is_a_child_of_the_stack_with_a_namespace_derived_id(two):
     assert isinstance(op, CnpgOperator)
     assert op.created_for == "two-clusters/Geo" and op.clusters == ["two-clusters/Geo", "two-clusters/Tiles"]
     assert stack.node.find_child("Geo").operator is op and stack.node.find_child("Tiles").operator is op
-    assert sorted(a for a in (f"{t}.{n}" for t, rs in doc["resource"].items() for n in rs)
-                  if "CnpgOperator" in a) == [
+    assert sorted(a for a in (f"{t}.{n}" for t, rs in doc["resource"].items() for n in rs) if "CnpgOperator" in a) == [
         "helm_release.CnpgOperator-cnpg-system_5E3049F4",
         "helm_release.CnpgOperator-cnpg-system_BarmanCloudPlugin_1F79A0E4",
         "kubernetes_namespace_v1.CnpgOperator-cnpg-system_Namespace_D60BA2DE",
@@ -143,8 +154,12 @@ CONFLICTS = [
     ({"operator_chart_version": "0.28.0"}, "operator_chart_version", "0.28.0", "'0.29.0'"),
     ({"operator": OperatorProps(values=NO_NODES)}, "operator.values", NO_NODES, "{}"),
     ({"operator": {"wait": False}}, "operator.wait", False, "True"),
-    ({"operator": OperatorProps(chart_source=HelmChartSource(repository="https://charts.example.internal/cnpg"))},
-     "operator.chart_source", {"repository": "https://charts.example.internal/cnpg"}, "'upstream repository'"),
+    (
+        {"operator": OperatorProps(chart_source=HelmChartSource(repository="https://charts.example.internal/cnpg"))},
+        "operator.chart_source",
+        {"repository": "https://charts.example.internal/cnpg"},
+        "'upstream repository'",
+    ),
     ({"operator_namespace": "cnpg-operator"}, "operator_namespace", "cnpg-operator", "'cnpg-system'"),
     ({"operator": {"install_plugin": True}}, "operator.install_plugin", True, "None"),
     ({"install_operator": False, "backup": BACKUP}, "install_operator", False, "True"),
@@ -169,8 +184,9 @@ def test_same_settings_given_twice_do_not_conflict():
     stack = _stack()
     op = {"values": NO_NODES, "wait": False}
     a = CnpgPostgisCluster(stack, "A", mode="apply", operator=op)
-    b = CnpgPostgisCluster(stack, "B", mode="apply", cluster_namespace="b", operator=OperatorProps(values=NO_NODES,
-                                                                                                     wait=False))
+    b = CnpgPostgisCluster(
+        stack, "B", mode="apply", cluster_namespace="b", operator=OperatorProps(values=NO_NODES, wait=False)
+    )
     assert a.operator is b.operator and a.operator.props.wait is False
 
 
@@ -178,8 +194,9 @@ def test_plugin_on_and_off_conflict():
     stack = _stack()
     CnpgPostgisCluster(stack, "Installs", mode="apply", backup=BACKUP)
     with pytest.raises(PropsError) as err:
-        CnpgPostgisCluster(stack, "Platform", mode="apply", cluster_namespace="b",
-                           backup={**BACKUP.__dict__, "install_plugin": False})
+        CnpgPostgisCluster(
+            stack, "Platform", mode="apply", cluster_namespace="b", backup={**BACKUP.__dict__, "install_plugin": False}
+        )
     assert "- backup.install_plugin: got False; allowed: True as 's/Installs' says" in str(err.value)
 
 
@@ -240,6 +257,7 @@ def test_cluster_in_the_operator_namespace_uses_and_protects_it():
 
 # -- install_operator=False -----------------------------------------------------------------------------
 
+
 def test_platform_operator_without_backups_creates_no_operator():
     from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 
@@ -259,10 +277,13 @@ def test_platform_operator_with_backups_installs_only_the_plugin():
     (plugin,) = _resources(doc, "helm_release").values()
     assert (plugin["name"], plugin["namespace"]) == ("barman-cloud", "cnpg-system")
     assert sorted(r["metadata"]["name"] for r in _resources(doc, "kubernetes_namespace_v1").values()) == [
-        "b", "databases"], "the platform's operator namespace is not ours"
+        "b",
+        "databases",
+    ], "the platform's operator namespace is not ours"
 
 
 # -- chart sources --------------------------------------------------------------------------------------
+
 
 def _synth_app(tmp_path: Path, build) -> tuple[Path, dict]:
     stack_dir = synth_to(tmp_path, build)
@@ -274,8 +295,12 @@ def test_local_chart_archives_become_assets_with_relative_paths(tmp_path):
 
     def build(app):
         stack = _stack(app, "airgap")
-        op = CnpgOperator(stack, "Cnpg", chart_source=HelmChartSource(path=str(operator_tgz)),
-                          plugin_chart_source=HelmChartSource(path=operator_tgz.parent / plugin_tgz.name))
+        op = CnpgOperator(
+            stack,
+            "Cnpg",
+            chart_source=HelmChartSource(path=str(operator_tgz)),
+            plugin_chart_source=HelmChartSource(path=operator_tgz.parent / plugin_tgz.name),
+        )
         CnpgPostgisCluster(stack, "Db", mode="apply", operator=op, backup=BACKUP)
         return stack
 
@@ -299,8 +324,7 @@ def test_local_chart_directory_is_a_directory_asset(tmp_path):
 
     def build(app):
         stack = _stack(app, "dir")
-        CnpgPostgisCluster(stack, "Db", mode="apply",
-                           operator={"chart_source": {"path": str(chart_dir)}})
+        CnpgPostgisCluster(stack, "Db", mode="apply", operator={"chart_source": {"path": str(chart_dir)}})
         return stack
 
     stack_dir, doc = _synth_app(tmp_path / "out", build)
@@ -315,44 +339,65 @@ def test_archive_of_another_version_is_refused():
     with pytest.raises(PropsError) as err:
         CnpgOperator(stack, "Cnpg", chart_version="0.28.0", chart_source=HelmChartSource(path=archive))
     msg = str(err.value)
-    assert f"- chart_source.path: got {str(archive)!r}; allowed: a chart of version '0.28.0' as chart_version " \
-           "declares (its Chart.yaml says version '0.29.0')" in msg, msg
+    assert (
+        f"- chart_source.path: got {str(archive)!r}; allowed: a chart of version '0.28.0' as chart_version "
+        "declares (its Chart.yaml says version '0.29.0')" in msg
+    ), msg
     assert stack.node.try_find_child("Cnpg") is None
 
 
 def test_archive_of_another_chart_and_missing_files_are_refused(tmp_path):
     stack = _stack()
     with pytest.raises(PropsError) as err:
-        CnpgPostgisCluster(stack, "Db", mode="apply", backup=BACKUP, operator=OperatorProps(
-            chart_source=HelmChartSource(path=chart_archive("plugin-barman-cloud")),
-            plugin_chart_source=HelmChartSource(path=tmp_path / "nope.tgz")))
+        CnpgPostgisCluster(
+            stack,
+            "Db",
+            mode="apply",
+            backup=BACKUP,
+            operator=OperatorProps(
+                chart_source=HelmChartSource(path=chart_archive("plugin-barman-cloud")),
+                plugin_chart_source=HelmChartSource(path=tmp_path / "nope.tgz"),
+            ),
+        )
     problems = {p.prop: p.allowed for p in err.value.problems}
-    assert "a 'cloudnative-pg' chart (its Chart.yaml says name 'plugin-barman-cloud')" in \
-        problems["operator.chart_source.path"]
+    assert (
+        "a 'cloudnative-pg' chart (its Chart.yaml says name 'plugin-barman-cloud')"
+        in problems["operator.chart_source.path"]
+    )
     assert problems["operator.plugin_chart_source.path"] == "an existing chart archive (.tgz) or chart directory"
 
 
 def test_local_operator_chart_needs_a_plugin_source_when_the_plugin_is_installed():
     stack = _stack()
     with pytest.raises(PropsError) as err:
-        CnpgPostgisCluster(stack, "Db", mode="apply", backup=BACKUP,
-                           operator={"chart_source": HelmChartSource(path=chart_archive("cloudnative-pg"))})
+        CnpgPostgisCluster(
+            stack,
+            "Db",
+            mode="apply",
+            backup=BACKUP,
+            operator={"chart_source": HelmChartSource(path=chart_archive("cloudnative-pg"))},
+        )
     assert [p.prop for p in err.value.problems] == ["operator.plugin_chart_source"]
     # without backups the plugin is not installed, so no plugin source is needed
-    CnpgPostgisCluster(stack, "Ok", mode="apply", operator={"chart_source": HelmChartSource(
-        path=chart_archive("cloudnative-pg"))})
+    CnpgPostgisCluster(
+        stack, "Ok", mode="apply", operator={"chart_source": HelmChartSource(path=chart_archive("cloudnative-pg"))}
+    )
 
 
-@pytest.mark.parametrize("url", ["https://harbor.example.internal/chartrepo/cnpg",
-                                 "oci://harbor.example.internal/charts"])
+@pytest.mark.parametrize(
+    "url", ["https://harbor.example.internal/chartrepo/cnpg", "oci://harbor.example.internal/charts"]
+)
 def test_repository_override_for_both_charts(url):
     stack = _stack()
-    CnpgPostgisCluster(stack, "Db", mode="apply", backup=BACKUP,
-                       operator=OperatorProps(chart_source=HelmChartSource(repository=url)))
+    CnpgPostgisCluster(
+        stack, "Db", mode="apply", backup=BACKUP, operator=OperatorProps(chart_source=HelmChartSource(repository=url))
+    )
     doc = json.loads(Testing.synth(stack))
     releases = {r["name"]: r for r in _resources(doc, "helm_release").values()}
     assert {n: (r["repository"], r["chart"], r["version"]) for n, r in releases.items()} == {
-        "cnpg": (url, "cloudnative-pg", "0.29.0"), "barman-cloud": (url, "plugin-barman-cloud", "0.7.0")}
+        "cnpg": (url, "cloudnative-pg", "0.29.0"),
+        "barman-cloud": (url, "plugin-barman-cloud", "0.7.0"),
+    }
     assert versions.CNPG_CHART_REPOSITORY not in json.dumps(doc)
 
 
@@ -364,11 +409,14 @@ def test_repository_may_be_a_terraform_reference():
     assert release["repository"] == "${var.chart_mirror}"
 
 
-@pytest.mark.parametrize("source,prop,allowed", [
-    (HelmChartSource(repository="ftp://mirror/charts"), "chart_source.repository", "'oci://'"),
-    (HelmChartSource(repository="https://m/charts", path="x.tgz"), "chart_source", "not both"),
-    ({"url": "https://m/charts"}, "chart_source", "keys from repository, path"),
-])
+@pytest.mark.parametrize(
+    "source,prop,allowed",
+    [
+        (HelmChartSource(repository="ftp://mirror/charts"), "chart_source.repository", "'oci://'"),
+        (HelmChartSource(repository="https://m/charts", path="x.tgz"), "chart_source", "not both"),
+        ({"url": "https://m/charts"}, "chart_source", "keys from repository, path"),
+    ],
+)
 def test_bad_chart_sources(source, prop, allowed):
     with pytest.raises(PropsError) as err:
         CnpgOperator(_stack(), "Cnpg", chart_source=source)
@@ -377,10 +425,13 @@ def test_bad_chart_sources(source, prop, allowed):
 
 # -- values and wait ------------------------------------------------------------------------------------
 
+
 def test_values_are_one_sorted_yaml_document_and_wait_drives_atomic():
     stack = _stack()
-    values = {"webhook": {"validating": {"create": False}, "mutating": {"create": False}},
-              "config": {"data": {"INHERITED_LABELS": "team"}}}
+    values = {
+        "webhook": {"validating": {"create": False}, "mutating": {"create": False}},
+        "config": {"data": {"INHERITED_LABELS": "team"}},
+    }
     op = CnpgOperator(stack, "Cnpg", values=values, plugin_values={"replicaCount": 2}, install_plugin=True, wait=False)
     doc = json.loads(Testing.synth(stack))
     releases = {r["name"]: r for r in _resources(doc, "helm_release").values()}
@@ -401,6 +452,7 @@ def test_production_defaults_wait_and_no_values(two):
 
 # -- render mode: one tree, one operator ------------------------------------------------------------------
 
+
 def _render_stack():
     stack = TerraformStack(Testing.app(), "gitops")
     a = CnpgPostgisCluster(stack, "Geo", mode="render", backup=BACKUP)
@@ -419,8 +471,11 @@ def test_render_two_clusters_one_tree_one_operator():
     assert ("Cluster", "geo") in kinds and ("Cluster", "tiles") in kinds
     assert ("ObjectStore", "geo-object-store") in kinds and ("ObjectStore", "tiles-object-store") in kinds
     listed = docs["platform/databases/kustomization.yaml"]["resources"]
-    assert sorted(listed) == sorted(p.rsplit("/", 1)[1] for p in tree
-                                    if p.startswith("platform/databases/") and not p.endswith("kustomization.yaml"))
+    assert sorted(listed) == sorted(
+        p.rsplit("/", 1)[1]
+        for p in tree
+        if p.startswith("platform/databases/") and not p.endswith("kustomization.yaml")
+    )
     validate_manifests([d for d in docs.values() if d.get("kind") != "Kustomization"])
     out = json.loads(Testing.synth(stack))["output"]
     assert out["geo_rendered_manifests"]["value"] == out["tiles_rendered_manifests"]["value"]
@@ -446,8 +501,9 @@ def test_render_refuses_a_cnpg_operator_and_local_charts():
         CnpgPostgisCluster(stack, "R", mode="render", operator=op)
     assert [p.prop for p in err.value.problems] == ["operator"]
     with pytest.raises(PropsError) as err:
-        CnpgPostgisCluster(stack, "R", mode="render", operator={"chart_source": {"path": str(chart_archive(
-            "cloudnative-pg"))}})
+        CnpgPostgisCluster(
+            stack, "R", mode="render", operator={"chart_source": {"path": str(chart_archive("cloudnative-pg"))}}
+        )
     assert [p.prop for p in err.value.problems] == ["operator.chart_source.path"]
     assert "None in render mode" in err.value.problems[0].allowed
 
@@ -466,12 +522,18 @@ def test_render_kustomize_builds_the_shared_tree(tmp_path, tools):
 
 # -- real tools on the air-gapped stack -----------------------------------------------------------------
 
+
 def build_airgapped(app: App) -> TerraformStack:
     """An air-gapped stack: both charts from the local upstream archives, test-cluster values."""
     stack = _stack(app, "airgapped")
-    op = CnpgOperator(stack, "Cnpg", chart_source=HelmChartSource(path=chart_archive("cloudnative-pg")),
-                      plugin_chart_source=HelmChartSource(path=chart_archive("plugin-barman-cloud")),
-                      values=NO_NODES, wait=False)
+    op = CnpgOperator(
+        stack,
+        "Cnpg",
+        chart_source=HelmChartSource(path=chart_archive("cloudnative-pg")),
+        plugin_chart_source=HelmChartSource(path=chart_archive("plugin-barman-cloud")),
+        values=NO_NODES,
+        wait=False,
+    )
     CnpgPostgisCluster(stack, "Db", mode="apply", operator=op, backup=BACKUP, prevent_destroy=False)
     return stack
 
@@ -524,10 +586,13 @@ def test_doc_example_shared_operator():
     doc = json.loads(Testing.synth(stack))
     releases = {r["name"]: r for r in _resources(doc, "helm_release").values()}
     assert sorted(releases) == ["barman-cloud", "cnpg"]
-    assert yaml.safe_load(releases["cnpg"]["values"][0]) == {"resources": {"requests": {"cpu": "100m",
-                                                                                        "memory": "256Mi"}}}
+    assert yaml.safe_load(releases["cnpg"]["values"][0]) == {
+        "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}
+    }
     assert sorted(r["metadata"]["name"] for r in _resources(doc, "kubernetes_namespace_v1").values()) == [
-        "cnpg-system", "databases"]
+        "cnpg-system",
+        "databases",
+    ]
 
 
 def test_doc_examples_air_gapped(tmp_path, monkeypatch):
@@ -539,8 +604,9 @@ def test_doc_examples_air_gapped(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace = {"stack": _stack()}
     exec(local, namespace)  # its imports serve the second block too
-    releases = {r["name"]: r for r in _resources(json.loads(Testing.synth(namespace["stack"])),
-                                                 "helm_release").values()}
+    releases = {
+        r["name"]: r for r in _resources(json.loads(Testing.synth(namespace["stack"])), "helm_release").values()
+    }
     assert sorted(releases) == ["barman-cloud", "cnpg"]
     assert all(r["chart"].startswith("assets/") and "repository" not in r for r in releases.values())
     namespace["stack"] = stack = TerraformStack(Testing.app(), "mirror")

@@ -87,8 +87,12 @@ def test_no_kubernetes_resources_in_terraform_json(doc, synth):
     assert "resource" not in doc and "provider" not in doc
     assert not Testing.to_have_resource(synth, "kubernetes_manifest")
     assert not Testing.to_have_resource(synth, "helm_release")
-    assert sorted(doc["output"]) == ["wildside_pg_primary_endpoint", "wildside_pg_rendered_manifests",
-                                     "wildside_pg_replica_endpoint", "wildside_pg_sync_policy_contract"]
+    assert sorted(doc["output"]) == [
+        "wildside_pg_primary_endpoint",
+        "wildside_pg_rendered_manifests",
+        "wildside_pg_replica_endpoint",
+        "wildside_pg_sync_policy_contract",
+    ]
 
 
 def test_paths(tree):
@@ -115,9 +119,13 @@ def test_flux_objects(docs):
     assert (hr["apiVersion"], hr["kind"]) == ("helm.toolkit.fluxcd.io/v2", "HelmRelease")
     assert hr["metadata"]["namespace"] == "cnpg-system"
     assert hr["spec"]["chart"]["spec"] == {
-        "chart": "cloudnative-pg", "version": "0.29.0",
-        "sourceRef": {"kind": "HelmRepository", "name": repo["metadata"]["name"],
-                      "namespace": repo["metadata"]["namespace"]},
+        "chart": "cloudnative-pg",
+        "version": "0.29.0",
+        "sourceRef": {
+            "kind": "HelmRepository",
+            "name": repo["metadata"]["name"],
+            "namespace": repo["metadata"]["namespace"],
+        },
     }
     plugin = docs["platform/operators/barman-cloud-plugin-helmrelease.yaml"]
     assert plugin["spec"]["dependsOn"] == [{"name": hr["metadata"]["name"]}]
@@ -131,7 +139,9 @@ def test_kustomizations_list_exactly_the_files(tree, docs):
     assert _folders(tree) == ["platform/flux", "platform/sources", "platform/operators", "platform/databases"]
     for folder in _folders(tree):
         listed = docs[f"{folder}/kustomization.yaml"]["resources"]
-        present = [p.rsplit("/", 1)[1] for p in tree if p.startswith(folder + "/") and not p.endswith("kustomization.yaml")]
+        present = [
+            p.rsplit("/", 1)[1] for p in tree if p.startswith(folder + "/") and not p.endswith("kustomization.yaml")
+        ]
         assert listed == present
 
 
@@ -140,8 +150,12 @@ def test_cluster_and_database(docs):
     assert cluster["spec"]["imageName"] == versions.POSTGIS_IMAGES[16]
     assert cluster["spec"]["superuserSecret"] == {"name": "wildside-pg-superuser"}
     db = docs["platform/databases/wildside-pg-database.yaml"]
-    assert [e["name"] for e in db["spec"]["extensions"]] == ["postgis", "postgis_topology", "fuzzystrmatch",
-                                                             "postgis_tiger_geocoder"]
+    assert [e["name"] for e in db["spec"]["extensions"]] == [
+        "postgis",
+        "postgis_topology",
+        "fuzzystrmatch",
+        "postgis_tiger_geocoder",
+    ]
 
 
 def test_contract_same_in_both_modes(doc, stack):
@@ -264,8 +278,14 @@ def test_flux_substitution_exactly_where_the_managed_secret_is():
 def test_flux_settings_paths_resolve_in_the_repository(tmp_path, tools):
     """A tree written below a folder of the repository: each spec.path, resolved from the repository
     root as Flux does, is a folder kustomize builds; names, source and extra dependencies follow."""
-    flux = FluxProps(render_dir="clusters/prod/cnpg", source_name="gitops", path_prefix="tenants/geo",
-                     name_prefix="geo-", depends_on=("cert-manager", "external-secrets"), interval="5m")
+    flux = FluxProps(
+        render_dir="clusters/prod/cnpg",
+        source_name="gitops",
+        path_prefix="tenants/geo",
+        name_prefix="geo-",
+        depends_on=("cert-manager", "external-secrets"),
+        interval="5m",
+    )
     p = _render_props(backup=BACKUP, flux=flux, flux_namespace="flux-geo")
     assert model.validate(p) == []
     tree = model.render_tree(p)
@@ -273,17 +293,24 @@ def test_flux_settings_paths_resolve_in_the_repository(tmp_path, tools):
     steps = _flux_steps(tree, root="tenants/geo")
     assert [ks["metadata"]["name"] for ks, _ in steps] == ["geo-sources", "geo-operators", "geo-databases"]
     assert sorted(p for p in tree if p.startswith("clusters/prod/cnpg/")) == sorted(
-        ["clusters/prod/cnpg/kustomization.yaml", *(f"clusters/prod/cnpg/geo-{r}.yaml"
-                                                     for r in ("sources", "operators", "databases"))])
+        [
+            "clusters/prod/cnpg/kustomization.yaml",
+            *(f"clusters/prod/cnpg/geo-{r}.yaml" for r in ("sources", "operators", "databases")),
+        ]
+    )
     assert steps[0][0]["spec"]["dependsOn"] == [{"name": "cert-manager"}, {"name": "external-secrets"}]
     for ks, objs in steps:
         assert (ks["metadata"]["namespace"], ks["spec"]["sourceRef"]["name"], ks["spec"]["interval"]) == (
-            "flux-geo", "gitops", "5m")
+            "flux-geo",
+            "gitops",
+            "5m",
+        )
         res = tools.run(tools.kustomize, "build", tmp_path / ks["spec"]["path"], check=False)
         assert res.returncode == 0, res.stderr
         built = [d for d in yaml.safe_load_all(res.stdout) if d]
         assert sorted((d["kind"], d["metadata"]["name"]) for d in built) == sorted(
-            (d["kind"], d["metadata"]["name"]) for d in objs)
+            (d["kind"], d["metadata"]["name"]) for d in objs
+        )
     validate_manifests(yaml.safe_load(t) for t in tree.values())
     # off: only the folders
     off = model.render_tree(_render_props(backup=BACKUP, flux=FluxProps(enabled=False)))
@@ -295,31 +322,39 @@ def test_prevent_destroy_keeps_flux_from_pruning_the_database():
     annotation = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
 
     def annotated(p):
-        return sorted((d["kind"], d["metadata"]["name"]) for d in map(yaml.safe_load, model.render_tree(p).values())
-                      if (d.get("metadata") or {}).get("annotations") == annotation)
+        return sorted(
+            (d["kind"], d["metadata"]["name"])
+            for d in map(yaml.safe_load, model.render_tree(p).values())
+            if (d.get("metadata") or {}).get("annotations") == annotation
+        )
 
     assert annotated(_render_props(backup=BACKUP)) == [("Cluster", "wildside-pg"), ("Namespace", "databases")]
     assert annotated(_render_props(backup=BACKUP, prevent_destroy=False)) == []
     # a protected cluster in the operator's namespace protects that namespace too
-    assert annotated(_render_props(cluster_namespace="cnpg-system")) == [("Cluster", "wildside-pg"),
-                                                                         ("Namespace", "cnpg-system")]
+    assert annotated(_render_props(cluster_namespace="cnpg-system")) == [
+        ("Cluster", "wildside-pg"),
+        ("Namespace", "cnpg-system"),
+    ]
 
 
-@pytest.mark.parametrize("flux,prop,allowed", [
-    ({"render_dir": "platform/databases"}, "flux.render_dir", "a folder of its own"),
-    ({"render_dir": "platform/operators"}, "flux.render_dir", "a folder of its own"),
-    ({"render_dir": "../flux"}, "flux.render_dir", "a relative folder"),
-    ({"path_prefix": "/repo"}, "flux.path_prefix", "relative folder of the Git repository"),
-    ({"path_prefix": "a/../b"}, "flux.path_prefix", "no '..'"),
-    ({"name_prefix": "Cnpg-"}, "flux.name_prefix", "DNS labels"),
-    ({"name_prefix": "x" * 55}, "flux.name_prefix", "at most 54 chars"),
-    ({"source_name": "Flux_System"}, "flux.source_name", "DNS-1123 subdomain"),
-    ({"depends_on": "cert-manager"}, "flux.depends_on", "a list of Kustomization names"),
-    ({"depends_on": ["cnpg-databases"]}, "flux.depends_on", "a cycle"),
-    ({"substitute_from": ""}, "flux.substitute_from", "DNS-1123 subdomain"),
-    ({"interval": "10 minutes"}, "flux.interval", "a duration"),
-    ({"enabled": "yes"}, "flux.enabled", "True or False"),
-])
+@pytest.mark.parametrize(
+    "flux,prop,allowed",
+    [
+        ({"render_dir": "platform/databases"}, "flux.render_dir", "a folder of its own"),
+        ({"render_dir": "platform/operators"}, "flux.render_dir", "a folder of its own"),
+        ({"render_dir": "../flux"}, "flux.render_dir", "a relative folder"),
+        ({"path_prefix": "/repo"}, "flux.path_prefix", "relative folder of the Git repository"),
+        ({"path_prefix": "a/../b"}, "flux.path_prefix", "no '..'"),
+        ({"name_prefix": "Cnpg-"}, "flux.name_prefix", "DNS labels"),
+        ({"name_prefix": "x" * 55}, "flux.name_prefix", "at most 54 chars"),
+        ({"source_name": "Flux_System"}, "flux.source_name", "DNS-1123 subdomain"),
+        ({"depends_on": "cert-manager"}, "flux.depends_on", "a list of Kustomization names"),
+        ({"depends_on": ["cnpg-databases"]}, "flux.depends_on", "a cycle"),
+        ({"substitute_from": ""}, "flux.substitute_from", "DNS-1123 subdomain"),
+        ({"interval": "10 minutes"}, "flux.interval", "a duration"),
+        ({"enabled": "yes"}, "flux.enabled", "True or False"),
+    ],
+)
 def test_invalid_flux_props(flux, prop, allowed):
     problems = model.validate(_render_props(flux=FluxProps(**flux)))
     assert [p.prop for p in problems] == [prop], problems
@@ -336,12 +371,19 @@ def test_clusters_of_one_tree_share_the_flux_settings():
     (problem,) = err.value.problems
     assert (problem.prop, problem.value) == ("flux.path_prefix", "")
     assert "'clusters/prod' as 'two/Geo' asks" in problem.allowed
-    tiles = CnpgPostgisCluster(stack, "Tiles", mode="render", cluster_namespace="tiles",
-                               flux={"path_prefix": "clusters/prod"})
-    paths = {yaml.safe_load(t)["spec"]["path"] for p, t in tiles.rendered_manifests.items()
-             if p.startswith("platform/flux/cnpg-")}
-    assert paths == {"./clusters/prod/platform/sources", "./clusters/prod/platform/operators",
-                     "./clusters/prod/platform/databases"}
+    tiles = CnpgPostgisCluster(
+        stack, "Tiles", mode="render", cluster_namespace="tiles", flux={"path_prefix": "clusters/prod"}
+    )
+    paths = {
+        yaml.safe_load(t)["spec"]["path"]
+        for p, t in tiles.rendered_manifests.items()
+        if p.startswith("platform/flux/cnpg-")
+    }
+    assert paths == {
+        "./clusters/prod/platform/sources",
+        "./clusters/prod/platform/operators",
+        "./clusters/prod/platform/databases",
+    }
 
 
 def test_docs_flux_example_is_what_the_construct_renders():
@@ -351,8 +393,17 @@ def test_docs_flux_example_is_what_the_construct_renders():
     (code,) = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "clusters/prod/cnpg" in b]
     (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("# clusters/prod/cnpg/")]
     stack = TerraformStack(Testing.app(), "docs")
-    exec(code, {"stack": stack, "CnpgPostgisCluster": CnpgPostgisCluster, "Mode": Mode, "BackupProps": BackupProps,
-                "EsoProps": EsoProps, "FluxProps": FluxProps})
+    exec(
+        code,
+        {
+            "stack": stack,
+            "CnpgPostgisCluster": CnpgPostgisCluster,
+            "Mode": Mode,
+            "BackupProps": BackupProps,
+            "EsoProps": EsoProps,
+            "FluxProps": FluxProps,
+        },
+    )
     tree = stack.node.find_child("WildsidePg").rendered_manifests
     shown = {part.splitlines()[0].removeprefix("# "): yaml.safe_load(part) for part in block.split("---\n")}
     assert sorted(shown) == ["clusters/prod/cnpg/cnpg-databases.yaml", "clusters/prod/cnpg/cnpg-operators.yaml"]

@@ -72,34 +72,68 @@ PROPS = [
     ("postgres_major", "num", False, 12, "postgres_major: got 12; allowed: one of 14, 15, 16, 17, 18"),
     ("image_name", "str", True, "a b", "image_name: got 'a b'; allowed: a non-empty string without whitespace"),
     ("postgis_enabled", "bool", False, "yes", "postgis_enabled: got 'yes'; allowed: True or False"),
-    ("database_name", "str", False, "postgres", "database_name: got 'postgres'; allowed: a name other than "
-                                                "'postgres', 'template0', 'template1'"),
-    ("database_owner", "str", True, "postgres", "database_owner: got 'postgres'; allowed: a name other than "
-                                                "'postgres'"),
+    (
+        "database_name",
+        "str",
+        False,
+        "postgres",
+        "database_name: got 'postgres'; allowed: a name other than 'postgres', 'template0', 'template1'",
+    ),
+    (
+        "database_owner",
+        "str",
+        True,
+        "postgres",
+        "database_owner: got 'postgres'; allowed: a name other than 'postgres'",
+    ),
     ("resources.cpu_request", "str", True, "fast", "resources.cpu_request: got 'fast'; allowed: a Kubernetes quantity"),
-    ("resources.memory_limit", "str", True, "1GB", "resources.memory_limit: got '1GB'; allowed: a Kubernetes "
-                                                   "quantity"),
+    ("resources.memory_limit", "str", True, "1GB", "resources.memory_limit: got '1GB'; allowed: a Kubernetes quantity"),
     ("install_operator", "bool", False, "yes", "install_operator: got 'yes'; allowed: True or False"),
-    ("operator_chart_version", "str", True, "latest", "operator_chart_version: got 'latest'; allowed: a chart "
-                                                      "version such as '0.29.0'"),
+    (
+        "operator_chart_version",
+        "str",
+        True,
+        "latest",
+        "operator_chart_version: got 'latest'; allowed: a chart version such as '0.29.0'",
+    ),
     ("enable_superuser_access", "bool", True, "yes", "enable_superuser_access: got 'yes'; allowed: True or False"),
     ("backup.enabled", "bool", False, "yes", "backup.enabled: got 'yes'; allowed: True or False"),
-    ("backup.destination_path", "str", True, "https://b", "backup.destination_path: got 'https://b'; allowed: a URL "
-                                                          "starting with 's3://'"),
+    (
+        "backup.destination_path",
+        "str",
+        True,
+        "https://b",
+        "backup.destination_path: got 'https://b'; allowed: a URL starting with 's3://'",
+    ),
     ("backup.endpoint_url", "str", True, "minio:9000", "backup.endpoint_url: got 'minio:9000'; allowed: a URL"),
     ("backup.retention_policy", "str", True, "30 days", "backup.retention_policy: got '30 days'; allowed: '<n>d'"),
     ("backup.schedule", "str", True, "0 2 * * *", "backup.schedule: got '0 2 * * *'; allowed: a 6-field cron"),
-    ("backup.compression", "str", True, "zip", "backup.compression: got 'zip'; allowed: one of 'gzip', 'bzip2', "
-                                               "'snappy', 'lz4'"),
+    (
+        "backup.compression",
+        "str",
+        True,
+        "zip",
+        "backup.compression: got 'zip'; allowed: one of 'gzip', 'bzip2', 'snappy', 'lz4'",
+    ),
     # (the value is hidden in the message since the credentials-secret work: its name says "secret")
-    ("backup.existing_credentials_secret", "str", True, "Bad_S", ("backup.existing_credentials_secret: got ",
-                                                                  "; allowed: a DNS-1123 subdomain")),
+    (
+        "backup.existing_credentials_secret",
+        "str",
+        True,
+        "Bad_S",
+        ("backup.existing_credentials_secret: got ", "; allowed: a DNS-1123 subdomain"),
+    ),
     ("backup.access_key_id", "str", True, "AKIAEXAMPLEKEY", "backup.access_key_id: got '<literal hidden>'"),
     ("backup.secret_access_key", "str", True, "hunter2", "backup.secret_access_key: got '<literal hidden>'"),
     ("backup.install_plugin", "bool", False, "yes", "backup.install_plugin: got 'yes'; allowed: True or False"),
     ("eso.enabled", "bool", False, "yes", "eso.enabled: got 'yes'; allowed: True or False"),
-    ("eso.cluster_secret_store_name", "str", True, "Bad_S", "eso.cluster_secret_store_name: got 'Bad_S'; allowed: a "
-                                                            "DNS-1123 subdomain"),
+    (
+        "eso.cluster_secret_store_name",
+        "str",
+        True,
+        "Bad_S",
+        "eso.cluster_secret_store_name: got 'Bad_S'; allowed: a DNS-1123 subdomain",
+    ),
     ("eso.superuser_remote_key", "str", True, "", "eso.superuser_remote_key: got ''; allowed: a non-empty string"),
     ("eso.app_remote_key", "str", True, "", "eso.app_remote_key: got ''; allowed: a non-empty string"),
     ("eso.password_property", "str", True, " ", "eso.password_property: got ' '; allowed: a non-empty string"),
@@ -109,14 +143,30 @@ PROPS = [
     ("prevent_destroy", "bool", False, "yes", "prevent_destroy: got 'yes'; allowed: True or False"),
     ("operator.namespace", "str", False, "Bad_NS", "operator.namespace: got 'Bad_NS'; allowed: a DNS-1123 label"),
     ("operator.create_namespace", "bool", False, "yes", "operator.create_namespace: got 'yes'; allowed: True or False"),
-    ("operator.chart_version", "str", True, "latest", "operator.chart_version: got 'latest'; allowed: a chart version "
-                                                      "such as '0.29.0'"),
-    ("operator.chart_source.repository", "str", True, "ftp://x", "operator.chart_source.repository: got 'ftp://x'; "
-                                                                 "allowed: a URL starting with 'https://' or 'http://' "
-                                                                 "or 'oci://'"),
+    (
+        "operator.chart_version",
+        "str",
+        True,
+        "latest",
+        "operator.chart_version: got 'latest'; allowed: a chart version such as '0.29.0'",
+    ),
+    (
+        "operator.chart_source.repository",
+        "str",
+        True,
+        "ftp://x",
+        "operator.chart_source.repository: got 'ftp://x'; "
+        "allowed: a URL starting with 'https://' or 'http://' "
+        "or 'oci://'",
+    ),
     ("operator.install_plugin", "bool", False, "yes", "operator.install_plugin: got 'yes'; allowed: True or False"),
-    ("operator.plugin_chart_version", "str", True, "v1", "operator.plugin_chart_version: got 'v1'; allowed: a chart "
-                                                         "version such as '0.7.0'"),
+    (
+        "operator.plugin_chart_version",
+        "str",
+        True,
+        "v1",
+        "operator.plugin_chart_version: got 'v1'; allowed: a chart version such as '0.7.0'",
+    ),
     ("operator.wait", "bool", True, "yes", "operator.wait: got 'yes'; allowed: True or False"),
 ]
 _IDS = [p[0] for p in PROPS]
@@ -135,8 +185,9 @@ def test_apply_mode_accepts_a_reference_or_says_it_must_be_known(prop, kind, acc
         assert "TfToken" not in str(err.value) and "e+298" not in str(err.value)
 
 
-@pytest.mark.parametrize("prop,kind,accepted,bad,message", [p for p in PROPS if p[2]],
-                         ids=[p[0] for p in PROPS if p[2]])
+@pytest.mark.parametrize(
+    "prop,kind,accepted,bad,message", [p for p in PROPS if p[2]], ids=[p[0] for p in PROPS if p[2]]
+)
 def test_render_mode_refuses_every_reference(prop, kind, accepted, bad, message):
     """The tree is written at synth time: no file may hold a reference (its encoding least of all)."""
     stack = TerraformStack(Testing.app(), "s")
@@ -162,8 +213,12 @@ def test_a_bad_literal_fails_as_before(prop, kind, accepted, bad, message):
 
 # CnpgOperator: (prop, kind, accepted?)
 OPERATOR_PROPS = [
-    ("namespace", "str", False), ("create_namespace", "bool", False), ("chart_version", "str", True),
-    ("install_plugin", "bool", False), ("plugin_chart_version", "str", True), ("wait", "bool", True),
+    ("namespace", "str", False),
+    ("create_namespace", "bool", False),
+    ("chart_version", "str", True),
+    ("install_plugin", "bool", False),
+    ("plugin_chart_version", "str", True),
+    ("wait", "bool", True),
     ("install_operator", "bool", False),
 ]
 
@@ -194,23 +249,61 @@ def _build(app):
         return ref(stack, kind, name)
 
     CnpgPostgisCluster(
-        stack, "Pg", mode=Mode.APPLY, cluster_name=v("name"), cluster_namespace=v("namespace"),
-        instances=v("instances", "num"), storage_size=v("size"), storage_class=v("class"), image_name=v("image"),
-        database_owner=v("owner"), resources=ClusterResources(cpu_request=v("cpu"), memory_limit=v("memory")),
-        operator_chart_version=v("chart_version"), enable_superuser_access=v("superuser", "bool"),
-        flux_namespace=v("flux_ns"), prevent_destroy=False,
-        backup=BackupProps(enabled=True, destination_path=v("dest"), endpoint_url=v("endpoint"),
-                           retention_policy=v("retention"), schedule=v("schedule"), compression=v("compression"),
-                           existing_credentials_secret=v("s3_secret")),
-        eso=EsoProps(enabled=True, cluster_secret_store_name=v("store"), superuser_remote_key=v("su_key"),
-                     app_remote_key=v("app_key"), password_property=v("pw_prop"), refresh_interval=v("refresh")),
-        operator={"chart_source": {"repository": v("repo")}, "plugin_chart_version": v("plugin_version"),
-                  "wait": v("wait", "bool"), "values": {"image": {"repository": v("operator_image")}}},
+        stack,
+        "Pg",
+        mode=Mode.APPLY,
+        cluster_name=v("name"),
+        cluster_namespace=v("namespace"),
+        instances=v("instances", "num"),
+        storage_size=v("size"),
+        storage_class=v("class"),
+        image_name=v("image"),
+        database_owner=v("owner"),
+        resources=ClusterResources(cpu_request=v("cpu"), memory_limit=v("memory")),
+        operator_chart_version=v("chart_version"),
+        enable_superuser_access=v("superuser", "bool"),
+        flux_namespace=v("flux_ns"),
+        prevent_destroy=False,
+        backup=BackupProps(
+            enabled=True,
+            destination_path=v("dest"),
+            endpoint_url=v("endpoint"),
+            retention_policy=v("retention"),
+            schedule=v("schedule"),
+            compression=v("compression"),
+            existing_credentials_secret=v("s3_secret"),
+        ),
+        eso=EsoProps(
+            enabled=True,
+            cluster_secret_store_name=v("store"),
+            superuser_remote_key=v("su_key"),
+            app_remote_key=v("app_key"),
+            password_property=v("pw_prop"),
+            refresh_interval=v("refresh"),
+        ),
+        operator={
+            "chart_source": {"repository": v("repo")},
+            "plugin_chart_version": v("plugin_version"),
+            "wait": v("wait", "bool"),
+            "values": {"image": {"repository": v("operator_image")}},
+        },
     )
-    CnpgPostgisCluster(stack, "Managed", mode=Mode.APPLY, cluster_name="managed", install_operator=False,
-                       create_namespace=False, prevent_destroy=False,
-                       backup=BackupProps(enabled=True, destination_path="s3://b/managed", install_plugin=False,
-                                          access_key_id=v("key_id"), secret_access_key=v("secret_key")))
+    CnpgPostgisCluster(
+        stack,
+        "Managed",
+        mode=Mode.APPLY,
+        cluster_name="managed",
+        install_operator=False,
+        create_namespace=False,
+        prevent_destroy=False,
+        backup=BackupProps(
+            enabled=True,
+            destination_path="s3://b/managed",
+            install_plugin=False,
+            access_key_id=v("key_id"),
+            secret_access_key=v("secret_key"),
+        ),
+    )
     return stack
 
 
@@ -230,13 +323,18 @@ def test_references_synthesize_to_valid_terraform(synthesized, tools):
 
 def test_references_reach_the_manifests_and_releases(synthesized):
     _, doc = synthesized
-    manifests = {(r["manifest"]["kind"], r["manifest"]["metadata"]["name"]): r["manifest"]
-                 for r in doc["resource"]["kubernetes_manifest"].values()}
+    manifests = {
+        (r["manifest"]["kind"], r["manifest"]["metadata"]["name"]): r["manifest"]
+        for r in doc["resource"]["kubernetes_manifest"].values()
+    }
     cluster = manifests[("Cluster", "${var.name}")]
     assert cluster["metadata"]["namespace"] == "${var.namespace}"
     spec = cluster["spec"]
     assert (spec["instances"], spec["imageName"], spec["enableSuperuserAccess"]) == (
-        "${var.instances}", "${var.image}", "${var.superuser}")
+        "${var.instances}",
+        "${var.image}",
+        "${var.superuser}",
+    )
     assert spec["storage"] == {"size": "${var.size}", "storageClass": "${var.class}"}
     assert spec["resources"]["requests"]["cpu"] == "${var.cpu}"
     assert spec["bootstrap"]["initdb"]["owner"] == "${var.owner}"
@@ -247,7 +345,10 @@ def test_references_reach_the_manifests_and_releases(synthesized):
     assert manifests[("ScheduledBackup", "${var.name}-scheduled")]["spec"]["schedule"] == "${var.schedule}"
     releases = {r["name"]: r for r in doc["resource"]["helm_release"].values()}
     assert (releases["cnpg"]["version"], releases["cnpg"]["repository"], releases["cnpg"]["wait"]) == (
-        "${var.chart_version}", "${var.repo}", "${var.wait}")
+        "${var.chart_version}",
+        "${var.repo}",
+        "${var.wait}",
+    )
     assert releases["barman-cloud"]["version"] == "${var.plugin_version}"
     (secret,) = doc["resource"]["kubernetes_secret_v1"].values()
     assert set(secret["data"].values()) == {"${var.key_id}", "${var.secret_key}"}

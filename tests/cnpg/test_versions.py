@@ -21,8 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _index_entry(api_version: str, kind: str) -> dict:
-    entries = [e for e in json.loads((CRD_DIR / "sources.json").read_text())["schemas"]
-               if (e["apiVersion"], e["kind"]) == (api_version, kind)]
+    entries = [
+        e
+        for e in json.loads((CRD_DIR / "sources.json").read_text())["schemas"]
+        if (e["apiVersion"], e["kind"]) == (api_version, kind)
+    ]
     assert len(entries) == 1, f"{api_version} {kind}: {len(entries)} vendored schemas (the validator uses one)"
     return entries[0]
 
@@ -34,11 +37,23 @@ def test_objectstore_schema_is_the_crd_the_pinned_plugin_chart_installs(tools):
     with tarfile.open(archive) as tar:
         chart = yaml.safe_load(tar.extractfile(f"{versions.BARMAN_PLUGIN_CHART_NAME}/Chart.yaml").read())
     assert (chart["name"], str(chart["version"]), chart["appVersion"]) == (
-        versions.BARMAN_PLUGIN_CHART_NAME, versions.BARMAN_PLUGIN_CHART_VERSION, versions.BARMAN_PLUGIN_APP_VERSION)
+        versions.BARMAN_PLUGIN_CHART_NAME,
+        versions.BARMAN_PLUGIN_CHART_VERSION,
+        versions.BARMAN_PLUGIN_APP_VERSION,
+    )
 
     # the CRD as helm installs it from that chart
-    res = tools.run(tools.helm, "template", versions.BARMAN_PLUGIN_RELEASE_NAME, archive,
-                    "--show-only", "templates/crds/crds.yaml", "--kube-version", "1.34.0", check=False)
+    res = tools.run(
+        tools.helm,
+        "template",
+        versions.BARMAN_PLUGIN_RELEASE_NAME,
+        archive,
+        "--show-only",
+        "templates/crds/crds.yaml",
+        "--kube-version",
+        "1.34.0",
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     (crd,) = [d for d in yaml.safe_load_all(res.stdout) if d]
     assert crd["spec"]["names"]["kind"] == "ObjectStore"
@@ -55,8 +70,12 @@ def test_objectstore_schema_is_the_crd_the_pinned_plugin_chart_installs(tools):
 
 
 def _refresh(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "refresh_crds.py"), "--only", "barman-cloud", *args],
-                          capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "refresh_crds.py"), "--only", "barman-cloud", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 def test_refresh_script_vendors_the_objectstore_from_the_chart_archive(tmp_path):

@@ -109,8 +109,15 @@ def test_constructs_that_do_not_register_are_seen_exactly_in_a_large_stack():
 
     def cnpg(stack):
         a = CnpgPostgisCluster(stack, "A", mode=Mode.APPLY, cluster_namespace="db", instances=1, prevent_destroy=False)
-        b = CnpgPostgisCluster(stack, "B", mode=Mode.APPLY, cluster_namespace="db", create_namespace=False,
-                               instances=1, prevent_destroy=False)
+        b = CnpgPostgisCluster(
+            stack,
+            "B",
+            mode=Mode.APPLY,
+            cluster_namespace="db",
+            create_namespace=False,
+            instances=1,
+            prevent_destroy=False,
+        )
         return a, b
 
     small = _stack_with_providers()

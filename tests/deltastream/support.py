@@ -57,8 +57,14 @@ def synth(tmp: Path, build: Callable[[App], TerraformStack]) -> Path:
 class Tofu:
     """tofu in one stack directory, with ``TF_VAR_*`` variables and optional network isolation."""
 
-    def __init__(self, tools: Toolchain, stack_dir: Path, variables: Mapping[str, str] | None = None,
-                 offline: bool = True, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        tools: Toolchain,
+        stack_dir: Path,
+        variables: Mapping[str, str] | None = None,
+        offline: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.tools = tools
         self.dir = Path(stack_dir)
         self.variables = {**DUMMY_VARS, **(variables or {})}
@@ -69,10 +75,13 @@ class Tofu:
     def run(self, *args: str, check: bool = True, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
         env = {**os.environ, **self.tools.env, **self.extra_env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
         env.update({f"TF_VAR_{k}": v for k, v in self.variables.items()})
-        res = subprocess.run([*prefix, str(self.tools.tofu), *args], cwd=self.dir, env=env, capture_output=True,
-                             text=True, timeout=600)
+        res = subprocess.run(
+            [*prefix, str(self.tools.tofu), *args], cwd=self.dir, env=env, capture_output=True, text=True, timeout=600
+        )
         if check and res.returncode != 0:
-            raise AssertionError(f"tofu {' '.join(args)} -> {res.returncode}\n{res.stdout[-6000:]}\n{res.stderr[-6000:]}")
+            raise AssertionError(
+                f"tofu {' '.join(args)} -> {res.returncode}\n{res.stdout[-6000:]}\n{res.stderr[-6000:]}"
+            )
         return res
 
     def init(self) -> None:
@@ -84,8 +93,9 @@ class Tofu:
         self.init()
         return json.loads(self.run("validate", "-json", "-no-color", check=False).stdout)
 
-    def plan(self, *extra: str, state: Mapping[str, Any] | None = None, check: bool = True,
-             name: str = "plan") -> dict | subprocess.CompletedProcess:
+    def plan(
+        self, *extra: str, state: Mapping[str, Any] | None = None, check: bool = True, name: str = "plan"
+    ) -> dict | subprocess.CompletedProcess:
         """``tofu plan`` (offline): the ``tofu show -json`` of the saved plan, or the failed run
         when ``check`` is False and the plan fails."""
         self.init()
@@ -109,8 +119,9 @@ def changes_of_type(plan: Mapping[str, Any], rtype: str) -> dict[str, dict]:
     return {r["address"]: r for r in plan.get("resource_changes", []) if r["type"] == rtype}
 
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "provider-bindings" / "deltastream" / "schema.json")
-                   .read_text())["provider_schemas"]["registry.terraform.io/deltastreaminc/deltastream"]
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "provider-bindings" / "deltastream" / "schema.json").read_text()
+)["provider_schemas"]["registry.terraform.io/deltastreaminc/deltastream"]
 
 
 def _placeholder(attr: Mapping[str, Any], counter) -> Any:
@@ -158,25 +169,42 @@ def _sensitive_paths(marks: Any, path: list) -> list[list[dict]]:
 def state_from_plan(plan: Mapping[str, Any]) -> dict:
     """A state as if ``plan`` (creates) had been applied: planned values, with a placeholder where
     only apply would know the value (``terraform_data.output`` copies ``input``, as it does)."""
-    counter = iter(range(1, 10 ** 6))
+    counter = iter(range(1, 10**6))
     resources = []
     for rc in plan["resource_changes"]:
         if rc["mode"] != "managed" or rc["change"]["actions"] != ["create"]:
             continue
         after = rc["change"]["after"]
-        block = (SCHEMA["resource_schemas"][rc["type"]]["block"] if rc["type"].startswith("deltastream_")
-                 else {"attributes": {}})
+        block = (
+            SCHEMA["resource_schemas"][rc["type"]]["block"]
+            if rc["type"].startswith("deltastream_")
+            else {"attributes": {}}
+        )
         values = _known(after, rc["change"].get("after_unknown") or {}, block, counter)
         if rc["type"] == "terraform_data":  # input/output are dynamically typed: stored with their type
-            dyn = {"value": after.get("input"),
-                   "type": ["object", {k: "string" for k in (after.get("input") or {})}]}
+            dyn = {"value": after.get("input"), "type": ["object", {k: "string" for k in (after.get("input") or {})}]}
             values.update(input=dyn, output=dyn, id=str(uuid.UUID(int=next(counter))))
-        provider = (PROVIDER_ADDRESS if rc["type"].startswith("deltastream_")
-                    else f'provider["{rc["provider_name"]}"]')
-        resources.append({
-            "mode": "managed", "type": rc["type"], "name": rc["name"], "provider": provider,
-            "instances": [{"schema_version": 0, "attributes": values,
-                           "sensitive_attributes": _sensitive_paths(rc["change"].get("after_sensitive"), [])}],
-        })
-    return {"version": 4, "terraform_version": "1.11.14", "serial": 1, "lineage": str(uuid.UUID(int=7)),
-            "outputs": {}, "resources": resources}
+        provider = PROVIDER_ADDRESS if rc["type"].startswith("deltastream_") else f'provider["{rc["provider_name"]}"]'
+        resources.append(
+            {
+                "mode": "managed",
+                "type": rc["type"],
+                "name": rc["name"],
+                "provider": provider,
+                "instances": [
+                    {
+                        "schema_version": 0,
+                        "attributes": values,
+                        "sensitive_attributes": _sensitive_paths(rc["change"].get("after_sensitive"), []),
+                    }
+                ],
+            }
+        )
+    return {
+        "version": 4,
+        "terraform_version": "1.11.14",
+        "serial": 1,
+        "lineage": str(uuid.UUID(int=7)),
+        "outputs": {},
+        "resources": resources,
+    }

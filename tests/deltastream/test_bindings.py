@@ -24,26 +24,53 @@ DS = BINDINGS / "deltastream"
 SOURCE = "registry.terraform.io/deltastreaminc/deltastream"
 SCHEMA = json.loads((DS / "schema.json").read_text())["provider_schemas"][SOURCE]
 
-RESOURCES = {"deltastream_database", "deltastream_namespace", "deltastream_store", "deltastream_entity",
-             "deltastream_secret", "deltastream_object", "deltastream_query", "deltastream_schema_registry"}
-DATA_SOURCES = {"deltastream_database", "deltastream_databases", "deltastream_namespace", "deltastream_namespaces",
-                "deltastream_store", "deltastream_stores", "deltastream_entities", "deltastream_entity_data",
-                "deltastream_object", "deltastream_objects", "deltastream_secret", "deltastream_secrets",
-                "deltastream_schema_registry", "deltastream_schema_registries"}
+RESOURCES = {
+    "deltastream_database",
+    "deltastream_namespace",
+    "deltastream_store",
+    "deltastream_entity",
+    "deltastream_secret",
+    "deltastream_object",
+    "deltastream_query",
+    "deltastream_schema_registry",
+}
+DATA_SOURCES = {
+    "deltastream_database",
+    "deltastream_databases",
+    "deltastream_namespace",
+    "deltastream_namespaces",
+    "deltastream_store",
+    "deltastream_stores",
+    "deltastream_entities",
+    "deltastream_entity_data",
+    "deltastream_object",
+    "deltastream_objects",
+    "deltastream_secret",
+    "deltastream_secrets",
+    "deltastream_schema_registry",
+    "deltastream_schema_registries",
+}
 
 
 def test_schema_is_what_the_real_provider_reports(tools):
     """Re-extract with real tofu from the provider binary in our mirror; byte-identical file."""
-    res = subprocess.run([sys.executable, str(BINDINGS / "extract_schema.py"), str(DS), "--check"],
-                         env={**os.environ, **tools.env}, capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, str(BINDINGS / "extract_schema.py"), str(DS), "--check"],
+        env={**os.environ, **tools.env},
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
 
 
 def test_schema_source_is_recorded():
     src = json.loads((DS / "schema.source.json").read_text())
     assert src["provider"] == SOURCE and src["version"] == "1.0.3"
-    versions = dict(line.split("=", 1) for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
-                    if "=" in line and not line.startswith("#"))
+    versions = dict(
+        line.split("=", 1)
+        for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
     assert src["upstream"]["source_archive_sha256"] == versions["DELTASTREAM_PROVIDER_SRC_SHA256"]
     assert src["upstream"]["go_deltastream_archive_sha256"] == versions["GO_DELTASTREAM_SRC_SHA256"]
     assert src["upstream"]["go_deltastream_commit"].startswith(versions["GO_DELTASTREAM_REV"])
@@ -75,6 +102,7 @@ def test_store_kinds_match_the_schema():
         attrs = store[kind.value]["nested_type"]["attributes"]
         required = {k for k, a in attrs.items() if a.get("required")}
         import dataclasses
+
         ours = {f.name for f in dataclasses.fields(cls)} - {"schema_registry"}
         assert ours <= set(attrs) | {"schema_registry"}, (kind, ours - set(attrs))
         ours_required = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING}
@@ -83,9 +111,12 @@ def test_store_kinds_match_the_schema():
 
 def test_generated_sources_reproducible(tmp_path):
     out = tmp_path / "src"
-    subprocess.run(["node", str(DS / "generate.js"), str(out)], check=True, capture_output=True,
-                   env={"PATH": os.environ["PATH"], "CHECKPOINT_DISABLE": "1",
-                        "TF_CLI_CONFIG_FILE": str(tmp_path / "empty.tfrc")})
+    subprocess.run(
+        ["node", str(DS / "generate.js"), str(out)],
+        check=True,
+        capture_output=True,
+        env={"PATH": os.environ["PATH"], "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": str(tmp_path / "empty.tfrc")},
+    )
     cmp = filecmp.dircmp(DS / "src", out)
 
     def diffs(c):
@@ -128,16 +159,18 @@ def _all_types_stack(scope) -> TerraformStack:
     provider.DeltastreamProvider(st, "ds", api_key=key, organization="0d9b1f5e-7c1a-4c8e-9f0a-2b6f4a1d3c55")
     database.Database(st, "db", name="db")
     namespace.Namespace(st, "ns", database="db", name="ns")
-    store.Store(st, "st", name="st", postgres=store.StorePostgres(uris="postgresql://h:5432/d", username="u",
-                                                                  password=key))
-    entity.Entity(st, "en", store="st", entity_path=["t"],
-                  kafka_properties=entity.EntityKafkaProperties(topic_partitions=1))
+    store.Store(
+        st, "st", name="st", postgres=store.StorePostgres(uris="postgresql://h:5432/d", username="u", password=key)
+    )
+    entity.Entity(
+        st, "en", store="st", entity_path=["t"], kafka_properties=entity.EntityKafkaProperties(topic_partitions=1)
+    )
     secret.Secret(st, "se", name="se", type="generic_string", string_value=key)
-    object_resource.ObjectResource(st, "ob", database="db", namespace="ns", store="st",
-                                   sql="CREATE STREAM o (a INT);")
+    object_resource.ObjectResource(st, "ob", database="db", namespace="ns", store="st", sql="CREATE STREAM o (a INT);")
     query.Query(st, "qu", sql="INSERT INTO a SELECT * FROM b;", sink_relation_fqn="a", source_relation_fqns=["b"])
-    schema_registry.SchemaRegistry(st, "sr", name="sr", confluent=schema_registry.SchemaRegistryConfluent(
-        uris="https://sr"))
+    schema_registry.SchemaRegistry(
+        st, "sr", name="sr", confluent=schema_registry.SchemaRegistryConfluent(uris="https://sr")
+    )
     data_deltastream_database.DataDeltastreamDatabase(st, "d1", name="db")
     data_deltastream_databases.DataDeltastreamDatabases(st, "d2")
     data_deltastream_namespace.DataDeltastreamNamespace(st, "d3", database="db", name="ns")
@@ -160,8 +193,10 @@ def test_every_generated_class_synthesizes_and_validates(tools):
     doc = json.loads(Testing.synth(stack))
     assert set(doc["resource"]) == RESOURCES
     assert set(doc["data"]) == DATA_SOURCES
-    assert doc["terraform"]["required_providers"]["deltastream"] == {"source": "deltastreaminc/deltastream",
-                                                                     "version": "1.0.3"}
+    assert doc["terraform"]["required_providers"]["deltastream"] == {
+        "source": "deltastreaminc/deltastream",
+        "version": "1.0.3",
+    }
     assert Testing.to_be_valid_terraform(Testing.full_synth(stack))
 
 
@@ -169,8 +204,11 @@ def test_wheel_holds_one_module_per_type():
     (wheel,) = (DS / "dist" / "wheels").glob("dw_cdktf_provider_deltastream-1.0.3-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         modules = {n.split("/")[1] for n in zf.namelist() if n.endswith("/__init__.py") and n.count("/") == 2}
-    expected = ({"provider", "_jsii"} | {r.removeprefix("deltastream_") for r in RESOURCES}
-                | {f"data_{d}" for d in DATA_SOURCES})
+    expected = (
+        {"provider", "_jsii"}
+        | {r.removeprefix("deltastream_") for r in RESOURCES}
+        | {f"data_{d}" for d in DATA_SOURCES}
+    )
     expected = {"object_resource" if m == "object" else m for m in expected}  # `object` is a reserved word
     assert modules == expected
 
@@ -215,11 +253,18 @@ def test_shared_pipeline_rebuilds_datawarehouse_byte_identical(tmp_path):
     for name in ("schema.json", "schema.meta.json", "package.json", "package-lock.json", "README.md"):  # committed
         shutil.copy2(src / name, dst / name)
     (dst / "node_modules").symlink_to(src / "node_modules")
-    res = subprocess.run(["bash", str(work / "build.sh"), str(dst)], env={**os.environ, "PYTHON": sys.executable},
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        ["bash", str(work / "build.sh"), str(dst)],
+        env={**os.environ, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
-    for rel in ("dist/js/provider-datawarehouse@1.0.0.jsii.tgz",
-                "dist/wheels/dw_cdktf_provider_datawarehouse-1.0.0-py3-none-any.whl"):
+    for rel in (
+        "dist/js/provider-datawarehouse@1.0.0.jsii.tgz",
+        "dist/wheels/dw_cdktf_provider_datawarehouse-1.0.0-py3-none-any.whl",
+    ):
         assert (dst / rel).read_bytes() == (src / rel).read_bytes(), rel
 
 

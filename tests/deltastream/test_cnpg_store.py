@@ -39,9 +39,11 @@ def test_store_reads_endpoint_and_credentials_from_the_cluster(doc):
     assert secret["metadata"] == {"name": "places-db-app", "namespace": NAMESPACE}
     store = [s for s in doc["resource"]["deltastream_store"].values() if "postgres" in s][0]
     addr = "data.kubernetes_secret_v1.PlacesStoreAppSecret"
-    assert store["postgres"] == {"uris": "postgresql://${var.places_db_host}:5432/places",
-                                 "username": f"${{sensitive(try({addr}.data.username, \"\"))}}",
-                                 "password": f"${{sensitive(try({addr}.data.password, \"\"))}}"}
+    assert store["postgres"] == {
+        "uris": "postgresql://${var.places_db_host}:5432/places",
+        "username": f'${{sensitive(try({addr}.data.username, ""))}}',
+        "password": f'${{sensitive(try({addr}.data.password, ""))}}',
+    }
     assert doc["variable"]["places_db_host"]["default"] == f"places-db-rw.{NAMESPACE}.svc.cluster.local"
     (pre,) = store["lifecycle"]["precondition"]
     assert "does not exist yet: apply the cluster first" in pre["error_message"]
@@ -74,9 +76,13 @@ def cluster_api(kube_api):
 
 
 def _tofu(tools, api, tmp_path) -> Tofu:
-    return Tofu(tools, synth(tmp_path, _build), {"kubeconfig_path": str(api.workdir / "kubeconfig"),
-                                                 "kafka_sasl_password": "kafka-password"}, offline=False,
-                env={"KUBE_CONFIG_PATH": str(api.workdir / "kubeconfig")})
+    return Tofu(
+        tools,
+        synth(tmp_path, _build),
+        {"kubeconfig_path": str(api.workdir / "kubeconfig"), "kafka_sasl_password": "kafka-password"},
+        offline=False,
+        env={"KUBE_CONFIG_PATH": str(api.workdir / "kubeconfig")},
+    )
 
 
 def test_plan_fails_clearly_before_the_cluster_exists(tools, cluster_api, tmp_path):
@@ -88,10 +94,16 @@ def test_plan_fails_clearly_before_the_cluster_exists(tools, cluster_api, tmp_pa
 
 
 def test_plan_with_the_cluster_up(tools, cluster_api, tmp_path):
-    secret = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/basic-auth",
-              "metadata": {"name": "places-db-app", "namespace": NAMESPACE},
-              "data": {k: base64.b64encode(v.encode()).decode() for k, v in
-                       {"username": "places", "password": PASSWORD, "dbname": "places"}.items()}}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/basic-auth",
+        "metadata": {"name": "places-db-app", "namespace": NAMESPACE},
+        "data": {
+            k: base64.b64encode(v.encode()).decode()
+            for k, v in {"username": "places", "password": PASSWORD, "dbname": "places"}.items()
+        },
+    }
     cluster_api.create(secret, NAMESPACE)
     try:
         tofu = _tofu(tools, cluster_api, tmp_path)
@@ -102,8 +114,12 @@ def test_plan_with_the_cluster_up(tools, cluster_api, tmp_path):
     acts = actions(plan)
     creates = sorted(a.split(".")[0] for a, x in acts.items() if x == ["create"])
     assert creates.count("kubernetes_manifest") == 2  # the Cluster and its PostGIS Database
-    for rtype, n in (("deltastream_store", 2), ("deltastream_database", 1), ("deltastream_object", 2),
-                     ("deltastream_query", 1)):
+    for rtype, n in (
+        ("deltastream_store", 2),
+        ("deltastream_database", 1),
+        ("deltastream_object", 2),
+        ("deltastream_query", 1),
+    ):
         assert creates.count(rtype) == n, (rtype, creates)
     stores = changes_of_type(plan, "deltastream_store")
     (pg,) = [r for r in stores.values() if r["change"]["after"].get("postgres")]

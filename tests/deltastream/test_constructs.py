@@ -48,47 +48,131 @@ PW = "pw"  # variable names below; values never appear in the JSON
 
 def build(app) -> TerraformStack:
     st = TerraformStack(app, "ds")
-    sens = {n: TerraformVariable(st, n, type="string", sensitive=True).string_value
-            for n in ("api_key", "kafka_pw", "cc_secret", "aws_secret", "sf_key", "sf_pass", "pg_pw", "reg_secret",
-                      "token")}
+    sens = {
+        n: TerraformVariable(st, n, type="string", sensitive=True).string_value
+        for n in ("api_key", "kafka_pw", "cc_secret", "aws_secret", "sf_key", "sf_pass", "pg_pw", "reg_secret", "token")
+    }
     DeltaStreamProvider(st, "DeltaStream", api_key=sens["api_key"], organization="0d9b1f5e-7c1a-4c8e-9f0a-2b6f4a1d3c55")
     db = DeltaStreamDatabase(st, "Db", name="Analytics-东西")
     ns = DeltaStreamNamespace(st, "Ns", database=db, name="Raw Events")
-    reg = DeltaStreamSchemaRegistry(st, "Registry", name="registry", confluent_cloud=ConfluentCloudRegistryProps(
-        uris="https://psrc.example", key="SRKEY", secret=sens["reg_secret"]))
-    kafka = DeltaStreamStore(st, "Kafka", name="kafka", schema_registry=reg, kafka=KafkaProps(
-        uris=["b-2.example:9096", "b-1.example:9096"], sasl_hash_function="SHA256", sasl_username="svc",
-        sasl_password=sens["kafka_pw"]))
-    DeltaStreamStore(st, "Confluent", name="confluent", confluent_kafka=ConfluentKafkaProps(
-        uris="pkc-1.example:9092", sasl_username="KEY", sasl_password=sens["kafka_pw"]))
-    kinesis = DeltaStreamStore(st, "Kinesis", name="kinesis", kinesis=KinesisProps(
-        uris="https://kinesis.eu-central-1.amazonaws.com", aws_account_id="123456789012", access_key_id="AKIAEXAMPLE",
-        secret_access_key=sens["aws_secret"]))
-    DeltaStreamStore(st, "Snowflake", name="snowflake", snowflake=SnowflakeProps(
-        uris="https://acme.snowflakecomputing.com", account_id="acme", cloud_region="AWS_EU_CENTRAL_1",
-        warehouse_name="WH", role_name="DS", username="ds", client_key_file=sens["sf_key"],
-        client_key_passphrase=sens["sf_pass"]))
-    DeltaStreamStore(st, "Postgres", name="postgres", postgres=PostgresProps(
-        uris="postgresql://db.example:5432/app", username="app", password=sens["pg_pw"]))
+    reg = DeltaStreamSchemaRegistry(
+        st,
+        "Registry",
+        name="registry",
+        confluent_cloud=ConfluentCloudRegistryProps(
+            uris="https://psrc.example", key="SRKEY", secret=sens["reg_secret"]
+        ),
+    )
+    kafka = DeltaStreamStore(
+        st,
+        "Kafka",
+        name="kafka",
+        schema_registry=reg,
+        kafka=KafkaProps(
+            uris=["b-2.example:9096", "b-1.example:9096"],
+            sasl_hash_function="SHA256",
+            sasl_username="svc",
+            sasl_password=sens["kafka_pw"],
+        ),
+    )
+    DeltaStreamStore(
+        st,
+        "Confluent",
+        name="confluent",
+        confluent_kafka=ConfluentKafkaProps(
+            uris="pkc-1.example:9092", sasl_username="KEY", sasl_password=sens["kafka_pw"]
+        ),
+    )
+    kinesis = DeltaStreamStore(
+        st,
+        "Kinesis",
+        name="kinesis",
+        kinesis=KinesisProps(
+            uris="https://kinesis.eu-central-1.amazonaws.com",
+            aws_account_id="123456789012",
+            access_key_id="AKIAEXAMPLE",
+            secret_access_key=sens["aws_secret"],
+        ),
+    )
+    DeltaStreamStore(
+        st,
+        "Snowflake",
+        name="snowflake",
+        snowflake=SnowflakeProps(
+            uris="https://acme.snowflakecomputing.com",
+            account_id="acme",
+            cloud_region="AWS_EU_CENTRAL_1",
+            warehouse_name="WH",
+            role_name="DS",
+            username="ds",
+            client_key_file=sens["sf_key"],
+            client_key_passphrase=sens["sf_pass"],
+        ),
+    )
+    DeltaStreamStore(
+        st,
+        "Postgres",
+        name="postgres",
+        postgres=PostgresProps(uris="postgresql://db.example:5432/app", username="app", password=sens["pg_pw"]),
+    )
     topic = kafka.add_entity("Topic", entity_path=["pageviews"], topic_partitions=6, topic_replicas=3)
     DeltaStreamEntity(st, "Stream", store=kinesis, entity_path=["clicks"], kinesis_shards=2, prevent_destroy=False)
     cols = [("viewtime", "BIGINT"), ("userid", "VARCHAR", True), {"name": "Page Id", "type": "VARCHAR"}]
-    pv = DeltaStreamObject(st, "Pageviews", namespace=ns, store=kafka, name="PageViews", topic=topic, columns=cols,
-                           properties={"timestamp": "viewtime", "key.format": "json"})
-    last = DeltaStreamObject(st, "Last", namespace=ns, store=kafka, name="last_page", kind=ObjectKind.CHANGELOG,
-                             columns=cols, primary_key=["userid"])
-    DeltaStreamObject(st, "Raw", database="existing", store="existing_store", name="raw",
-                      sql="  CREATE STREAM raw (a BIGINT) WITH ('topic' = 'raw');\n")
-    DeltaStreamQuery(st, "Query", sink=last, sources=[pv],
-                     sql=f"""
+    pv = DeltaStreamObject(
+        st,
+        "Pageviews",
+        namespace=ns,
+        store=kafka,
+        name="PageViews",
+        topic=topic,
+        columns=cols,
+        properties={"timestamp": "viewtime", "key.format": "json"},
+    )
+    last = DeltaStreamObject(
+        st,
+        "Last",
+        namespace=ns,
+        store=kafka,
+        name="last_page",
+        kind=ObjectKind.CHANGELOG,
+        columns=cols,
+        primary_key=["userid"],
+    )
+    DeltaStreamObject(
+        st,
+        "Raw",
+        database="existing",
+        store="existing_store",
+        name="raw",
+        sql="  CREATE STREAM raw (a BIGINT) WITH ('topic' = 'raw');\n",
+    )
+    DeltaStreamQuery(
+        st,
+        "Query",
+        sink=last,
+        sources=[pv],
+        sql=f"""
                          INSERT INTO {last.fqn}
                          SELECT * FROM {pv.fqn};
-                     """)
-    DeltaStreamQuery(st, "Strict", sink=last, sources=[pv], on_change=QueryChange.FAIL,
-                     sql=f"INSERT INTO {last.fqn} SELECT * FROM {pv.fqn} WHERE userid <> 'x';",
-                     pinned_fingerprint=STRICT_FP)
-    DeltaStreamSecret(st, "Secret", name="token", string_value=sens["token"], description="API token",
-                      custom_properties={"b": "2", "a": "1"})
+                     """,
+    )
+    DeltaStreamQuery(
+        st,
+        "Strict",
+        sink=last,
+        sources=[pv],
+        on_change=QueryChange.FAIL,
+        sql=f"INSERT INTO {last.fqn} SELECT * FROM {pv.fqn} WHERE userid <> 'x';",
+        pinned_fingerprint=STRICT_FP,
+    )
+    DeltaStreamSecret(
+        st,
+        "Secret",
+        name="token",
+        string_value=sens["token"],
+        description="API token",
+        custom_properties={"b": "2", "a": "1"},
+    )
     DatabasesLookup(st, "Databases", depends_on=[db])
     DatabaseLookup(st, "DbLookup", name="Analytics-东西", depends_on=[db])
     NamespacesLookup(st, "Namespaces", database=db, depends_on=[ns])
@@ -110,11 +194,20 @@ STRICT_FP = None  # filled below: the fingerprint of the strict query's SQL (com
 
 def _strict_fp() -> str:
     import hashlib
-    sql = ('INSERT INTO "Analytics-东西"."Raw Events"."last_page" SELECT * FROM "Analytics-东西"."Raw Events".'
-           '"PageViews" WHERE userid <> \'x\';')
-    doc = json.dumps({"sink": '"Analytics-东西"."Raw Events"."last_page"',
-                      "sources": ['"Analytics-东西"."Raw Events"."PageViews"'], "sql": sql},
-                     sort_keys=True, ensure_ascii=False)
+
+    sql = (
+        'INSERT INTO "Analytics-东西"."Raw Events"."last_page" SELECT * FROM "Analytics-东西"."Raw Events".'
+        "\"PageViews\" WHERE userid <> 'x';"
+    )
+    doc = json.dumps(
+        {
+            "sink": '"Analytics-东西"."Raw Events"."last_page"',
+            "sources": ['"Analytics-东西"."Raw Events"."PageViews"'],
+            "sql": sql,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return "sha256:" + hashlib.sha256(doc.encode()).hexdigest()
 
 
@@ -137,11 +230,20 @@ def one(doc, rtype: str, prefix: str) -> dict:
 
 
 def test_provider(synth, doc):
-    assert Testing.to_have_provider_with_properties(synth, "deltastream", {
-        "api_key": "${var.api_key}", "organization": "0d9b1f5e-7c1a-4c8e-9f0a-2b6f4a1d3c55",
-        "server": "https://api.deltastream.io/v2", "role": "sysadmin"})
-    assert doc["terraform"]["required_providers"]["deltastream"] == {"source": "deltastreaminc/deltastream",
-                                                                     "version": "1.0.3"}
+    assert Testing.to_have_provider_with_properties(
+        synth,
+        "deltastream",
+        {
+            "api_key": "${var.api_key}",
+            "organization": "0d9b1f5e-7c1a-4c8e-9f0a-2b6f4a1d3c55",
+            "server": "https://api.deltastream.io/v2",
+            "role": "sysadmin",
+        },
+    )
+    assert doc["terraform"]["required_providers"]["deltastream"] == {
+        "source": "deltastreaminc/deltastream",
+        "version": "1.0.3",
+    }
 
 
 def test_provider_creates_its_variables():
@@ -156,8 +258,9 @@ def test_provider_creates_its_variables():
 
 def test_database_and_namespace(synth, doc):
     assert Testing.to_have_resource_with_properties(synth, "deltastream_database", {"name": "Analytics-东西"})
-    assert Testing.to_have_resource_with_properties(synth, "deltastream_namespace",
-                                                    {"database": "Analytics-东西", "name": "Raw Events"})
+    assert Testing.to_have_resource_with_properties(
+        synth, "deltastream_namespace", {"database": "Analytics-东西", "name": "Raw Events"}
+    )
     db, ns = one(doc, "deltastream_database", "Db"), one(doc, "deltastream_namespace", "Ns")
     assert db["lifecycle"]["prevent_destroy"] is True and ns["lifecycle"]["prevent_destroy"] is True
     db_rev = [k for k in doc["resource"]["terraform_data"] if k.startswith("Db_Revision_")][0]
@@ -166,18 +269,46 @@ def test_database_and_namespace(synth, doc):
     assert db_addr in ns["lifecycle"]["replace_triggered_by"] and ns["depends_on"] == [db_addr]
 
 
-@pytest.mark.parametrize("kind,props", [
-    ("kafka", {"uris": "b-1.example:9096,b-2.example:9096", "sasl_hash_function": "SHA256", "sasl_username": "svc",
-               "sasl_password": "${var.kafka_pw}", "schema_registry_name": "registry", "tls_disabled": False,
-               "tls_verify_server_hostname": True}),
-    ("confluent_kafka", {"uris": "pkc-1.example:9092", "sasl_hash_function": "PLAIN", "sasl_username": "KEY",
-                         "sasl_password": "${var.kafka_pw}"}),
-    ("kinesis", {"uris": "https://kinesis.eu-central-1.amazonaws.com", "aws_account_id": "123456789012",
-                 "access_key_id": "AKIAEXAMPLE", "secret_access_key": "${var.aws_secret}"}),
-    ("snowflake", {"client_key_file": "${var.sf_key}", "client_key_passphrase": "${var.sf_pass}",
-                   "warehouse_name": "WH"}),
-    ("postgres", {"uris": "postgresql://db.example:5432/app", "username": "app", "password": "${var.pg_pw}"}),
-])
+@pytest.mark.parametrize(
+    "kind,props",
+    [
+        (
+            "kafka",
+            {
+                "uris": "b-1.example:9096,b-2.example:9096",
+                "sasl_hash_function": "SHA256",
+                "sasl_username": "svc",
+                "sasl_password": "${var.kafka_pw}",
+                "schema_registry_name": "registry",
+                "tls_disabled": False,
+                "tls_verify_server_hostname": True,
+            },
+        ),
+        (
+            "confluent_kafka",
+            {
+                "uris": "pkc-1.example:9092",
+                "sasl_hash_function": "PLAIN",
+                "sasl_username": "KEY",
+                "sasl_password": "${var.kafka_pw}",
+            },
+        ),
+        (
+            "kinesis",
+            {
+                "uris": "https://kinesis.eu-central-1.amazonaws.com",
+                "aws_account_id": "123456789012",
+                "access_key_id": "AKIAEXAMPLE",
+                "secret_access_key": "${var.aws_secret}",
+            },
+        ),
+        (
+            "snowflake",
+            {"client_key_file": "${var.sf_key}", "client_key_passphrase": "${var.sf_pass}", "warehouse_name": "WH"},
+        ),
+        ("postgres", {"uris": "postgresql://db.example:5432/app", "username": "app", "password": "${var.pg_pw}"}),
+    ],
+)
 def test_each_store_kind(synth, doc, kind, props):
     assert Testing.to_have_resource_with_properties(synth, "deltastream_store", {kind: props})
     (store,) = [s for s in doc["resource"]["deltastream_store"].values() if kind in s]
@@ -196,9 +327,11 @@ def test_store_revision_is_computed_from_credential_values(doc):
 
 def test_objects(synth, doc):
     pv = one(doc, "deltastream_object", "Pageviews")
-    assert pv["sql"] == ('CREATE STREAM "PageViews" (\n  "viewtime" BIGINT,\n  "userid" VARCHAR NOT NULL,\n'
-                         '  "Page Id" VARCHAR\n) WITH (\'key.format\' = \'json\', \'timestamp\' = \'viewtime\', '
-                         '\'topic\' = \'pageviews\', \'value.format\' = \'json\');')
+    assert pv["sql"] == (
+        'CREATE STREAM "PageViews" (\n  "viewtime" BIGINT,\n  "userid" VARCHAR NOT NULL,\n'
+        "  \"Page Id\" VARCHAR\n) WITH ('key.format' = 'json', 'timestamp' = 'viewtime', "
+        "'topic' = 'pageviews', 'value.format' = 'json');"
+    )
     assert (pv["database"], pv["namespace"], pv["store"]) == ("Analytics-东西", "Raw Events", "kafka")
     last = one(doc, "deltastream_object", "Last")
     assert 'PRIMARY KEY("userid")' in last["sql"] and last["sql"].startswith('CREATE CHANGELOG "last_page"')
@@ -214,48 +347,78 @@ def test_objects(synth, doc):
 
 def test_queries(synth, doc):
     q = one(doc, "deltastream_query", "Query")
-    assert q["sql"] == ('INSERT INTO "Analytics-东西"."Raw Events"."last_page"\nSELECT * FROM '
-                        '"Analytics-东西"."Raw Events"."PageViews";')
+    assert q["sql"] == (
+        'INSERT INTO "Analytics-东西"."Raw Events"."last_page"\nSELECT * FROM '
+        '"Analytics-东西"."Raw Events"."PageViews";'
+    )
     assert q["sink_relation_fqn"] == '"Analytics-东西"."Raw Events"."last_page"'
     assert q["source_relation_fqns"] == ['"Analytics-东西"."Raw Events"."PageViews"']
     assert any(t.startswith("terraform_data.Query_Revision_") for t in q["lifecycle"]["replace_triggered_by"])
     strict = one(doc, "deltastream_query", "Strict")
-    assert not any(t.startswith("terraform_data.") for t in strict["lifecycle"]["replace_triggered_by"]), \
+    assert not any(t.startswith("terraform_data.") for t in strict["lifecycle"]["replace_triggered_by"]), (
         "strict mode fails synth instead of replacing"
+    )
     assert doc["output"]["strict_fingerprint"]["value"] == STRICT_FP
 
 
 def test_entities(synth, doc):
-    assert Testing.to_have_resource_with_properties(synth, "deltastream_entity", {
-        "store": "kafka", "entity_path": ["pageviews"],
-        "kafka_properties": {"topic_partitions": 6, "topic_replicas": 3}})
-    assert Testing.to_have_resource_with_properties(synth, "deltastream_entity", {
-        "store": "kinesis", "kinesis_properties": {"kinesis_shards": 2}})
+    assert Testing.to_have_resource_with_properties(
+        synth,
+        "deltastream_entity",
+        {
+            "store": "kafka",
+            "entity_path": ["pageviews"],
+            "kafka_properties": {"topic_partitions": 6, "topic_replicas": 3},
+        },
+    )
+    assert Testing.to_have_resource_with_properties(
+        synth, "deltastream_entity", {"store": "kinesis", "kinesis_properties": {"kinesis_shards": 2}}
+    )
     assert one(doc, "deltastream_entity", "Kafka_Topic")["lifecycle"]["prevent_destroy"] is True
     assert "prevent_destroy" not in one(doc, "deltastream_entity", "Stream")["lifecycle"]
 
 
 def test_secret(synth):
-    assert Testing.to_have_resource_with_properties(synth, "deltastream_secret", {
-        "name": "token", "type": "generic_string", "string_value": "${var.token}", "description": "API token",
-        "custom_properties": {"a": "1", "b": "2"}})
+    assert Testing.to_have_resource_with_properties(
+        synth,
+        "deltastream_secret",
+        {
+            "name": "token",
+            "type": "generic_string",
+            "string_value": "${var.token}",
+            "description": "API token",
+            "custom_properties": {"a": "1", "b": "2"},
+        },
+    )
 
 
 def test_schema_registry(synth):
-    assert Testing.to_have_resource_with_properties(synth, "deltastream_schema_registry", {
-        "name": "registry", "confluent_cloud": {"uris": "https://psrc.example", "key": "SRKEY",
-                                                "secret": "${var.reg_secret}"}})
+    assert Testing.to_have_resource_with_properties(
+        synth,
+        "deltastream_schema_registry",
+        {
+            "name": "registry",
+            "confluent_cloud": {"uris": "https://psrc.example", "key": "SRKEY", "secret": "${var.reg_secret}"},
+        },
+    )
 
 
 def test_lookups(doc):
     data = doc["data"]
-    assert set(data) == {"deltastream_databases", "deltastream_namespaces", "deltastream_stores",
-                         "deltastream_objects", "deltastream_secrets", "deltastream_schema_registries",
-                         "deltastream_entities"}
+    assert set(data) == {
+        "deltastream_databases",
+        "deltastream_namespaces",
+        "deltastream_stores",
+        "deltastream_objects",
+        "deltastream_secrets",
+        "deltastream_schema_registries",
+        "deltastream_entities",
+    }
     store_lookup = [v for k, v in data["deltastream_stores"].items() if k.startswith("StoreLookup_")][0]
     (post,) = store_lookup["lifecycle"]["postcondition"]
-    assert post["condition"] == ('${length([for i in self.items : i if lower(i.type) == lower("kafka") && '
-                                 'i.owner == "sysadmin"]) == 1}')
+    assert post["condition"] == (
+        '${length([for i in self.items : i if lower(i.type) == lower("kafka") && i.owner == "sysadmin"]) == 1}'
+    )
     assert "Expected exactly one DeltaStream store with type 'kafka', owner 'sysadmin'" in post["error_message"]
     plural = [v for k, v in data["deltastream_stores"].items() if k.startswith("Stores_")][0]
     assert "lifecycle" not in plural
@@ -267,14 +430,16 @@ def test_lookup_values_are_sorted_expressions():
     stores = StoresLookup(st, "Stores")
     one_store = StoreLookup(st, "One", name="kafka")
     from cdktf import TerraformOutput
+
     TerraformOutput(st, "names", value=stores.names)
     TerraformOutput(st, "items", value=stores.items)
     TerraformOutput(st, "state", value=one_store.state)
     out = json.loads(Testing.synth(st))["output"]
     addr = "data.deltastream_stores." + stores.data.friendly_unique_id
     assert out["names"]["value"] == f"${{sort([for i in {addr}.items : i.name])}}"
-    assert out["items"]["value"] == (f"${{[for n in sort([for i in {addr}.items : i.name]) : "
-                                     f"[for i in {addr}.items : i if i.name == n][0]]}}")
+    assert out["items"]["value"] == (
+        f"${{[for n in sort([for i in {addr}.items : i.name]) : [for i in {addr}.items : i if i.name == n][0]]}}"
+    )
     one_addr = "data.deltastream_stores." + one_store.data.friendly_unique_id
     assert out["state"]["value"] == f'${{one([for i in {one_addr}.items : i if i.name == "kafka"]).state}}'
 

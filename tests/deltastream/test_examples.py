@@ -17,13 +17,21 @@ EXAMPLES = {"deltastream": "deltastream", "deltastream_cnpg": "deltastream-cnpg"
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_python_main(name, tmp_path):
-    res = subprocess.run([sys.executable, f"examples/{name}/main.py"], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "CDKTF_OUTDIR": str(tmp_path)}, check=True)
+    res = subprocess.run(
+        [sys.executable, f"examples/{name}/main.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CDKTF_OUTDIR": str(tmp_path)},
+        check=True,
+    )
     path = tmp_path / "stacks" / EXAMPLES[name] / "cdk.tf.json"
     assert f"Synthesized Terraform JSON: {path}" in res.stdout
     doc = json.loads(path.read_text())
-    assert doc["terraform"]["required_providers"]["deltastream"] == {"source": "deltastreaminc/deltastream",
-                                                                     "version": "1.0.3"}
+    assert doc["terraform"]["required_providers"]["deltastream"] == {
+        "source": "deltastreaminc/deltastream",
+        "version": "1.0.3",
+    }
     assert doc["terraform"]["backend"]["local"]["path"] == f"terraform.{EXAMPLES[name]}.tfstate"
     assert doc["variable"]["delta_stream_api_key"]["sensitive"] is True
 
@@ -36,8 +44,14 @@ def test_examples_are_deterministic(tmp_path):
 
 
 def test_cdktf_synth(tools, tmp_path):
-    args = [tools.env["DW_CDKTF"], "synth", "--output", str(tmp_path), "--app",
-            f"{sys.executable} examples/deltastream/main.py"]
+    args = [
+        tools.env["DW_CDKTF"],
+        "synth",
+        "--output",
+        str(tmp_path),
+        "--app",
+        f"{sys.executable} examples/deltastream/main.py",
+    ]
     env = {**os.environ, "DISABLE_VERSION_CHECK": "1", "CI": "true", "FORCE_COLOR": "0"}
     res = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -45,7 +59,9 @@ def test_cdktf_synth(tools, tmp_path):
 
 
 def test_import_is_cheap():
-    code = ("import sys, dw_constructs.deltastream as d; d.KafkaProps; "
-            "print(sorted(m for m in ('cdktf', 'jsii', 'dw_cdktf_provider_deltastream') if m in sys.modules))")
+    code = (
+        "import sys, dw_constructs.deltastream as d; d.KafkaProps; "
+        "print(sorted(m for m in ('cdktf', 'jsii', 'dw_cdktf_provider_deltastream') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

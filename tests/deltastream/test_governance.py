@@ -22,14 +22,21 @@ from dw_constructs.governance import GovernanceError, check_app, enforce, parse_
 from dw_constructs.governance.inputs import from_documents
 from dw_constructs.governance.policies import run_policies
 
-DOC = parse_constraints({"version": 1, "tenants": {
-    "streaming": {"constructs": {
-        "DeltaStreamStore": {"parameters": {"kind": {"allowed": ["kafka", "confluent_kafka"]}}},
-        "DeltaStreamQuery": {"parameters": {"on_change": {"equals": "fail"}}},
-        "DeltaStreamDatabase": {"max_instances": 1},
-    }},
-    "open": {},
-}})
+DOC = parse_constraints(
+    {
+        "version": 1,
+        "tenants": {
+            "streaming": {
+                "constructs": {
+                    "DeltaStreamStore": {"parameters": {"kind": {"allowed": ["kafka", "confluent_kafka"]}}},
+                    "DeltaStreamQuery": {"parameters": {"on_change": {"equals": "fail"}}},
+                    "DeltaStreamDatabase": {"max_instances": 1},
+                }
+            },
+            "open": {},
+        },
+    }
+)
 
 
 def _app(*, postgres: bool, tls_disabled: bool = False) -> App:
@@ -38,8 +45,14 @@ def _app(*, postgres: bool, tls_disabled: bool = False) -> App:
     DeltaStreamProvider(st, "DeltaStream")
     pw = TerraformVariable(st, "pw", type="string", sensitive=True).string_value
     db = DeltaStreamDatabase(st, "Db", name="db")
-    kafka = DeltaStreamStore(st, "Kafka", name="kafka", kafka=KafkaProps(
-        uris="b:9096", sasl_hash_function="PLAIN", sasl_username="u", sasl_password=pw, tls_disabled=tls_disabled))
+    kafka = DeltaStreamStore(
+        st,
+        "Kafka",
+        name="kafka",
+        kafka=KafkaProps(
+            uris="b:9096", sasl_hash_function="PLAIN", sasl_username="u", sasl_password=pw, tls_disabled=tls_disabled
+        ),
+    )
     if postgres:
         DeltaStreamStore(st, "Pg", name="pg", postgres=PostgresProps("postgresql://db:5432/app", "u", pw))
     a = DeltaStreamObject(st, "A", database=db, store=kafka, name="a", columns=[("x", "INT")])
@@ -68,13 +81,17 @@ def test_enforced_at_synth(tmp_path):
     enforce(app, DOC, "streaming")
     with pytest.raises(Exception) as err:
         app.synth()
-    assert "[gov/Pg] kind = \"postgres\": not an allowed value" in str(err.value)
+    assert '[gov/Pg] kind = "postgres": not an allowed value' in str(err.value)
 
 
 def test_unknown_parameter_is_rejected_in_the_document():
     with pytest.raises(GovernanceError) as err:
-        parse_constraints({"version": 1, "tenants": {"t": {"constructs": {
-            "DeltaStreamStore": {"parameters": {"flavour": {"allowed": ["x"]}}}}}}})
+        parse_constraints(
+            {
+                "version": 1,
+                "tenants": {"t": {"constructs": {"DeltaStreamStore": {"parameters": {"flavour": {"allowed": ["x"]}}}}}},
+            }
+        )
     assert "flavour" in str(err.value)
 
 
@@ -103,17 +120,46 @@ def _raw_doc() -> dict:
 
     st = TerraformStack(Testing.app(), "raw")
     DeltastreamProvider(st, "ds", api_key="literal-key", server="http://api.example/v2", insecure_skip_verify=True)
-    Store(st, "k", name="k", kafka=StoreKafka(uris="b:9092", sasl_hash_function="PLAIN", sasl_username="u",
-                                              sasl_password="literal-pw", tls_disabled=True,
-                                              tls_verify_server_hostname=False))
-    Store(st, "p", name="p", postgres=StorePostgres(uris="postgresql://db:5432/app?sslmode=disable", username="u",
-                                                    password="literal-pw"))
-    Store(st, "s", name="s", snowflake=StoreSnowflake(uris="https://a.snowflakecomputing.com", account_id="a",
-                                                      cloud_region="r", warehouse_name="w", role_name="r",
-                                                      username="u", client_key_file="literal-key-file",
-                                                      client_key_passphrase="${var.pass}"))
-    SchemaRegistry(st, "r", name="r", confluent=SchemaRegistryConfluent(uris="http://sr.example", username="u",
-                                                                         password="literal-pw"))
+    Store(
+        st,
+        "k",
+        name="k",
+        kafka=StoreKafka(
+            uris="b:9092",
+            sasl_hash_function="PLAIN",
+            sasl_username="u",
+            sasl_password="literal-pw",
+            tls_disabled=True,
+            tls_verify_server_hostname=False,
+        ),
+    )
+    Store(
+        st,
+        "p",
+        name="p",
+        postgres=StorePostgres(uris="postgresql://db:5432/app?sslmode=disable", username="u", password="literal-pw"),
+    )
+    Store(
+        st,
+        "s",
+        name="s",
+        snowflake=StoreSnowflake(
+            uris="https://a.snowflakecomputing.com",
+            account_id="a",
+            cloud_region="r",
+            warehouse_name="w",
+            role_name="r",
+            username="u",
+            client_key_file="literal-key-file",
+            client_key_passphrase="${var.pass}",
+        ),
+    )
+    SchemaRegistry(
+        st,
+        "r",
+        name="r",
+        confluent=SchemaRegistryConfluent(uris="http://sr.example", username="u", password="literal-pw"),
+    )
     Secret(st, "x", name="x", type="generic_string", string_value="literal-secret")
     return json.loads(Testing.synth(st))
 
@@ -121,9 +167,12 @@ def _raw_doc() -> dict:
 def test_plaintext_credentials_are_flagged():
     found = sorted((v.path, v.parameter) for v in _policy(_raw_doc(), "deltastream-credentials"))
     assert found == [
-        ("stack/deltastream_schema_registry.r", "confluent.password"), ("stack/deltastream_secret.x", "string_value"),
-        ("stack/deltastream_store.k", "kafka.sasl_password"), ("stack/deltastream_store.p", "postgres.password"),
-        ("stack/deltastream_store.s", "snowflake.client_key_file"), ("stack/provider.deltastream", "api_key"),
+        ("stack/deltastream_schema_registry.r", "confluent.password"),
+        ("stack/deltastream_secret.x", "string_value"),
+        ("stack/deltastream_store.k", "kafka.sasl_password"),
+        ("stack/deltastream_store.p", "postgres.password"),
+        ("stack/deltastream_store.s", "snowflake.client_key_file"),
+        ("stack/provider.deltastream", "api_key"),
     ]
     assert all(v.value == "<literal hidden>" for v in _policy(_raw_doc(), "deltastream-credentials"))
 
@@ -131,7 +180,10 @@ def test_plaintext_credentials_are_flagged():
 def test_tls_off_is_flagged():
     found = sorted((v.path, v.parameter) for v in _policy(_raw_doc(), "deltastream-tls"))
     assert found == [
-        ("stack/deltastream_schema_registry.r", "confluent.uris"), ("stack/deltastream_store.k", "kafka.tls_disabled"),
-        ("stack/deltastream_store.k", "kafka.tls_verify_server_hostname"), ("stack/deltastream_store.p", "postgres.uris"),
-        ("stack/provider.deltastream", "insecure_skip_verify"), ("stack/provider.deltastream", "server"),
+        ("stack/deltastream_schema_registry.r", "confluent.uris"),
+        ("stack/deltastream_store.k", "kafka.tls_disabled"),
+        ("stack/deltastream_store.k", "kafka.tls_verify_server_hostname"),
+        ("stack/deltastream_store.p", "postgres.uris"),
+        ("stack/provider.deltastream", "insecure_skip_verify"),
+        ("stack/provider.deltastream", "server"),
     ]

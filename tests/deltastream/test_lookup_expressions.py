@@ -16,8 +16,14 @@ from dw_constructs.deltastream import DeltaStreamProvider, StoreLookup, StoresLo
 
 
 def console(tools, tmp_path, expr: str):
-    res = subprocess.run([str(tools.tofu), "console"], input=f"jsonencode({expr})\n", cwd=tmp_path, text=True,
-                         capture_output=True, env={**os.environ, **tools.env})
+    res = subprocess.run(
+        [str(tools.tofu), "console"],
+        input=f"jsonencode({expr})\n",
+        cwd=tmp_path,
+        text=True,
+        capture_output=True,
+        env={**os.environ, **tools.env},
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     return json.loads(json.loads(res.stdout.strip()))
 
@@ -48,13 +54,22 @@ PG = {"name": "c", "type": "PostgreSQL", "owner": "sysadmin", "state": "ready"}
 OTHER_OWNER = {"name": "d", "type": "Kafka", "owner": "team", "state": "ready"}
 
 
-@pytest.mark.parametrize("items,ok,message", [
-    ((KAFKA_A, PG, OTHER_OWNER), True, None),
-    ((PG, OTHER_OWNER), False, "Expected exactly one DeltaStream store with type 'kafka', owner 'sysadmin'; "
-                               "found 0: []."),
-    ((KAFKA_B, PG, KAFKA_A), False, "Expected exactly one DeltaStream store with type 'kafka', owner 'sysadmin'; "
-                                    "found 2: [b, a]."),
-])
+@pytest.mark.parametrize(
+    "items,ok,message",
+    [
+        ((KAFKA_A, PG, OTHER_OWNER), True, None),
+        (
+            (PG, OTHER_OWNER),
+            False,
+            "Expected exactly one DeltaStream store with type 'kafka', owner 'sysadmin'; found 0: [].",
+        ),
+        (
+            (KAFKA_B, PG, KAFKA_A),
+            False,
+            "Expected exactly one DeltaStream store with type 'kafka', owner 'sysadmin'; found 2: [b, a].",
+        ),
+    ],
+)
 def test_singular_lookup_postcondition(tools, tmp_path, synthesized, items, ok, message):
     post = _postcondition(synthesized)
     literal = hcl_items(*items)
@@ -71,5 +86,8 @@ def test_plural_lookup_is_sorted_by_name(tools, tmp_path, synthesized):
     literal = hcl_items(KAFKA_B, PG, KAFKA_A)
     items = console(tools, tmp_path, synthesized["output"]["items"]["value"][2:-1].replace(ref, literal))
     assert [i["name"] for i in items] == ["a", "b", "c"]
-    assert console(tools, tmp_path, synthesized["output"]["names"]["value"][2:-1].replace(ref, literal)) == \
-        ["a", "b", "c"]
+    assert console(tools, tmp_path, synthesized["output"]["names"]["value"][2:-1].replace(ref, literal)) == [
+        "a",
+        "b",
+        "c",
+    ]

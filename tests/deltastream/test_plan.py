@@ -25,8 +25,11 @@ from dw_constructs.deltastream import (
 )
 from tests.deltastream.support import Tofu, actions, changes_of_type, no_network_prefix, state_from_plan, synth
 
-VARS = {"kafka_sasl_password": "first-password", "schema_registry_password": "registry-password",
-        "token": "token-value"}
+VARS = {
+    "kafka_sasl_password": "first-password",
+    "schema_registry_password": "registry-password",
+    "token": "token-value",
+}
 
 
 def _changed(plan) -> dict[str, list[str]]:
@@ -40,6 +43,7 @@ def _short(address: str) -> str:
 
 
 # --- the example -----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def example(tools, tmp_path_factory):
@@ -60,14 +64,25 @@ def test_example_plans_its_creates(example):
     _, plan = example
     acts = actions(plan)
     managed = Counter(a.split(".")[0] for a, x in acts.items() if x == ["create"])
-    assert managed == {"deltastream_database": 1, "deltastream_namespace": 1, "deltastream_schema_registry": 1,
-                       "deltastream_store": 1, "deltastream_entity": 1, "deltastream_object": 3,
-                       "deltastream_query": 1, "terraform_data": 9}
+    assert managed == {
+        "deltastream_database": 1,
+        "deltastream_namespace": 1,
+        "deltastream_schema_registry": 1,
+        "deltastream_store": 1,
+        "deltastream_entity": 1,
+        "deltastream_object": 3,
+        "deltastream_query": 1,
+        "terraform_data": 9,
+    }
     # the lookup depends on the store being created: read at apply, not now
-    assert [a for a, x in acts.items() if x == ["read"]] == [a for a in acts if a.startswith("data.deltastream_stores.")]
+    assert [a for a, x in acts.items() if x == ["read"]] == [
+        a for a in acts if a.startswith("data.deltastream_stores.")
+    ]
     after = {_short(r["address"]): r["change"]["after"] for r in plan["resource_changes"]}
-    assert after["deltastream_query.UserPageviewsQuery"]["sink_relation_fqn"] == \
-        '"analytics"."clickstream"."UserPageviews"'
+    assert (
+        after["deltastream_query.UserPageviewsQuery"]["sink_relation_fqn"]
+        == '"analytics"."clickstream"."UserPageviews"'
+    )
     assert after["deltastream_object.UserPageviews"]["sql"].startswith('CREATE STREAM "UserPageviews" (')
     assert after["deltastream_store.Kafka"]["kafka"]["uris"] == "b-1.kafka.example.com:9096,b-2.kafka.example.com:9096"
 
@@ -85,6 +100,7 @@ def test_lookup_read_at_plan_needs_the_service(tools, tmp_path):
     """A lookup that depends on nothing being created is read during plan: with no DeltaStream
     service (and no network) the plan fails in the provider's connect, i.e. lookups, like applies,
     need the service."""
+
     def build(app):
         st = TerraformStack(app, "lookup")
         DeltaStreamProvider(st, "DeltaStream")
@@ -100,22 +116,44 @@ def test_lookup_read_at_plan_needs_the_service(tools, tmp_path):
 
 # --- what changes plan -------------------------------------------------------------------------
 
-def pipeline(app, *, where: str = "WHERE userid LIKE 'User_%'", indent: str = "", extra_column: bool = False,
-             raw_query: bool = False, db_name: str = "analytics", secret_var: str = "token") -> TerraformStack:
+
+def pipeline(
+    app,
+    *,
+    where: str = "WHERE userid LIKE 'User_%'",
+    indent: str = "",
+    extra_column: bool = False,
+    raw_query: bool = False,
+    db_name: str = "analytics",
+    secret_var: str = "token",
+) -> TerraformStack:
     """The example's shape, with the knobs the change tests turn (same ids, so same addresses)."""
     st = TerraformStack(app, "pipeline")
     DeltaStreamProvider(st, "DeltaStream")
     pw = TerraformVariable(st, "kafka_sasl_password", type="string", sensitive=True)
     token = TerraformVariable(st, secret_var, type="string", sensitive=True)
     db = DeltaStreamDatabase(st, "Analytics", name=db_name)
-    kafka = DeltaStreamStore(st, "Kafka", name="kafka", kafka=KafkaProps(
-        uris="b-1.kafka.example.com:9096", sasl_hash_function="SHA512", sasl_username="ds", sasl_password=pw))
+    kafka = DeltaStreamStore(
+        st,
+        "Kafka",
+        name="kafka",
+        kafka=KafkaProps(
+            uris="b-1.kafka.example.com:9096", sasl_hash_function="SHA512", sasl_username="ds", sasl_password=pw
+        ),
+    )
     topic = kafka.add_entity("Topic", entity_path=["user_pageviews"], topic_partitions=6)
     cols = [Column("viewtime", "BIGINT"), Column("userid", "VARCHAR")]
-    src = DeltaStreamObject(st, "Pageviews", database=db, store=kafka, name="pageviews",
-                            columns=cols + ([Column("pageid", "VARCHAR")] if extra_column else []))
-    sink = DeltaStreamObject(st, "UserPageviews", database=db, store=kafka, name="user_pageviews", topic=topic,
-                             columns=cols)
+    src = DeltaStreamObject(
+        st,
+        "Pageviews",
+        database=db,
+        store=kafka,
+        name="pageviews",
+        columns=cols + ([Column("pageid", "VARCHAR")] if extra_column else []),
+    )
+    sink = DeltaStreamObject(
+        st, "UserPageviews", database=db, store=kafka, name="user_pageviews", topic=topic, columns=cols
+    )
     sql = f"INSERT INTO {sink.fqn}\n{indent}SELECT viewtime, userid FROM {src.fqn}\n{indent}{where};"
     if raw_query:  # the generated class alone: what the provider plans without our layer
         from dw_cdktf_provider_deltastream.query import Query
@@ -139,8 +177,11 @@ class Scenario:
 
     def second(self, variables=None, check: bool = True, **changed):
         self.n += 1
-        tofu = Tofu(self.tools, synth(self.tmp / f"second{self.n}", lambda app: pipeline(app, **changed)),
-                    {**self.variables, **(variables or {})})
+        tofu = Tofu(
+            self.tools,
+            synth(self.tmp / f"second{self.n}", lambda app: pipeline(app, **changed)),
+            {**self.variables, **(variables or {})},
+        )
         return tofu.plan(state=self.state, check=check)
 
 
@@ -165,8 +206,10 @@ def test_reindented_sql_plans_nothing(scenario):
 def test_query_sql_change_replaces_the_query(scenario):
     plan = scenario.second(where="WHERE userid LIKE 'User_1%'")
     changed = {_short(a): x for a, x in _changed(plan).items()}
-    assert changed == {"deltastream_query.UserPageviewsQuery": ["delete", "create"],
-                       "terraform_data.UserPageviewsQuery_Revision": ["update"]}
+    assert changed == {
+        "deltastream_query.UserPageviewsQuery": ["delete", "create"],
+        "terraform_data.UserPageviewsQuery_Revision": ["update"],
+    }
     (query,) = changes_of_type(plan, "deltastream_query").values()
     assert query["action_reason"] == "replace_by_triggers"
 
@@ -202,8 +245,9 @@ def test_column_change_replaces_the_object_and_its_query(scenario):
     assert changed["deltastream_object.Pageviews"] == ["delete", "create"]
     assert changed["deltastream_query.UserPageviewsQuery"] == ["delete", "create"]
     assert "deltastream_object.UserPageviews" not in changed
-    (obj,) = [r for a, r in changes_of_type(plan, "deltastream_object").items() if "Pageviews_" in a
-              and "User" not in a]
+    (obj,) = [
+        r for a, r in changes_of_type(plan, "deltastream_object").items() if "Pageviews_" in a and "User" not in a
+    ]
     assert ["sql"] in obj["change"].get("replace_paths", [])  # the provider's own RequiresReplace on sql
 
 
@@ -226,18 +270,27 @@ def test_database_rename_is_stopped_by_prevent_destroy(scenario):
 
 # --- what the provider checks itself ---------------------------------------------------------------
 
-@pytest.mark.parametrize("org,expect", [
-    ("acme", ["Attribute organization must contain only alphanumeric characters, space, - and _, got: acme"]),
-    ("0d9b1f5e-7c1a-4c8e-9f0a-2b6f4a1d3c55", [
-        'Attribute kafka.sasl_hash_function value must be one of: ["NONE" "AWS_MSK_IAM" "PLAIN" "SHA256" "SHA512"], '
-        'got: "MD5"',
-        'Attribute type value must be one of: ["generic_string"], got: "other"']),
-])
+
+@pytest.mark.parametrize(
+    "org,expect",
+    [
+        ("acme", ["Attribute organization must contain only alphanumeric characters, space, - and _, got: acme"]),
+        (
+            "0d9b1f5e-7c1a-4c8e-9f0a-2b6f4a1d3c55",
+            [
+                'Attribute kafka.sasl_hash_function value must be one of: ["NONE" "AWS_MSK_IAM" "PLAIN" "SHA256" "SHA512"], '
+                'got: "MD5"',
+                'Attribute type value must be one of: ["generic_string"], got: "other"',
+            ],
+        ),
+    ],
+)
 def test_what_the_provider_checks_itself(tools, tmp_path, org, expect):
     """With the generated classes alone (no construct in front), real tofu validate reports the
     provider's own validators (resources only once the provider block is valid): the organization
     UUID, the SASL mechanism values, the secret type. A store with two kind blocks, a literal
     password and a quote in a name are accepted: those would reach apply."""
+
     def build(app):
         from dw_cdktf_provider_deltastream.provider import DeltastreamProvider
         from dw_cdktf_provider_deltastream.secret import Secret
@@ -247,8 +300,13 @@ def test_what_the_provider_checks_itself(tools, tmp_path, org, expect):
         DeltastreamProvider(st, "ds", api_key="k", organization=org)
         Store(st, "s", name="s", kafka=StoreKafka(uris="b:9092", sasl_hash_function="MD5"))
         Secret(st, "x", name="x", type="other", string_value="v")
-        Store(st, "t", name='two "kinds"', kafka=StoreKafka(uris="b:9092", sasl_hash_function="NONE"),
-              postgres={"uris": "x", "username": "u", "password": "literal"})
+        Store(
+            st,
+            "t",
+            name='two "kinds"',
+            kafka=StoreKafka(uris="b:9092", sasl_hash_function="NONE"),
+            postgres={"uris": "x", "username": "u", "password": "literal"},
+        )
         return st
 
     result = Tofu(tools, synth(tmp_path, build)).validate()

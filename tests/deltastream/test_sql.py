@@ -7,11 +7,19 @@ import pytest
 from dw_constructs.deltastream import sql as s
 
 
-@pytest.mark.parametrize("name,problem", [
-    ("pageviews", None), ("Page Views-东西.v2", None), ("a" * 255, None),
-    ("", "empty"), ("a" * 256, "256 characters (at most 255)"), (" a", "leading or trailing whitespace"),
-    ('a"b', 'contains "'), ("a\u200bb", "contains a control or format character"),
-])
+@pytest.mark.parametrize(
+    "name,problem",
+    [
+        ("pageviews", None),
+        ("Page Views-东西.v2", None),
+        ("a" * 255, None),
+        ("", "empty"),
+        ("a" * 256, "256 characters (at most 255)"),
+        (" a", "leading or trailing whitespace"),
+        ('a"b', 'contains "'),
+        ("a\u200bb", "contains a control or format character"),
+    ],
+)
 def test_identifier_rules(name, problem):
     assert s.identifier_problem(name) == problem
 
@@ -29,11 +37,16 @@ def test_normalize_keeps_literals_and_comments():
 
 
 def test_read_insert():
-    q = s.read_insert('INSERT INTO "db"."ns"."Sink" SELECT * FROM db.ns.src s JOIN "db"."ns"."Dim" d ON s.k = d.k '
-                      "WHERE s.v IN (SELECT v FROM db.ns.other);")
+    q = s.read_insert(
+        'INSERT INTO "db"."ns"."Sink" SELECT * FROM db.ns.src s JOIN "db"."ns"."Dim" d ON s.k = d.k '
+        "WHERE s.v IN (SELECT v FROM db.ns.other);"
+    )
     assert [n.resolved for n in q.target] == ["db", "ns", "Sink"]
     assert [[n.resolved for n in parts] for parts in q.sources] == [
-        ["db", "ns", "src"], ["db", "ns", "Dim"], ["db", "ns", "other"]]
+        ["db", "ns", "src"],
+        ["db", "ns", "Dim"],
+        ["db", "ns", "other"],
+    ]
 
 
 def test_read_insert_skips_ctes():
@@ -42,8 +55,9 @@ def test_read_insert_skips_ctes():
 
 
 def test_read_object_ddl():
-    ddl = s.read_object_ddl("CREATE OR REPLACE CHANGELOG Db.\"Ns\".Obj (a INT, PRIMARY KEY(a)) "
-                            "WITH ('store' = 'k''s', 'topic' = 't');")
+    ddl = s.read_object_ddl(
+        "CREATE OR REPLACE CHANGELOG Db.\"Ns\".Obj (a INT, PRIMARY KEY(a)) WITH ('store' = 'k''s', 'topic' = 't');"
+    )
     assert ddl.kind == "CHANGELOG" and [n.resolved for n in ddl.name] == ["db", "Ns", "obj"]
     assert ddl.name[2].folded and not ddl.name[1].folded
     assert ddl.store == "k's" and not ddl.as_select

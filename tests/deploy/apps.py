@@ -29,8 +29,17 @@ STACK = "demo"
 SECRET_VARIABLE = "demo_password"
 
 
-def demo(app: App, *, version: str = "1", dependents: int = 1, protect: bool = True, fail: bool = False,
-         sleep_seconds: int = 0, stack: str = STACK, state_path: str | None = None) -> TerraformStack:
+def demo(
+    app: App,
+    *,
+    version: str = "1",
+    dependents: int = 1,
+    protect: bool = True,
+    fail: bool = False,
+    sleep_seconds: int = 0,
+    stack: str = STACK,
+    state_path: str | None = None,
+) -> TerraformStack:
     """``Base`` (prevent_destroy when ``protect``) <- ``Dependent<i>`` <- [``Bad`` failing | ``Slow``].
     ``state_path``: the local backend's path. Default: ``terraform.<stack>.tfstate`` (relative)."""
     version = os.environ.get("DW_TEST_VERSION", version)
@@ -39,17 +48,31 @@ def demo(app: App, *, version: str = "1", dependents: int = 1, protect: bool = T
     s = TerraformStack(app, stack)
     LocalBackend(s, path=state_path or f"terraform.{stack}.tfstate")
     secret = TerraformVariable(s, SECRET_VARIABLE, type="string", sensitive=True, nullable=False)
-    base = DataResource(s, "Base", input={"version": version, "password": secret.string_value},
-                        lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if protect else None)
+    base = DataResource(
+        s,
+        "Base",
+        input={"version": version, "password": secret.string_value},
+        lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if protect else None,
+    )
     last = base
     for i in range(dependents):
         last = DataResource(s, f"Dependent{i}", input={"n": str(i)}, depends_on=[base])
     if sleep_seconds:
-        last = DataResource(s, "Slow", input={"s": str(sleep_seconds)}, depends_on=[last],
-                            provisioners=[{"type": "local-exec", "command": f"sleep {sleep_seconds}"}])
+        last = DataResource(
+            s,
+            "Slow",
+            input={"s": str(sleep_seconds)},
+            depends_on=[last],
+            provisioners=[{"type": "local-exec", "command": f"sleep {sleep_seconds}"}],
+        )
     if fail:
-        DataResource(s, "Bad", input={"v": "x"}, depends_on=[last],
-                     provisioners=[{"type": "local-exec", "command": "echo 'creating Bad failed' >&2; exit 3"}])
+        DataResource(
+            s,
+            "Bad",
+            input={"v": "x"},
+            depends_on=[last],
+            provisioners=[{"type": "local-exec", "command": "echo 'creating Bad failed' >&2; exit 3"}],
+        )
     TerraformOutput(s, "base_id", value=base.id)
     TerraformOutput(s, "password", value=secret.string_value, sensitive=True)
     return s
@@ -65,10 +88,12 @@ def live_operator():
     from dw_constructs.cnpg import HelmChartSource, OperatorProps
     from tests.cnpg.support import chart_archive
 
-    return OperatorProps(chart_source=HelmChartSource(path=str(chart_archive("cloudnative-pg"))),
-                         plugin_chart_source=HelmChartSource(path=str(chart_archive("plugin-barman-cloud"))),
-                         values={"webhook": {"mutating": {"create": False}, "validating": {"create": False}}},
-                         wait=False)
+    return OperatorProps(
+        chart_source=HelmChartSource(path=str(chart_archive("cloudnative-pg"))),
+        plugin_chart_source=HelmChartSource(path=str(chart_archive("plugin-barman-cloud"))),
+        values={"webhook": {"mutating": {"create": False}, "validating": {"create": False}}},
+        wait=False,
+    )
 
 
 def cnpg_live(app: App, *, prevent_destroy: bool = False, revision: str = "", reject_cluster: bool = False):
@@ -83,8 +108,10 @@ def cnpg_live(app: App, *, prevent_destroy: bool = False, revision: str = "", re
     if revision:
         stack.database.resource.add_override("manifest.metadata.labels.dw-test-revision", revision)
     if reject_cluster:
-        stack.database.resource.add_override("manifest.spec.imageCatalogRef", {
-            "apiGroup": "postgresql.cnpg.io", "kind": "ImageCatalog", "name": "postgis", "major": 17})
+        stack.database.resource.add_override(
+            "manifest.spec.imageCatalogRef",
+            {"apiGroup": "postgresql.cnpg.io", "kind": "ImageCatalog", "name": "postgis", "major": 17},
+        )
     return stack
 
 
@@ -104,8 +131,9 @@ def entangled(app: App, *, version: str = "1") -> TerraformStack:
         return s
     new = DataResource(s, "New", input={"v": "new"})
     old = DataResource(s, "Old", input={"ref": new.id})
-    DataResource(s, "Bad", input={"v": "x"}, depends_on=[old],
-                 provisioners=[{"type": "local-exec", "command": "exit 3"}])
+    DataResource(
+        s, "Bad", input={"v": "x"}, depends_on=[old], provisioners=[{"type": "local-exec", "command": "exit 3"}]
+    )
     return s
 
 
@@ -119,8 +147,14 @@ def with_warehouse(app: App, *, lookup: bool = True) -> TerraformStack:
     s = demo(app, protect=False)
     secret = TerraformVariable(s, "warehouse_password", type="string", sensitive=True, nullable=False)
     provider = DataWarehouseProvider(s, "Warehouse", host="localhost", password=secret.string_value)
-    DataWarehouseInstance(s, "Instance", name="analytics", storage_size_gb=10, provider=provider.resource,
-                          depends_on=[s.node.find_child("Base")])
+    DataWarehouseInstance(
+        s,
+        "Instance",
+        name="analytics",
+        storage_size_gb=10,
+        provider=provider.resource,
+        depends_on=[s.node.find_child("Base")],
+    )
     if lookup:
-        Capabilities(s, "Capabilities", provider=provider.resource)    # a data source of the provider
+        Capabilities(s, "Capabilities", provider=provider.resource)  # a data source of the provider
     return s

@@ -17,7 +17,7 @@ from tests.deploy.apps import SECRET_VARIABLE, STACK
 SECRET = "pw-7f3a9c-never-recorded"
 
 TENANTS = {
-    "open": {},                                                             # defaults
+    "open": {},  # defaults
     "gated": {"approval": {"apply": "required", "destroy": "required"}},
     "strict": {"approval": {"destroy": "none", "compensate_protected": False}},
     "lenient": {"approval": {"destroy": "none", "compensate_protected": True}},
@@ -38,8 +38,15 @@ def workspace(tmp_path: Path, tenant: str | None = "open", factory: Any = None, 
         write_constraints(constraints)
     variables = {SECRET_VARIABLE: SECRET, **kw.pop("variables", {})}
     constraints = kw.pop("constraints", constraints if tenant is not None else None)
-    return Workspace(factory or demo, kw.pop("stack", STACK), tenant=tenant, constraints=constraints,
-                     root=tmp_path / root, variables=variables, **kw)
+    return Workspace(
+        factory or demo,
+        kw.pop("stack", STACK),
+        tenant=tenant,
+        constraints=constraints,
+        root=tmp_path / root,
+        variables=variables,
+        **kw,
+    )
 
 
 def variant(**kw: Any):
@@ -66,13 +73,18 @@ def state_ids(ws) -> dict[str, str]:
     return out
 
 
-def files_holding(root: Path, needle: str, skip_suffixes: tuple[str, ...] = (".tfstate", ".tfstate.backup",
-                                                                             ".tfplan")) -> list[str]:
+def files_holding(
+    root: Path, needle: str, skip_suffixes: tuple[str, ...] = (".tfstate", ".tfstate.backup", ".tfplan")
+) -> list[str]:
     """Files under ``root`` whose bytes contain ``needle`` (state files and binary plans skipped)."""
     out = []
     for p in root.rglob("*"):
-        if p.is_file() and not p.name.endswith(skip_suffixes) and ".terraform" not in p.parts \
-                and needle.encode() in p.read_bytes():
+        if (
+            p.is_file()
+            and not p.name.endswith(skip_suffixes)
+            and ".terraform" not in p.parts
+            and needle.encode() in p.read_bytes()
+        ):
             out.append(str(p.relative_to(root)))
     return sorted(out)
 

@@ -21,18 +21,27 @@ APP = "tests.deploy.apps:demo"
 
 
 def cli(*args: str, env: dict | None = None, check: int | None = None) -> subprocess.CompletedProcess:
-    res = subprocess.run([sys.executable, "-m", "dw_constructs.governance", *map(str, args)], cwd=ROOT,
-                         capture_output=True, text=True,
-                         env={**os.environ, f"TF_VAR_{SECRET_VARIABLE}": SECRET, **(env or {})})
+    res = subprocess.run(
+        [sys.executable, "-m", "dw_constructs.governance", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, f"TF_VAR_{SECRET_VARIABLE}": SECRET, **(env or {})},
+    )
     if check is not None:
         assert res.returncode == check, f"exit {res.returncode}\n{res.stdout}\n{res.stderr}"
     return res
 
 
 def start(*args: str, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "dw_constructs.governance", *map(str, args)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, f"TF_VAR_{SECRET_VARIABLE}": SECRET, **(env or {})})
+    return subprocess.Popen(
+        [sys.executable, "-m", "dw_constructs.governance", *map(str, args)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, f"TF_VAR_{SECRET_VARIABLE}": SECRET, **(env or {})},
+    )
 
 
 @pytest.fixture()
@@ -70,8 +79,11 @@ def test_plan_approve_apply_status_destroy(ctx):
     applied = cli("apply", plan, "--app", APP, *common("gated"), "--actor", "deployer", check=0)
     assert "succeeded" in applied.stdout and 'password = "(sensitive)"' in applied.stdout
     assert _state(root) == ["terraform_data.Base", "terraform_data.Dependent0"]
-    status = json.loads(cli("status", "--stack", "demo", "--root", root, "--history", "5", "--events", "50",
-                            "--format", "json", check=0).stdout)
+    status = json.loads(
+        cli(
+            "status", "--stack", "demo", "--root", root, "--history", "5", "--events", "50", "--format", "json", check=0
+        ).stdout
+    )
     last = status["last_operation"]
     assert (last["status"], last["actor"], last["approval"]["actor"]) == ("succeeded", "deployer", "alice")
     assert [e["event"] for e in status["events"]][-4:] == ["approved", "operation", "operation", "operation"]
@@ -91,10 +103,27 @@ def test_bad_input_exits_2_and_applies_nothing(ctx, tmp_path):
     plan = _artifact(cli("plan", "--app", APP, *common(), check=0).stdout)
     cases = {
         "unknown tenant": (["apply", plan, "--app", APP, *common("nobody")], "no tenant 'nobody'"),
-        "missing constraints": (["apply", plan, "--app", APP, "--stack", "demo", "--root", root, "--constraints",
-                                 tmp_path / "missing.yaml", "--tenant", "strict"], "cannot read constraints document"),
-        "another stack": (["apply", plan, "--app", "tests.deploy.apps:demo_other", *common(stack="other")],
-                          "is a plan of stack 'demo', not of 'other'"),
+        "missing constraints": (
+            [
+                "apply",
+                plan,
+                "--app",
+                APP,
+                "--stack",
+                "demo",
+                "--root",
+                root,
+                "--constraints",
+                tmp_path / "missing.yaml",
+                "--tenant",
+                "strict",
+            ],
+            "cannot read constraints document",
+        ),
+        "another stack": (
+            ["apply", plan, "--app", "tests.deploy.apps:demo_other", *common(stack="other")],
+            "is a plan of stack 'demo', not of 'other'",
+        ),
         "not an artifact": (["apply", tmp_path, "--app", APP, *common()], "not a plan artifact"),
         "bad app": (["plan", "--app", "tests.deploy.nowhere:build", *common()], "cannot import tests.deploy.nowhere"),
         "no stack": (["plan", "--app", APP, *common(stack="absent")], "the app has no stack 'absent'"),

@@ -19,7 +19,11 @@ from tests.deploy.support import state_file, state_ids, variant, workspace
 def test_a_lock_held_by_another_process_is_reported_by_name(tmp_path):
     ws = workspace(tmp_path, "open")
     plan = ws.preview()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
         from dw_constructs.deploy.lock import StackLock
@@ -27,7 +31,12 @@ def test_a_lock_held_by_another_process_is_reported_by_name(tmp_path):
             {{"operation": "op-elsewhere-1", "kind": "apply", "actor": "carol", "started_at": "then"}})
         print("locked", flush=True)
         sys.stdin.readline()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(BusyError) as exc:

@@ -62,8 +62,10 @@ class Clock:
 
     def total(self) -> float:
         total = time.monotonic() - self.t0
-        print(f"[live-timing] {self.scenario}: TOTAL {total:.1f}s "
-              f"({', '.join(f'{n} {s:.1f}s' for n, s in self.steps)})", flush=True)
+        print(
+            f"[live-timing] {self.scenario}: TOTAL {total:.1f}s ({', '.join(f'{n} {s:.1f}s' for n, s in self.steps)})",
+            flush=True,
+        )
         return total
 
 
@@ -78,9 +80,17 @@ def cluster(fresh_kube_api):
 
 def _workspace(api, root: Path, constraints: Path, tenant: str, factory, stack: str, **kw) -> Workspace:
     kubeconfig = str(api.workdir / "kubeconfig")
-    return Workspace(factory, stack, tenant=tenant, constraints=constraints, root=root, actor=kw.pop("actor", "ci"),
-                     variables={"kubeconfig_path": kubeconfig, **kw.pop("variables", {})},
-                     env={"KUBE_CONFIG_PATH": kubeconfig}, **kw)
+    return Workspace(
+        factory,
+        stack,
+        tenant=tenant,
+        constraints=constraints,
+        root=root,
+        actor=kw.pop("actor", "ci"),
+        variables={"kubeconfig_path": kubeconfig, **kw.pop("variables", {})},
+        env={"KUBE_CONFIG_PATH": kubeconfig},
+        **kw,
+    )
 
 
 def _releases(factory) -> list[str]:
@@ -95,10 +105,12 @@ def _releases(factory) -> list[str]:
 
 
 def _objects(api, namespace: str) -> list[str]:
-    paths = {"Cluster": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/clusters",
-             "ObjectStore": "/apis/barmancloud.cnpg.io/v1/namespaces/{ns}/objectstores",
-             "ExternalSecret": "/apis/external-secrets.io/v1/namespaces/{ns}/externalsecrets",
-             "Database": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/databases"}
+    paths = {
+        "Cluster": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/clusters",
+        "ObjectStore": "/apis/barmancloud.cnpg.io/v1/namespaces/{ns}/objectstores",
+        "ExternalSecret": "/apis/external-secrets.io/v1/namespaces/{ns}/externalsecrets",
+        "Database": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/databases",
+    }
     out = []
     for kind, path in paths.items():
         got = _read(api, path.format(ns=namespace)) or {}
@@ -139,13 +151,22 @@ def _force_destroy(ws: Workspace, env: dict) -> None:
     doc = _state_doc(ws)
     targets = [f"-target={r['type']}.{r['name']}" for r in doc.get("resources") or [] if r["mode"] == "managed"]
     if targets:
-        subprocess.run([os.environ["TERRAFORM_BINARY_NAME"], "destroy", "-auto-approve", "-input=false", *targets],
-                       cwd=ws.workdir, capture_output=True, env={**os.environ, **env})
+        subprocess.run(
+            [os.environ["TERRAFORM_BINARY_NAME"], "destroy", "-auto-approve", "-input=false", *targets],
+            cwd=ws.workdir,
+            capture_output=True,
+            env={**os.environ, **env},
+        )
 
 
 def _cli(*args, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dw_constructs.governance", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "dw_constructs.governance", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_cnpg_apply_lifecycle(tmp_path, cluster):
@@ -153,14 +174,21 @@ def test_cnpg_apply_lifecycle(tmp_path, cluster):
     state) refused; two concurrent ups (one busy); bad input on the CLI (exit 2, nothing
     applied); destroy through the gate, the CNPG Cluster called out as data at risk."""
     api, clock = cluster, Clock("cnpg-apply lifecycle")
-    constraints = write_constraints(tmp_path / "constraints.yaml", {
-        "platform": {"approval": {"apply": "required", "destroy": "required"},
-                     "policies": {"allow_destroy": [f"{CNPG_STACK}/*"]}}})
+    constraints = write_constraints(
+        tmp_path / "constraints.yaml",
+        {
+            "platform": {
+                "approval": {"apply": "required", "destroy": "required"},
+                "policies": {"allow_destroy": [f"{CNPG_STACK}/*"]},
+            }
+        },
+    )
     root = tmp_path / "ws"
 
     def ws(revision: str = "", **kw) -> Workspace:
-        return _workspace(api, root, constraints, "platform", functools.partial(cnpg_live, revision=revision),
-                          CNPG_STACK, **kw)
+        return _workspace(
+            api, root, constraints, "platform", functools.partial(cnpg_live, revision=revision), CNPG_STACK, **kw
+        )
 
     releases = _releases(cnpg_live)
     namespaces = ["cnpg-system", "databases"]
@@ -173,7 +201,8 @@ def test_cnpg_apply_lifecycle(tmp_path, cluster):
             plan = step1.preview()
             assert plan.targets == tuple(releases)
             assert sorted(c.address for c in plan.summary.of("create")) == sorted(
-                releases + ["kubernetes_namespace_v1.CnpgOperator-cnpg-system_Namespace_D60BA2DE"])
+                releases + ["kubernetes_namespace_v1.CnpgOperator-cnpg-system_Namespace_D60BA2DE"]
+            )
             step1.approve(plan, actor="alice")
             assert step1.up(plan).status == "succeeded"
         with clock.step("first apply, step 2 (the stack): preview+approve+up"):
@@ -221,7 +250,7 @@ def test_cnpg_apply_lifecycle(tmp_path, cluster):
             assert result["rec"].status == "succeeded" and f"{result['rec'].id} is running" in str(busy.value)
 
         with clock.step("bad input on the CLI: exit 2, nothing applied"):
-            pending = r2.preview(destroy=True)          # a real plan to corrupt
+            pending = r2.preview(destroy=True)  # a real plan to corrupt
             serial = _state_doc(base)["serial"]
             ops = len(base.history())
             kubeconfig = str(api.workdir / "kubeconfig")
@@ -233,16 +262,64 @@ def test_cnpg_apply_lifecycle(tmp_path, cluster):
             from tests.deploy.support import workspace as demo_workspace
 
             demo = demo_workspace(tmp_path, "platform", constraints=constraints)
-            foreign = demo.preview()                     # a plan of another stack in the same root
+            foreign = demo.preview()  # a plan of another stack in the same root
             cases = [
-                (["apply", pending.path, *common, "--stack", CNPG_STACK, "--constraints", constraints,
-                  "--tenant", "nobody"], "no tenant 'nobody'"),
-                (["apply", pending.path, *common, "--stack", CNPG_STACK, "--constraints", tmp_path / "nope.yaml",
-                  "--tenant", "platform"], "cannot read constraints document"),
-                (["apply", corrupt, *common, "--stack", CNPG_STACK, "--constraints", constraints,
-                  "--tenant", "platform"], "corrupted or replaced"),
-                (["apply", foreign.path, *common, "--stack", CNPG_STACK, "--constraints", constraints,
-                  "--tenant", "platform"], "is a plan of stack 'demo', not of 'cnpg-apply'"),
+                (
+                    [
+                        "apply",
+                        pending.path,
+                        *common,
+                        "--stack",
+                        CNPG_STACK,
+                        "--constraints",
+                        constraints,
+                        "--tenant",
+                        "nobody",
+                    ],
+                    "no tenant 'nobody'",
+                ),
+                (
+                    [
+                        "apply",
+                        pending.path,
+                        *common,
+                        "--stack",
+                        CNPG_STACK,
+                        "--constraints",
+                        tmp_path / "nope.yaml",
+                        "--tenant",
+                        "platform",
+                    ],
+                    "cannot read constraints document",
+                ),
+                (
+                    [
+                        "apply",
+                        corrupt,
+                        *common,
+                        "--stack",
+                        CNPG_STACK,
+                        "--constraints",
+                        constraints,
+                        "--tenant",
+                        "platform",
+                    ],
+                    "corrupted or replaced",
+                ),
+                (
+                    [
+                        "apply",
+                        foreign.path,
+                        *common,
+                        "--stack",
+                        CNPG_STACK,
+                        "--constraints",
+                        constraints,
+                        "--tenant",
+                        "platform",
+                    ],
+                    "is a plan of stack 'demo', not of 'cnpg-apply'",
+                ),
             ]
             for args, message in cases:
                 res = _cli(*args, env=env)
@@ -258,7 +335,7 @@ def test_cnpg_apply_lifecycle(tmp_path, cluster):
             assert gone.summary.changes[0].what == "CNPG Cluster databases/wildside-pg"
             assert gone.text().splitlines()[2].startswith("DATA AT RISK")
             with pytest.raises(PlanRefused):
-                r2.up(gone)                              # destroy needs an approval too
+                r2.up(gone)  # destroy needs an approval too
             r2.approve(gone, actor="bob")
             assert r2.up(gone).status == "succeeded"
             assert _managed(base) == []
@@ -275,13 +352,24 @@ def test_datawarehouse_release_lifecycle(tmp_path, kube_api):
     """The DataWarehouse chart release of examples/single_node: preview -> approve -> up -> second
     preview empty -> destroy; the datawarehouse_* resources left out and recorded as such."""
     api, clock = kube_api, Clock("datawarehouse release lifecycle")
-    constraints = write_constraints(tmp_path / "constraints.yaml", {
-        "analytics": {"policies": {"allow_destroy": [f"{DW_STACK}/*"]}}})
+    constraints = write_constraints(
+        tmp_path / "constraints.yaml", {"analytics": {"policies": {"allow_destroy": [f"{DW_STACK}/*"]}}}
+    )
     password = "adm1n,pw={{ .Values }}-🔑"
-    ws = _workspace(api, tmp_path / "ws", constraints, "analytics", single_node_live, DW_STACK,
-                    exclude_providers=("datawarehouse",),
-                    variables={"analytics_admin_password": password, "analytics_analyst_password": "not-applied-here",
-                               "analytics_endpoint_host": "localhost"})
+    ws = _workspace(
+        api,
+        tmp_path / "ws",
+        constraints,
+        "analytics",
+        single_node_live,
+        DW_STACK,
+        exclude_providers=("datawarehouse",),
+        variables={
+            "analytics_admin_password": password,
+            "analytics_analyst_password": "not-applied-here",
+            "analytics_endpoint_host": "localhost",
+        },
+    )
     assert get_or_none(api, "/api/v1/namespaces/datawarehouse") is None, "the test needs a fresh namespace"
     try:
         with clock.step("preview+approve+up"):
@@ -289,13 +377,22 @@ def test_datawarehouse_release_lifecycle(tmp_path, kube_api):
             left_out = sorted(a.split(".")[0] for a in plan.summary.left_out)
             assert left_out == ["datawarehouse_instance", "datawarehouse_policy", "datawarehouse_user"]
             assert sorted(c.type for c in plan.summary.of("create")) == [
-                "helm_release", "kubernetes_namespace_v1", "kubernetes_secret_v1", "terraform_data"]
+                "helm_release",
+                "kubernetes_namespace_v1",
+                "kubernetes_secret_v1",
+                "terraform_data",
+            ]
             assert plan.exclude_providers == ("datawarehouse",) and "Providers left out: datawarehouse" in plan.text()
-            ws.approve(plan, actor="alice")              # not required for this tenant; recorded anyway
+            ws.approve(plan, actor="alice")  # not required for this tenant; recorded anyway
             rec = ws.up(plan)
             assert rec.status == "succeeded" and rec.approval == {
-                "required": False, "actor": "alice", "at": rec.approval["at"], "via": "approve",
-                "plan_id": plan.plan_id, "plan_hash": plan.plan_hash}
+                "required": False,
+                "actor": "alice",
+                "at": rec.approval["at"],
+                "via": "approve",
+                "plan_id": plan.plan_id,
+                "plan_hash": plan.plan_hash,
+            }
             assert helm_release_secrets(api, "datawarehouse", "analytics") == ["sh.helm.release.v1.analytics.v1"]
             import base64
 
@@ -313,7 +410,7 @@ def test_datawarehouse_release_lifecycle(tmp_path, kube_api):
             assert ws.up(gone).status == "succeeded"
             wait_gone(api, "/api/v1/namespaces/datawarehouse")
             assert helm_release_secrets(api, "datawarehouse", "analytics") == []
-            assert _managed(ws) == []                   # (data sources read for the provider may stay)
+            assert _managed(ws) == []  # (data sources read for the provider may stay)
     finally:
         _force_destroy(ws, {f"TF_VAR_{k}": v for k, v in ws.variables.items()})
     assert files_holding(ws.root, password) == []
@@ -330,21 +427,32 @@ def test_cnpg_compensation_of_a_cluster_the_api_server_rejects(tmp_path, cluster
     constraints = tmp_path / "constraints.yaml"
 
     def settings(compensate_protected: bool) -> None:
-        write_constraints(constraints, {"ops": {
-            "approval": {"apply": "none", "destroy": "none", "compensate_protected": compensate_protected},
-            "policies": {"allow_destroy": [f"{CNPG_STACK}/*"]}}})
+        write_constraints(
+            constraints,
+            {
+                "ops": {
+                    "approval": {"apply": "none", "destroy": "none", "compensate_protected": compensate_protected},
+                    "policies": {"allow_destroy": [f"{CNPG_STACK}/*"]},
+                }
+            },
+        )
 
     root = tmp_path / "ws"
 
     def ws(**kw) -> Workspace:
-        factory = functools.partial(cnpg_live, prevent_destroy=kw.pop("prevent_destroy", True),
-                                    reject_cluster=kw.pop("reject", False))
+        factory = functools.partial(
+            cnpg_live, prevent_destroy=kw.pop("prevent_destroy", True), reject_cluster=kw.pop("reject", False)
+        )
         return _workspace(api, root, constraints, "ops", factory, CNPG_STACK, **kw)
 
     settings(False)
-    operator_objects = lambda: (helm_release_secrets(api, "cnpg-system", "cnpg"),  # noqa: E731
-                                [d["metadata"]["uid"] for d in api.get(
-                                    "/apis/apps/v1/namespaces/cnpg-system/deployments")["items"]])
+
+    def operator_objects() -> tuple[list[str], list[str]]:
+        return (
+            helm_release_secrets(api, "cnpg-system", "cnpg"),
+            [d["metadata"]["uid"] for d in api.get("/apis/apps/v1/namespaces/cnpg-system/deployments")["items"]],
+        )
+
     cleanup = ws(prevent_destroy=False)
     try:
         with clock.step("operator releases (pre-existing): preview+up"):
@@ -363,11 +471,14 @@ def test_cnpg_compensation_of_a_cluster_the_api_server_rejects(tmp_path, cluster
                 assert "imageName and imageCatalogRef are mutually exclusive" in rec.error
                 created = sorted(f"{a.split('.')[0]}:{_part(a)}" for a in rec.created)
                 assert created == [
-                    "kubernetes_manifest:AppExternalSecret", "kubernetes_manifest:BackupExternalSecret",
-                    "kubernetes_manifest:ObjectStore", "kubernetes_manifest:SuperuserExternalSecret",
-                    "kubernetes_namespace_v1:Namespace"], rec.created
+                    "kubernetes_manifest:AppExternalSecret",
+                    "kubernetes_manifest:BackupExternalSecret",
+                    "kubernetes_manifest:ObjectStore",
+                    "kubernetes_manifest:SuperuserExternalSecret",
+                    "kubernetes_namespace_v1:Namespace",
+                ], rec.created
                 assert _read(api, "/apis/postgresql.cnpg.io/v1/namespaces/databases/clusters/wildside-pg") is None
-                assert operator_objects() == before              # pre-existing: untouched
+                assert operator_objects() == before  # pre-existing: untouched
                 audit = [e.status for e in bad.events() if e.operation == rec.id and e.event == "operation"]
                 if allowed:
                     assert rec.status == "compensated" and rec.compensation["kept"] == []
@@ -378,13 +489,13 @@ def test_cnpg_compensation_of_a_cluster_the_api_server_rejects(tmp_path, cluster
                     assert [_part(k["address"]) for k in rec.compensation["kept"]] == ["Namespace"]
                     assert audit == ["pending", "running", "failed", "failed"]
                     assert get_or_none(api, "/api/v1/namespaces/databases") is not None
-                    assert _objects(api, "databases") == []           # everything else it created: gone
+                    assert _objects(api, "databases") == []  # everything else it created: gone
                     # remove the kept namespace before trying the other way (a targeted destroy)
                     (ns,) = [k["address"] for k in rec.compensation["kept"]]
                     ws(prevent_destroy=False, targets=[ns]).destroy()
                     wait_gone(api, "/api/v1/namespaces/databases")
                 state = sorted(a.split(".")[0] for a in _managed(bad))
-                assert state == ["helm_release", "helm_release", "kubernetes_namespace_v1"]   # the operator's
+                assert state == ["helm_release", "helm_release", "kubernetes_namespace_v1"]  # the operator's
     finally:
         with clock.step("cleanup: destroy"):
             if _managed(cleanup):

@@ -31,7 +31,7 @@ def test_audit_log_is_append_only_and_mirrored(tmp_path):
 def test_a_stack_keeps_its_tenant(tmp_path):
     store = Store(tmp_path)
     store.bind_tenant("demo", None, "alice")
-    store.bind_tenant("demo", "analytics", "alice")        # an ungoverned stack may become governed
+    store.bind_tenant("demo", "analytics", "alice")  # an ungoverned stack may become governed
     with pytest.raises(DeployUsageError, match="governed as tenant 'analytics'"):
         store.bind_tenant("demo", "sandbox", "mallory")
     with pytest.raises(DeployUsageError, match="as no tenant"):

@@ -17,8 +17,13 @@ SECRET = "nested-s3cret-value"
 
 
 def _tofu(workdir: Path, *args: str, ok=(0,)) -> subprocess.CompletedProcess:
-    res = subprocess.run([os.environ["TERRAFORM_BINARY_NAME"], *args], cwd=workdir, capture_output=True, text=True,
-                         env={**os.environ, "TF_VAR_pw": SECRET, "TF_IN_AUTOMATION": "1"})
+    res = subprocess.run(
+        [os.environ["TERRAFORM_BINARY_NAME"], *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_VAR_pw": SECRET, "TF_IN_AUTOMATION": "1"},
+    )
     assert res.returncode in ok, res.stderr
     return res
 
@@ -33,11 +38,13 @@ def _plan(workdir: Path, config: dict, *extra: str) -> dict:
 def _config(trigger: str) -> dict:
     return {
         "variable": {"pw": {"type": "string", "sensitive": True}},
-        "resource": {"terraform_data": {
-            "kept": {"input": {"plain": "visible-value"}},
-            "nested": {"input": {"list": ["${var.pw}", "visible-item"], "map": {"k": "${var.pw}"}}},
-            "rebuilt": {"input": "stable", "triggers_replace": trigger},
-        }},
+        "resource": {
+            "terraform_data": {
+                "kept": {"input": {"plain": "visible-value"}},
+                "nested": {"input": {"list": ["${var.pw}", "visible-item"], "map": {"k": "${var.pw}"}}},
+                "rebuilt": {"input": "stable", "triggers_replace": trigger},
+            }
+        },
         "output": {"pw": {"value": "${var.pw}", "sensitive": True}, "plain": {"value": "visible-output"}},
     }
 
@@ -59,12 +66,12 @@ def test_summary_of_a_real_replacement(tmp_path):
     shown = _plan(tmp_path, _config("2"))
     actions = {rc["address"]: rc["change"]["actions"] for rc in shown["resource_changes"]}
     replaced = [a for a, acts in actions.items() if sorted(acts) == ["create", "delete"]]
-    assert replaced == ["terraform_data.rebuilt"], actions      # what tofu itself planned
+    assert replaced == ["terraform_data.rebuilt"], actions  # what tofu itself planned
     summary = summarize(redact(shown))
     assert [(c.action, c.address) for c in summary.changes] == [("replace", "terraform_data.rebuilt")]
     (change,) = summary.changes
     (rc,) = [rc for rc in shown["resource_changes"] if rc["address"] == "terraform_data.rebuilt"]
-    assert rc["change"]["replace_paths"] == [["triggers_replace"]]   # we changed that attribute
+    assert rc["change"]["replace_paths"] == [["triggers_replace"]]  # we changed that attribute
     assert change.replace_paths == ("triggers_replace",) and change.reason
     assert "-/+ terraform_data.rebuilt" in summary.text() and not summary.data_at_risk
     assert summary.counts == {"create": 0, "update": 0, "replace": 1, "delete": 0, "forget": 0}
@@ -99,8 +106,14 @@ def test_stateful_resources_come_first(single_node):
     changes = []
     for address in sorted(facts):
         actions = ["delete", "create"] if address.startswith("datawarehouse_instance.") else ["delete"]
-        changes.append({"address": address, "mode": "managed", "type": address.split(".")[0],
-                        "change": {"actions": actions, "before": {}, "after": None}})
+        changes.append(
+            {
+                "address": address,
+                "mode": "managed",
+                "type": address.split(".")[0],
+                "change": {"actions": actions, "before": {}, "after": None},
+            }
+        )
     summary = summarize({"resource_changes": changes}, facts)
     risky = [(c.action, c.address) for c in summary.data_at_risk]
     assert risky == [("replace", stateful[0]), ("delete", stateful[1])]
@@ -110,15 +123,18 @@ def test_stateful_resources_come_first(single_node):
     assert text.index(stateful[1]) < text.index("kubernetes_namespace_v1.")
 
 
-@pytest.mark.parametrize(("rtype", "values", "expected"), [
-    ("kubernetes_manifest", {"manifest": {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster"}}, True),
-    ("kubernetes_manifest", {"manifest": {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Database"}}, False),
-    ("helm_release", {"metadata": {"chart": "datawarehouse"}}, True),
-    ("helm_release", {"metadata": {"chart": "cloudnative-pg"}}, False),
-    ("datawarehouse_vde", None, True),
-    ("kubernetes_persistent_volume_claim_v1", {}, True),
-    ("kubernetes_namespace_v1", {}, False),
-])
+@pytest.mark.parametrize(
+    ("rtype", "values", "expected"),
+    [
+        ("kubernetes_manifest", {"manifest": {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster"}}, True),
+        ("kubernetes_manifest", {"manifest": {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Database"}}, False),
+        ("helm_release", {"metadata": {"chart": "datawarehouse"}}, True),
+        ("helm_release", {"metadata": {"chart": "cloudnative-pg"}}, False),
+        ("datawarehouse_vde", None, True),
+        ("kubernetes_persistent_volume_claim_v1", {}, True),
+        ("kubernetes_namespace_v1", {}, False),
+    ],
+)
 def test_stateful_without_configuration(rtype, values, expected):
     """A resource removed from the configuration is judged by what the plan shows of it."""
     assert stateful_by_values(rtype, values) is expected

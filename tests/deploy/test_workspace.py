@@ -27,9 +27,14 @@ BASE, DEP0, DEP1 = "terraform_data.Base", "terraform_data.Dependent0", "terrafor
 
 def _tofu_show(ws, plan_file) -> dict:
     """``tofu show -json`` run here, with the toolchain's binary (the oracle for the artifact)."""
-    res = subprocess.run([os.environ["TERRAFORM_BINARY_NAME"], "show", "-json", str(plan_file)], cwd=ws.workdir,
-                         capture_output=True, text=True, check=True,
-                         env={**os.environ, f"TF_VAR_{SECRET_VARIABLE}": SECRET})
+    res = subprocess.run(
+        [os.environ["TERRAFORM_BINARY_NAME"], "show", "-json", str(plan_file)],
+        cwd=ws.workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, f"TF_VAR_{SECRET_VARIABLE}": SECRET},
+    )
     return json.loads(res.stdout)
 
 
@@ -63,12 +68,12 @@ def test_preview_up_replan_destroy(tmp_path):
 
     # Destroy goes through the gate: the default tenant settings require an approval for it.
     gone = ws.preview(destroy=True)
-    assert [k.address for k in gone.summary.kept] == [BASE]      # prevent_destroy: kept, reported
+    assert [k.address for k in gone.summary.kept] == [BASE]  # prevent_destroy: kept, reported
     assert [(c.action, c.address) for c in gone.summary.changes] == [("delete", DEP0)]
     with pytest.raises(PlanRefused) as refused:
         ws.destroy(gone)
     assert refused.value.codes == ["not-approved"] and "approval.destroy: required" in str(refused.value)
-    assert sorted(state_ids(ws)) == [BASE, DEP0]                 # nothing applied
+    assert sorted(state_ids(ws)) == [BASE, DEP0]  # nothing applied
     approval = ws.approve(gone, actor="alice", comment="decommission")
     rec = ws.destroy(gone)
     assert rec.status == "succeeded" and sorted(state_ids(ws)) == [BASE]
@@ -82,7 +87,7 @@ def test_preview_up_replan_destroy(tmp_path):
 
 
 def test_destroy_without_protected_resources_removes_everything(tmp_path):
-    ws = workspace(tmp_path, "strict", variant(protect=False))        # strict: destroy needs no approval
+    ws = workspace(tmp_path, "strict", variant(protect=False))  # strict: destroy needs no approval
     ws.up(ws.preview())
     assert sorted(state_ids(ws)) == [BASE, DEP0]
     rec = ws.destroy()
@@ -134,7 +139,7 @@ def test_approval_gate_binds_the_approval_to_one_plan(tmp_path):
     recorded = json.loads((plan.path / "approval.json").read_text())
     assert (recorded["actor"], recorded["plan_hash"], recorded["comment"]) == ("alice", plan.plan_hash, "CHG-42")
     with pytest.raises(PlanRefused) as exc:
-        ws.up(other)                                     # approving one plan approves no other
+        ws.up(other)  # approving one plan approves no other
     assert exc.value.codes == ["not-approved"]
     rec = ws.up(plan)
     assert rec.status == "succeeded"
@@ -177,10 +182,16 @@ def _render_app(app, **cluster):
 def test_governance_violations_refuse_before_planning(tmp_path):
     from tests.deploy.support import write_constraints
 
-    write_constraints(tmp_path / "constraints.yaml", {
-        "locked": {"constructs": {"CnpgPostgisCluster": {"parameters": {"instances": {"max": 2}}}},
-                   "policies": {"require_backup": True}},
-        "relaxed": {"mode": "warn", "policies": {"require_backup": True}}})
+    write_constraints(
+        tmp_path / "constraints.yaml",
+        {
+            "locked": {
+                "constructs": {"CnpgPostgisCluster": {"parameters": {"instances": {"max": 2}}}},
+                "policies": {"require_backup": True},
+            },
+            "relaxed": {"mode": "warn", "policies": {"require_backup": True}},
+        },
+    )
     ws = workspace(tmp_path, "locked", _render_app)
     with pytest.raises(GovernanceRefused) as exc:
         ws.preview()
@@ -235,7 +246,7 @@ def test_compensation_never_touches_what_existed_before(tmp_path):
     rec = exc.value.record
     assert sorted(rec.created) == ["terraform_data.Bad", DEP1, "terraform_data.Dependent2"]
     assert rec.status == "compensated"
-    assert state_ids(ws) == before                      # same resources, same ids: untouched
+    assert state_ids(ws) == before  # same resources, same ids: untouched
 
 
 def test_compensation_refuses_when_it_would_destroy_a_preexisting_resource(tmp_path):
@@ -291,11 +302,15 @@ def test_excluded_provider_is_left_out_and_recorded(tmp_path):
     leaves them out (the provider is never configured), the summary and the artifact say so."""
     from tests.deploy.apps import with_warehouse
 
-    ws = workspace(tmp_path, "open", with_warehouse, exclude_providers=("datawarehouse",),
-                   variables={"warehouse_password": "unused-here"})
+    ws = workspace(
+        tmp_path,
+        "open",
+        with_warehouse,
+        exclude_providers=("datawarehouse",),
+        variables={"warehouse_password": "unused-here"},
+    )
     plan = ws.preview()
-    assert [a.split(".")[-2] for a in plan.summary.left_out] == ["datawarehouse_capabilities",
-                                                                  "datawarehouse_instance"]
+    assert [a.split(".")[-2] for a in plan.summary.left_out] == ["datawarehouse_capabilities", "datawarehouse_instance"]
     assert json.loads((plan.path / "artifact.json").read_text())["exclude_providers"] == ["datawarehouse"]
     assert "Left out by targeting (not planned): 2 resource(s)" in plan.text()
     shown = _tofu_show(ws, plan.plan_file)
@@ -314,7 +329,7 @@ def test_a_backend_the_configuration_names_is_used_as_is(tmp_path):
     assert sorted(f"{r['type']}.{r['name']}" for r in doc["resources"]) == [BASE, DEP0]
     assert not state_file(ws).exists() and not list(ws.workdir.glob("*.tfstate"))
     stale = ws.preview()
-    doc["serial"] += 1                                   # another writer of that state
+    doc["serial"] += 1  # another writer of that state
     elsewhere.write_text(json.dumps(doc))
     with pytest.raises(PlanRefused) as exc:
         ws.up(stale)
@@ -351,8 +366,12 @@ def test_a_provider_that_cannot_apply_fails_the_apply_and_is_compensated(tmp_pat
     from dw_constructs.deploy import ApplyFailed
     from tests.deploy.apps import with_warehouse
 
-    ws = workspace(tmp_path, "lenient", functools.partial(with_warehouse, lookup=False),
-                   variables={"warehouse_password": "unused-here"})
+    ws = workspace(
+        tmp_path,
+        "lenient",
+        functools.partial(with_warehouse, lookup=False),
+        variables={"warehouse_password": "unused-here"},
+    )
     plan = ws.preview()
     (instance,) = [c for c in plan.summary.of("create") if c.type == "datawarehouse_instance"]
     assert instance.stateful and instance.what == "analytics"
@@ -360,7 +379,7 @@ def test_a_provider_that_cannot_apply_fails_the_apply_and_is_compensated(tmp_pat
         ws.up(plan)
     rec = exc.value.record
     assert "No DataWarehouse admin API is reachable" in rec.error
-    assert BASE in rec.created                          # the instance depends on it: created first
+    assert BASE in rec.created  # the instance depends on it: created first
     assert rec.status == "compensated" and sorted(rec.compensation["destroyed"]) == sorted(rec.created)
     assert state_ids(ws) == {}
 
@@ -372,8 +391,10 @@ def test_an_app_that_enforces_its_own_constraints_is_refused_cleanly(tmp_path):
     from dw_constructs.governance import enforce
     from tests.deploy.support import write_constraints
 
-    write_constraints(tmp_path / "own.yaml", {
-        "strict": {"constructs": {"CnpgPostgisCluster": {"parameters": {"instances": {"max": 2}}}}}})
+    write_constraints(
+        tmp_path / "own.yaml",
+        {"strict": {"constructs": {"CnpgPostgisCluster": {"parameters": {"instances": {"max": 2}}}}}},
+    )
 
     def app_factory(app):
         stack = _render_app(app)

@@ -22,12 +22,29 @@ from dw_constructs.governance import (
 )
 from examples._common import helm_provider, kubernetes_provider
 
-DOC = parse_constraints({"version": 1, "tenants": {
-    "acme": {"constructs": {"DataWarehouseCluster": {"max_instances": 1, "parameters": {
-        "storage_size_gb": {"max": 500}, "operational_profile": {"allowed": ["Standard", "Strict"]}}}}},
-    "relaxed": {"mode": "warn", "constructs": {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"max": 500}}}}},
-    "open": {},
-}})
+DOC = parse_constraints(
+    {
+        "version": 1,
+        "tenants": {
+            "acme": {
+                "constructs": {
+                    "DataWarehouseCluster": {
+                        "max_instances": 1,
+                        "parameters": {
+                            "storage_size_gb": {"max": 500},
+                            "operational_profile": {"allowed": ["Standard", "Strict"]},
+                        },
+                    }
+                }
+            },
+            "relaxed": {
+                "mode": "warn",
+                "constructs": {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"max": 500}}}},
+            },
+            "open": {},
+        },
+    }
+)
 
 
 class MyWarehouse(DataWarehouseCluster):
@@ -39,8 +56,9 @@ class Team(Construct):
 
     def __init__(self, scope, id, *, helm, **props):
         super().__init__(scope, id)
-        self.warehouse = MyWarehouse(self, "Warehouse", helm_provider=helm, endpoint=ProviderEndpoint.in_cluster(),
-                                     **props)
+        self.warehouse = MyWarehouse(
+            self, "Warehouse", helm_provider=helm, endpoint=ProviderEndpoint.in_cluster(), **props
+        )
 
 
 def _stack(app, id, *clusters: dict) -> TerraformStack:
@@ -48,8 +66,9 @@ def _stack(app, id, *clusters: dict) -> TerraformStack:
     helm = stack.helm = helm_provider(stack)
     kubernetes_provider(stack)  # the stack's default: the clusters write a namespace and a Secret
     for i, props in enumerate(clusters):
-        DataWarehouseCluster(stack, f"Dw{i}", helm_provider=helm, namespace=f"ns{i}",
-                             endpoint=ProviderEndpoint.in_cluster(), **props)
+        DataWarehouseCluster(
+            stack, f"Dw{i}", helm_provider=helm, namespace=f"ns{i}", endpoint=ProviderEndpoint.in_cluster(), **props
+        )
     return stack
 
 
@@ -100,8 +119,13 @@ def test_warn_mode_annotates_and_synthesizes(tmp_path):
     assert (tmp_path / "stacks" / "one" / "cdk.tf.json").exists()
     notes = json.loads((tmp_path / "manifest.json").read_text())["stacks"]["one"]["annotations"]
     assert [(n["constructPath"], n["level"], n["message"]) for n in notes] == [
-        ("one/Dw0", "@cdktf/warn", "governance: [one/Dw0] storage_size_gb = 800: above the maximum (constraint: max 500; "
-                                   "rule: DataWarehouseCluster.parameters.storage_size_gb.max, tenant relaxed)")]
+        (
+            "one/Dw0",
+            "@cdktf/warn",
+            "governance: [one/Dw0] storage_size_gb = 800: above the maximum (constraint: max 500; "
+            "rule: DataWarehouseCluster.parameters.storage_size_gb.max, tenant relaxed)",
+        )
+    ]
     assert len(aspect.report.violations) == 1
 
 
@@ -216,8 +240,20 @@ def test_validation_still_guards_a_synth_that_bypasses_app_synth(tmp_path):
 
 # --- lookups are governed ------------------------------------------------------------------------------
 
-LOOKUPS = parse_constraints({"version": 1, "tenants": {"t": {"constructs": {
-    "InstanceStatus": {"allowed": False}, "Capabilities": {"max_instances": 1}, "PluginCatalog": {}}}}})
+LOOKUPS = parse_constraints(
+    {
+        "version": 1,
+        "tenants": {
+            "t": {
+                "constructs": {
+                    "InstanceStatus": {"allowed": False},
+                    "Capabilities": {"max_instances": 1},
+                    "PluginCatalog": {},
+                }
+            }
+        },
+    }
+)
 
 
 def test_lookups_are_governed(tmp_path):
@@ -236,8 +272,11 @@ def test_lookups_are_governed(tmp_path):
     from dw_constructs.governance.aspect import library_constructs
 
     assert [c for c in library_constructs(app) if c[1] in ("InstanceStatus", "Capabilities", "PluginCatalog")] == [
-        ("one/Dw0/Status", "InstanceStatus"), ("one/Dw0/Capabilities", "Capabilities"),
-        ("one/Dw0/PluginCatalog", "PluginCatalog"), ("one/OtherCapabilities", "Capabilities")]
+        ("one/Dw0/Status", "InstanceStatus"),
+        ("one/Dw0/Capabilities", "Capabilities"),
+        ("one/Dw0/PluginCatalog", "PluginCatalog"),
+        ("one/OtherCapabilities", "Capabilities"),
+    ]
 
 
 # --- Terraform references in governed props -----------------------------------------------------------
@@ -249,9 +288,22 @@ def test_a_reference_cannot_pass_a_limit(tmp_path):
     app = App(outdir=str(tmp_path))
     stack = _stack(app, "one")
     size = TerraformVariable(stack, "size", type="number")
-    DataWarehouseCluster(stack, "Dw", helm_provider=stack.helm, endpoint=ProviderEndpoint.in_cluster(), name="a",
-                         storage_size_gb=size.number_value, operational_profile="Strict")
+    DataWarehouseCluster(
+        stack,
+        "Dw",
+        helm_provider=stack.helm,
+        endpoint=ProviderEndpoint.in_cluster(),
+        name="a",
+        storage_size_gb=size.number_value,
+        operational_profile="Strict",
+    )
     report = check_app(app, DOC, "acme")
     assert [(v.path, v.parameter, v.value, v.message) for v in report.violations] == [
-        ("one/Dw", "storage_size_gb", "<reference>", "a Terraform reference, unknown until apply: the limit cannot "
-                                                     "be checked (give a value known at synth time)")]
+        (
+            "one/Dw",
+            "storage_size_gb",
+            "<reference>",
+            "a Terraform reference, unknown until apply: the limit cannot "
+            "be checked (give a value known at synth time)",
+        )
+    ]

@@ -15,8 +15,12 @@ from dw_constructs.governance.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
-GOOD_CLUSTER = {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": "pg", "namespace": "db"},
-                "spec": {"instances": 3, "storage": {"size": "10Gi"}, "bootstrap": {"initdb": {"database": "app"}}}}
+GOOD_CLUSTER = {
+    "apiVersion": "postgresql.cnpg.io/v1",
+    "kind": "Cluster",
+    "metadata": {"name": "pg", "namespace": "db"},
+    "spec": {"instances": 3, "storage": {"size": "10Gi"}, "bootstrap": {"initdb": {"database": "app"}}},
+}
 
 
 @pytest.fixture()
@@ -29,13 +33,25 @@ def trees(tmp_path):
     cluster = json.loads(json.dumps(GOOD_CLUSTER))
     cluster["spec"].update(instances=2, enablePDB=False)
     del cluster["spec"]["bootstrap"]
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"}, "stringData": {"password": "hunter2"}}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "creds"},
+        "stringData": {"password": "hunter2"},
+    }
     (bad / "all.yaml").write_text(yaml.safe_dump_all([cluster, secret]))
     constraints = tmp_path / "constraints.yaml"
-    constraints.write_text(yaml.safe_dump({"version": 1, "tenants": {
-        "strict": {"policies": {"require_backup": True}},
-        "lenient": {"mode": "warn", "policies": {"skip": ["cnpg-pdb"]}},
-    }}))
+    constraints.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "tenants": {
+                    "strict": {"policies": {"require_backup": True}},
+                    "lenient": {"mode": "warn", "policies": {"skip": ["cnpg-pdb"]}},
+                },
+            }
+        )
+    )
     return good, bad, constraints
 
 
@@ -91,13 +107,16 @@ def test_json_format(trees, capsys):
     assert "hunter2" not in json.dumps(doc)
 
 
-@pytest.mark.parametrize("args,message", [
-    (["check", "/no/such/dir"], "error: /no/such/dir: no such file or directory"),
-    (["check", "{good}", "--tenant", "strict"], "error: --tenant needs --constraints"),
-    (["check", "{good}", "--constraints", "{constraints}"], "error: --tenant is required with --constraints"),
-    (["check", "{good}", "--constraints", "{constraints}", "--tenant", "nobody"], "no tenant 'nobody'"),
-    (["validate", "{good}/cluster.yaml"], "not a valid constraints document"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["check", "/no/such/dir"], "error: /no/such/dir: no such file or directory"),
+        (["check", "{good}", "--tenant", "strict"], "error: --tenant needs --constraints"),
+        (["check", "{good}", "--constraints", "{constraints}"], "error: --tenant is required with --constraints"),
+        (["check", "{good}", "--constraints", "{constraints}", "--tenant", "nobody"], "no tenant 'nobody'"),
+        (["validate", "{good}/cluster.yaml"], "not a valid constraints document"),
+    ],
+)
 def test_usage_errors_exit_2(trees, capsys, args, message):
     good, _, constraints = trees
     argv = [a.format(good=good, constraints=constraints) for a in args]
@@ -121,12 +140,24 @@ def test_validate_schema_and_policies_commands(trees, capsys):
 def test_module_entry_point(trees):
     _, bad, _ = trees
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "dw_constructs.governance", "check", str(bad)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dw_constructs.governance", "check", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert proc.stdout == BAD_REPORT
-    bad_args = subprocess.run([sys.executable, "-m", "dw_constructs.governance", "check"],
-                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    bad_args = subprocess.run(
+        [sys.executable, "-m", "dw_constructs.governance", "check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert bad_args.returncode == 2 and "the following arguments are required: PATH" in bad_args.stderr
 
 
@@ -139,19 +170,28 @@ def test_help_names_the_installed_command(capsys):
     with pytest.raises(SystemExit):
         main(["check", "--help"])
     assert capsys.readouterr().out.startswith("usage: dw-constructs check ")
-    proc = subprocess.run([sys.executable, "-m", "dw_constructs.governance", "--help"], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dw_constructs.governance", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
     assert proc.returncode == 0 and proc.stdout.startswith("usage: dw-constructs ")
 
 
 # --- tenant constraints evaluated on the synthesized output ------------------------------------------
 
 LIMITS = {"max_instances": 1, "parameters": {"storage_size_gb": {"max": 500}}}
-CLI_DOC = {"version": 1, "tenants": {
-    "acme": {"constructs": {"DataWarehouseCluster": LIMITS}},
-    "relaxed": {"mode": "warn", "constructs": {"DataWarehouseCluster": LIMITS}},
-    "open": {},
-}}
+CLI_DOC = {
+    "version": 1,
+    "tenants": {
+        "acme": {"constructs": {"DataWarehouseCluster": LIMITS}},
+        "relaxed": {"mode": "warn", "constructs": {"DataWarehouseCluster": LIMITS}},
+        "open": {},
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +231,9 @@ def _check(capsys, *argv) -> tuple[int, str, str]:
 def test_check_evaluates_the_tenants_constraints(synthesized, capsys):
     root, constraints, expected = synthesized
     assert [(v.path, v.parameter) for v in expected.violations] == [
-        ("one/Dw0", "storage_size_gb"), ("two/Dw0", "max_instances")]
+        ("one/Dw0", "storage_size_gb"),
+        ("two/Dw0", "max_instances"),
+    ]
     code, out, _ = _check(capsys, root / "recorded", "--constraints", constraints, "--tenant", "acme")
     assert (code, out) == (1, expected.text() + "\n")  # the same report as at synth time
     # a warn-mode tenant: the report, exit 0
@@ -225,7 +267,9 @@ def test_check_refuses_constraints_it_cannot_evaluate(synthesized, tmp_path, cap
     # a tenant without construct constraints needs no records
     assert _check(capsys, root / "plain", "--constraints", constraints, "--tenant", "open")[0] == 0
     # part of an app: max_instances counts the whole app
-    code, _, err = _check(capsys, root / "recorded" / "stacks" / "one", "--constraints", constraints, "--tenant", "acme")
+    code, _, err = _check(
+        capsys, root / "recorded" / "stacks" / "one", "--constraints", constraints, "--tenant", "acme"
+    )
     assert code == 2 and "the app's stack(s) two are not among the inputs" in err
     # no synthesized stack at all (a manifests tree)
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(GOOD_CLUSTER))

@@ -47,64 +47,153 @@ P = "app/Warehouse"
 CASES = [
     # allowed: the construct type
     ("allowed-pass", {"DataWarehouseCluster": {"allowed": True}}, [rec(dw())], []),
-    ("allowed-fail", {"DataWarehouseCluster": {"allowed": False}}, [rec(dw())],
-     [(P, "construct_type", "DataWarehouseCluster", "DataWarehouseCluster is denied for this tenant")]),
+    (
+        "allowed-fail",
+        {"DataWarehouseCluster": {"allowed": False}},
+        [rec(dw())],
+        [(P, "construct_type", "DataWarehouseCluster", "DataWarehouseCluster is denied for this tenant")],
+    ),
     # max_instances: counted over the app, in tree order
-    ("max-instances-pass", {"DataWarehouseCluster": {"max_instances": 2}},
-     [rec(dw(), "app/A"), rec(dw(), "app/B")], []),
-    ("max-instances-fail", {"DataWarehouseCluster": {"max_instances": 1}},
-     [rec(dw(), "app/A"), rec(dw(), "app/B"), rec(dw(), "app/C")],
-     [("app/B", "max_instances", 2, "DataWarehouseCluster number 2 in this app"),
-      ("app/C", "max_instances", 3, "DataWarehouseCluster number 3 in this app")]),
+    (
+        "max-instances-pass",
+        {"DataWarehouseCluster": {"max_instances": 2}},
+        [rec(dw(), "app/A"), rec(dw(), "app/B")],
+        [],
+    ),
+    (
+        "max-instances-fail",
+        {"DataWarehouseCluster": {"max_instances": 1}},
+        [rec(dw(), "app/A"), rec(dw(), "app/B"), rec(dw(), "app/C")],
+        [
+            ("app/B", "max_instances", 2, "DataWarehouseCluster number 2 in this app"),
+            ("app/C", "max_instances", 3, "DataWarehouseCluster number 3 in this app"),
+        ],
+    ),
     # min / max on numbers
-    ("min-pass", {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"min": 50}}}},
-     [rec(dw(storage_size_gb=50))], []),
-    ("min-fail", {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"min": 50}}}},
-     [rec(dw(storage_size_gb=10))], [(P, "storage_size_gb", 10, "below the minimum")]),
-    ("max-pass", {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"max": 500}}}},
-     [rec(dw(storage_size_gb=500))], []),
-    ("max-fail", {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"max": 500}}}},
-     [rec(dw(storage_size_gb=800))], [(P, "storage_size_gb", 800, "above the maximum")]),
+    (
+        "min-pass",
+        {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"min": 50}}}},
+        [rec(dw(storage_size_gb=50))],
+        [],
+    ),
+    (
+        "min-fail",
+        {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"min": 50}}}},
+        [rec(dw(storage_size_gb=10))],
+        [(P, "storage_size_gb", 10, "below the minimum")],
+    ),
+    (
+        "max-pass",
+        {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"max": 500}}}},
+        [rec(dw(storage_size_gb=500))],
+        [],
+    ),
+    (
+        "max-fail",
+        {"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"max": 500}}}},
+        [rec(dw(storage_size_gb=800))],
+        [(P, "storage_size_gb", 800, "above the maximum")],
+    ),
     # min / max on Kubernetes quantities
-    ("max-quantity-pass", {"CnpgPostgisCluster": {"parameters": {"storage_size": {"max": "200Gi"}}}},
-     [rec(CnpgProps(mode="render", storage_size="100Gi"), "app/Pg", "CnpgPostgisCluster")], []),
-    ("max-quantity-fail", {"CnpgPostgisCluster": {"parameters": {"storage_size": {"max": "200Gi"}}}},
-     [rec(CnpgProps(mode="render", storage_size="1Ti"), "app/Pg", "CnpgPostgisCluster")],
-     [("app/Pg", "storage_size", "1Ti", "above the maximum")]),
+    (
+        "max-quantity-pass",
+        {"CnpgPostgisCluster": {"parameters": {"storage_size": {"max": "200Gi"}}}},
+        [rec(CnpgProps(mode="render", storage_size="100Gi"), "app/Pg", "CnpgPostgisCluster")],
+        [],
+    ),
+    (
+        "max-quantity-fail",
+        {"CnpgPostgisCluster": {"parameters": {"storage_size": {"max": "200Gi"}}}},
+        [rec(CnpgProps(mode="render", storage_size="1Ti"), "app/Pg", "CnpgPostgisCluster")],
+        [("app/Pg", "storage_size", "1Ti", "above the maximum")],
+    ),
     # a derived default (replicas=None) is checked through effective_replicas
-    ("max-effective-pass", {"DataWarehouseCluster": {"parameters": {"replicas": {"max": 5}}}},
-     [rec(dw(mode=ClusterMode.CLUSTERED))], []),
-    ("min-effective-fail", {"DataWarehouseCluster": {"parameters": {"replicas": {"min": 3}}}},
-     [rec(dw())], [(P, "replicas", 1, "below the minimum")]),
+    (
+        "max-effective-pass",
+        {"DataWarehouseCluster": {"parameters": {"replicas": {"max": 5}}}},
+        [rec(dw(mode=ClusterMode.CLUSTERED))],
+        [],
+    ),
+    (
+        "min-effective-fail",
+        {"DataWarehouseCluster": {"parameters": {"replicas": {"min": 3}}}},
+        [rec(dw())],
+        [(P, "replicas", 1, "below the minimum")],
+    ),
     # allowed values: enum members compare by value
-    ("allowed-values-pass", {"DataWarehouseCluster": {"parameters": {
-        "operational_profile": {"allowed": ["Standard", "Strict", "Paranoid"]}}}},
-     [rec(dw(operational_profile=OperationalProfile.STRICT))], []),
-    ("allowed-values-fail", {"DataWarehouseCluster": {"parameters": {
-        "operational_profile": {"allowed": ["Standard", "Strict", "Paranoid"]}}}},
-     [rec(dw(operational_profile=OperationalProfile.SPEED))],
-     [(P, "operational_profile", "Speed", "not an allowed value")]),
-    ("allowed-list-fail", {"DataWarehouseCluster": {"parameters": {"plugins": {"allowed": ["geo", "ts"]}}}},
-     [rec(dw(plugins=("geo", "*")))], [(P, "plugins", ["geo", "*"], 'items "*" are not allowed values')]),
+    (
+        "allowed-values-pass",
+        {
+            "DataWarehouseCluster": {
+                "parameters": {"operational_profile": {"allowed": ["Standard", "Strict", "Paranoid"]}}
+            }
+        },
+        [rec(dw(operational_profile=OperationalProfile.STRICT))],
+        [],
+    ),
+    (
+        "allowed-values-fail",
+        {
+            "DataWarehouseCluster": {
+                "parameters": {"operational_profile": {"allowed": ["Standard", "Strict", "Paranoid"]}}
+            }
+        },
+        [rec(dw(operational_profile=OperationalProfile.SPEED))],
+        [(P, "operational_profile", "Speed", "not an allowed value")],
+    ),
+    (
+        "allowed-list-fail",
+        {"DataWarehouseCluster": {"parameters": {"plugins": {"allowed": ["geo", "ts"]}}}},
+        [rec(dw(plugins=("geo", "*")))],
+        [(P, "plugins", ["geo", "*"], 'items "*" are not allowed values')],
+    ),
     # equals (the required value), nested props by dotted name
-    ("equals-pass", {"CnpgPostgisCluster": {"parameters": {"backup.enabled": {"equals": True}}}},
-     [rec(CnpgProps(mode="render", backup=BackupProps(enabled=True, destination_path="s3://b/p")),
-          "app/Pg", "CnpgPostgisCluster")], []),
-    ("equals-fail", {"CnpgPostgisCluster": {"parameters": {"backup.enabled": {"equals": True}}}},
-     [rec(CnpgProps(mode="render"), "app/Pg", "CnpgPostgisCluster")],
-     [("app/Pg", "backup.enabled", False, "not the required value")]),
-    ("equals-bool-is-not-int", {"DataWarehouseCluster": {"parameters": {"tls_enabled": {"equals": 1}}}},
-     [rec(dw(tls_enabled=True))], [(P, "tls_enabled", True, "not the required value")]),
+    (
+        "equals-pass",
+        {"CnpgPostgisCluster": {"parameters": {"backup.enabled": {"equals": True}}}},
+        [
+            rec(
+                CnpgProps(mode="render", backup=BackupProps(enabled=True, destination_path="s3://b/p")),
+                "app/Pg",
+                "CnpgPostgisCluster",
+            )
+        ],
+        [],
+    ),
+    (
+        "equals-fail",
+        {"CnpgPostgisCluster": {"parameters": {"backup.enabled": {"equals": True}}}},
+        [rec(CnpgProps(mode="render"), "app/Pg", "CnpgPostgisCluster")],
+        [("app/Pg", "backup.enabled", False, "not the required value")],
+    ),
+    (
+        "equals-bool-is-not-int",
+        {"DataWarehouseCluster": {"parameters": {"tls_enabled": {"equals": 1}}}},
+        [rec(dw(tls_enabled=True))],
+        [(P, "tls_enabled", True, "not the required value")],
+    ),
     # required: set, not None/empty
-    ("required-pass", {"DataWarehouseCluster": {"parameters": {"storage_class": {"required": True}}}},
-     [rec(dw(storage_class="fast-ssd"))], []),
-    ("required-fail", {"DataWarehouseCluster": {"parameters": {"storage_class": {"required": True}}}},
-     [rec(dw())], [(P, "storage_class", None, "not set")]),
+    (
+        "required-pass",
+        {"DataWarehouseCluster": {"parameters": {"storage_class": {"required": True}}}},
+        [rec(dw(storage_class="fast-ssd"))],
+        [],
+    ),
+    (
+        "required-fail",
+        {"DataWarehouseCluster": {"parameters": {"storage_class": {"required": True}}}},
+        [rec(dw())],
+        [(P, "storage_class", None, "not set")],
+    ),
     # unlisted construct types
     ("unlisted-allow", {}, [rec(VdeProps(name="v"), "app/W/Vde", "ReplicatedVde")], []),
     # comparing what cannot be compared is a violation, not a crash
-    ("min-not-a-number", {"DataWarehouseCluster": {"parameters": {"name": {"min": 3}}}},
-     [rec(dw())], [(P, "name", "dw", "not a number, cannot compare")]),
+    (
+        "min-not-a-number",
+        {"DataWarehouseCluster": {"parameters": {"name": {"min": 3}}}},
+        [rec(dw())],
+        [(P, "name", "dw", "not a number, cannot compare")],
+    ),
 ]
 
 
@@ -116,31 +205,50 @@ def test_constraint_kinds(constructs, records, expected):
 def test_unlisted_deny():
     t = tenant({"DataWarehouseCluster": {}}, unlisted_constructs="deny")
     assert found([rec(dw()), rec(VdeProps(name="v"), "app/Warehouse/Vde", "ReplicatedVde")], t) == [
-        ("app/Warehouse/Vde", "construct_type", "ReplicatedVde", "ReplicatedVde is not listed for this tenant")]
+        ("app/Warehouse/Vde", "construct_type", "ReplicatedVde", "ReplicatedVde is not listed for this tenant")
+    ]
 
 
 def test_mapping_props_and_missing_parameter():
     t = tenant({"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"max": 10}}}})
     assert found([rec({"storage_size_gb": 20})], t) == [(P, "storage_size_gb", 20, "above the maximum")]
     assert found([rec(None)], t) == [
-        (P, "storage_size_gb", None, "DataWarehouseCluster has no prop 'storage_size_gb' to check")]
+        (P, "storage_size_gb", None, "DataWarehouseCluster has no prop 'storage_size_gb' to check")
+    ]
 
 
 def test_violation_fields():
     t = tenant({"DataWarehouseCluster": {"parameters": {"storage_size_gb": {"max": 500}}}})
     (v,) = evaluate([rec(dw(storage_size_gb=800))], t)
-    assert v == Violation(P, "storage_size_gb", 800, "max 500", "above the maximum",
-                          "DataWarehouseCluster.parameters.storage_size_gb.max", "acme")
-    assert v.line() == ('[app/Warehouse] storage_size_gb = 800: above the maximum '
-                        '(constraint: max 500; rule: DataWarehouseCluster.parameters.storage_size_gb.max, tenant acme)')
+    assert v == Violation(
+        P,
+        "storage_size_gb",
+        800,
+        "max 500",
+        "above the maximum",
+        "DataWarehouseCluster.parameters.storage_size_gb.max",
+        "acme",
+    )
+    assert v.line() == (
+        "[app/Warehouse] storage_size_gb = 800: above the maximum "
+        "(constraint: max 500; rule: DataWarehouseCluster.parameters.storage_size_gb.max, tenant acme)"
+    )
 
 
 def test_report_lists_every_violation_in_deterministic_order():
-    t = tenant({
-        "DataWarehouseCluster": {"max_instances": 1, "parameters": {
-            "storage_size_gb": {"max": 500}, "operational_profile": {"allowed": ["Strict"]}, "tls_enabled": {"equals": True}}},
-        "CnpgPostgisCluster": {"allowed": False},
-    })
+    t = tenant(
+        {
+            "DataWarehouseCluster": {
+                "max_instances": 1,
+                "parameters": {
+                    "storage_size_gb": {"max": 500},
+                    "operational_profile": {"allowed": ["Strict"]},
+                    "tls_enabled": {"equals": True},
+                },
+            },
+            "CnpgPostgisCluster": {"allowed": False},
+        }
+    )
     records = [
         rec(dw(storage_size_gb=800, tls_enabled=False), "app/s/Zeta"),
         rec(CnpgProps(mode="render"), "app/s/Pg", "CnpgPostgisCluster"),
@@ -186,19 +294,45 @@ DOC_ERRORS = [
     ("no-version", {"tenants": {"a": {}}}, "(root): 'version' is a required property"),
     ("bad-mode", {"version": 1, "tenants": {"a": {"mode": "strict"}}}, "tenants/a/mode: 'strict' is not one of"),
     ("bad-tenant-name", {"version": 1, "tenants": {"Team A": {}}}, "'Team A' does not match"),
-    ("unknown-kind", {"version": 1, "tenants": {"a": {"constructs": {"DataWarehouseCluster": {
-        "parameters": {"replicas": {"maximum": 3}}}}}}}, "Additional properties are not allowed ('maximum'"),
-    ("unknown-type", {"version": 1, "tenants": {"a": {"constructs": {"DatawarehouseCluster": {}}}}},
-     "tenants/a/constructs/DatawarehouseCluster: unknown construct type; known: "),
-    ("unknown-parameter", {"version": 1, "tenants": {"a": {"constructs": {"DataWarehouseCluster": {
-        "parameters": {"storage_gb": {"max": 3}}}}}}},
-     "tenants/a/constructs/DataWarehouseCluster/parameters/storage_gb: 'storage_gb' is not a prop of DataWarehouseCluster"),
-    ("no-props", {"version": 1, "tenants": {"a": {"constructs": {"InstanceStatus": {
-        "parameters": {"x": {"max": 3}}}}}}}, "InstanceStatus has no props"),
-    ("bad-quantity", {"version": 1, "tenants": {"a": {"constructs": {"CnpgPostgisCluster": {
-        "parameters": {"storage_size": {"max": "10GB"}}}}}}}, "is not valid under any of the given schemas"),
-    ("unknown-policy", {"version": 1, "tenants": {"a": {"policies": {"skip": ["no-such-policy"]}}}},
-     "tenants/a/policies/skip: unknown policy id(s) no-such-policy"),
+    (
+        "unknown-kind",
+        {
+            "version": 1,
+            "tenants": {"a": {"constructs": {"DataWarehouseCluster": {"parameters": {"replicas": {"maximum": 3}}}}}},
+        },
+        "Additional properties are not allowed ('maximum'",
+    ),
+    (
+        "unknown-type",
+        {"version": 1, "tenants": {"a": {"constructs": {"DatawarehouseCluster": {}}}}},
+        "tenants/a/constructs/DatawarehouseCluster: unknown construct type; known: ",
+    ),
+    (
+        "unknown-parameter",
+        {
+            "version": 1,
+            "tenants": {"a": {"constructs": {"DataWarehouseCluster": {"parameters": {"storage_gb": {"max": 3}}}}}},
+        },
+        "tenants/a/constructs/DataWarehouseCluster/parameters/storage_gb: 'storage_gb' is not a prop of DataWarehouseCluster",
+    ),
+    (
+        "no-props",
+        {"version": 1, "tenants": {"a": {"constructs": {"InstanceStatus": {"parameters": {"x": {"max": 3}}}}}}},
+        "InstanceStatus has no props",
+    ),
+    (
+        "bad-quantity",
+        {
+            "version": 1,
+            "tenants": {"a": {"constructs": {"CnpgPostgisCluster": {"parameters": {"storage_size": {"max": "10GB"}}}}}},
+        },
+        "is not valid under any of the given schemas",
+    ),
+    (
+        "unknown-policy",
+        {"version": 1, "tenants": {"a": {"policies": {"skip": ["no-such-policy"]}}}},
+        "tenants/a/policies/skip: unknown policy id(s) no-such-policy",
+    ),
 ]
 
 
@@ -211,8 +345,14 @@ def test_invalid_documents(doc, message):
 
 
 def test_every_problem_listed_at_once():
-    doc = {"version": 1, "tenants": {"a": {"constructs": {
-        "Nope": {}, "DataWarehouseCluster": {"parameters": {"x": {"max": 1}, "y": {"min": 1}}}}}}}
+    doc = {
+        "version": 1,
+        "tenants": {
+            "a": {
+                "constructs": {"Nope": {}, "DataWarehouseCluster": {"parameters": {"x": {"max": 1}, "y": {"min": 1}}}}
+            }
+        },
+    }
     with pytest.raises(GovernanceError) as err:
         parse_constraints(doc)
     assert len([line for line in str(err.value).splitlines() if line.startswith("  - ")]) == 3
@@ -262,9 +402,37 @@ def test_registered_construct_types_are_the_library_classes():
 
 # --- quantities compare by the value the API server reads -------------------------------------------
 
-QUANTITY_NOTATIONS = ["10Gi", "1.5Gi", ".5Gi", "5.Gi", "+1Gi", "1e3", "1E3", "1e+3", "1e-3", "500m", "0.5", "1.5",
-                      "2048Mi", "1000000Ki", "10G", "1e9", "100n", "100u", "1k", "1M", "1T", "1Ti", "1P", "1Pi", "1E",
-                      "1Ei", "007", "1.0000000001", "99999999999999999999"]
+QUANTITY_NOTATIONS = [
+    "10Gi",
+    "1.5Gi",
+    ".5Gi",
+    "5.Gi",
+    "+1Gi",
+    "1e3",
+    "1E3",
+    "1e+3",
+    "1e-3",
+    "500m",
+    "0.5",
+    "1.5",
+    "2048Mi",
+    "1000000Ki",
+    "10G",
+    "1e9",
+    "100n",
+    "100u",
+    "1k",
+    "1M",
+    "1T",
+    "1Ti",
+    "1P",
+    "1Pi",
+    "1E",
+    "1Ei",
+    "007",
+    "1.0000000001",
+    "99999999999999999999",
+]
 NOT_QUANTITIES = ["10GB", "10gi", "1K", "1e1.5", "1e3Mi", "1Zi", "0x10", "1,5", "10 Gi", "inf", ""]
 
 
@@ -272,8 +440,12 @@ def _stored(kube_api, q: str) -> str | None:
     """The quantity as the API server stores it (its canonical form), None when it cannot parse it."""
     from tests.support.apiserver import KubeApiError
 
-    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "q"},
-           "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": q}}}}
+    pvc = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "q"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": q}}},
+    }
     try:
         return kube_api.dry_run(pvc)["spec"]["resources"]["requests"]["storage"]
     except KubeApiError as exc:
@@ -296,8 +468,10 @@ def test_quantities_compare_as_the_api_server_reads_them(kube_api):
         assert ours.quantize(Decimal("0.001"), rounding=ROUND_CEILING) == _quantity(stored), (q, stored)
     for q in NOT_QUANTITIES:
         assert _stored(kube_api, q) is None and _quantity(q) is None, q
-    over = found([rec(CnpgProps(mode="render", storage_size="1e12"), "app/Pg", "CnpgPostgisCluster")],
-                 tenant({"CnpgPostgisCluster": {"parameters": {"storage_size": {"max": "200Gi"}}}}))
+    over = found(
+        [rec(CnpgProps(mode="render", storage_size="1e12"), "app/Pg", "CnpgPostgisCluster")],
+        tenant({"CnpgPostgisCluster": {"parameters": {"storage_size": {"max": "200Gi"}}}}),
+    )
     assert over == [("app/Pg", "storage_size", "1e12", "above the maximum")]
 
 
@@ -308,8 +482,13 @@ def test_record_form_hides_secrets_and_marks_references():
 
     token = "${TfToken[TOKEN.7]}"  # how cdktf encodes a string reference
     pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"
-    record = normalize(dw(operational_profile=OperationalProfile.STRICT, admin_password=token,
-                          chart_values={"auth": {"password": "hunter2", "username": "admin"}, "key": pem}))
+    record = normalize(
+        dw(
+            operational_profile=OperationalProfile.STRICT,
+            admin_password=token,
+            chart_values={"auth": {"password": "hunter2", "username": "admin"}, "key": pem},
+        )
+    )
     assert record["admin_password"] == REFERENCE_MARKER and record["operational_profile"] == "Strict"
     assert record["chart_values"] == {"auth": {"password": HIDDEN, "username": "admin"}, "key": HIDDEN}
     assert record["replicas"] is None and record["effective_replicas"] == 1  # fields and properties

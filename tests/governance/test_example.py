@@ -66,8 +66,9 @@ def _synth_subprocess(tmp_path: Path, tenant: str, mode: str | None = None) -> s
     script = tmp_path / "app.py"
     script.write_text(UNCAUGHT.format(root=str(ROOT), out=str(tmp_path / "out"), tenant=tenant, mode=mode))
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+    )
 
 
 def test_an_uncaught_rejection_prints_the_report_once_without_a_trace(tmp_path):

@@ -43,7 +43,8 @@ def _operator() -> OperatorProps:
     return OperatorProps(
         chart_source=HelmChartSource(path=str(chart_archive("cloudnative-pg"))),
         plugin_chart_source=HelmChartSource(path=str(chart_archive("plugin-barman-cloud"))),
-        values=NODELESS_OPERATOR_VALUES, wait=False,
+        values=NODELESS_OPERATOR_VALUES,
+        wait=False,
     )
 
 
@@ -58,8 +59,9 @@ def prerequisites(fresh_kube_api):
 
 def _cnpg_crds(api) -> list[str]:
     got = api.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")["items"]
-    return sorted(c["metadata"]["name"] for c in got
-                  if c["spec"]["group"] in ("postgresql.cnpg.io", "barmancloud.cnpg.io"))
+    return sorted(
+        c["metadata"]["name"] for c in got if c["spec"]["group"] in ("postgresql.cnpg.io", "barmancloud.cnpg.io")
+    )
 
 
 def _run(live: LiveStack, operator, api, namespaces: list[str]) -> dict:
@@ -89,12 +91,14 @@ def _run(live: LiveStack, operator, api, namespaces: list[str]) -> dict:
 def _objects(api, namespaces: list[str]) -> dict[str, list[str]]:
     """``kind/name`` of our objects per namespace (custom resources and the operators' workloads)."""
     out = {}
-    paths = {"Cluster": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/clusters",
-             "Database": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/databases",
-             "ScheduledBackup": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/scheduledbackups",
-             "ObjectStore": "/apis/barmancloud.cnpg.io/v1/namespaces/{ns}/objectstores",
-             "ExternalSecret": "/apis/external-secrets.io/v1/namespaces/{ns}/externalsecrets",
-             "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments"}
+    paths = {
+        "Cluster": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/clusters",
+        "Database": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/databases",
+        "ScheduledBackup": "/apis/postgresql.cnpg.io/v1/namespaces/{ns}/scheduledbackups",
+        "ObjectStore": "/apis/barmancloud.cnpg.io/v1/namespaces/{ns}/objectstores",
+        "ExternalSecret": "/apis/external-secrets.io/v1/namespaces/{ns}/externalsecrets",
+        "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments",
+    }
     for ns in namespaces:
         items = []
         for kind, path in paths.items():
@@ -127,8 +131,12 @@ def test_cnpg_apply_example_from_upstream_chart_archives(tmp_path, tools, prereq
     seen = _run(live, db.operator, api, [db.operator.namespace, db.namespace])
 
     # The charts installed the CRDs our manifests need (the first, targeted apply).
-    assert {"clusters.postgresql.cnpg.io", "databases.postgresql.cnpg.io", "scheduledbackups.postgresql.cnpg.io",
-            "objectstores.barmancloud.cnpg.io"} <= set(seen["crds"]), seen["crds"]
+    assert {
+        "clusters.postgresql.cnpg.io",
+        "databases.postgresql.cnpg.io",
+        "scheduledbackups.postgresql.cnpg.io",
+        "objectstores.barmancloud.cnpg.io",
+    } <= set(seen["crds"]), seen["crds"]
     # Every object the construct declares was stored by the API server.
     assert seen["objects"][db.namespace] == _declared(db), seen["objects"]
     assert [o for o in seen["objects"][db.operator.namespace] if o.startswith("Deployment/")], seen["objects"]
@@ -147,13 +155,24 @@ def test_two_clusters_share_one_operator_and_apply(tmp_path, tools, prerequisite
     kubeconfig = str(api.workdir / "kubeconfig")
     k8s = KubernetesProvider(stack, "Kubernetes", config_path=kubeconfig)
     helm = HelmProvider(stack, "Helm", kubernetes=HelmProviderKubernetes(config_path=kubeconfig))
-    common = dict(mode=Mode.APPLY, instances=1, operator=_operator(), prevent_destroy=False,
-                  kubernetes_provider=k8s, helm_provider=helm)
+    common = dict(
+        mode=Mode.APPLY,
+        instances=1,
+        operator=_operator(),
+        prevent_destroy=False,
+        kubernetes_provider=k8s,
+        helm_provider=helm,
+    )
     geo = CnpgPostgisCluster(stack, "GeoPg", cluster_namespace="geo-live", **common)
-    tiles = CnpgPostgisCluster(stack, "TilesPg", cluster_namespace="tiles-live", postgis_enabled=False,
-                               backup=BackupProps(enabled=True, destination_path="s3://tiles/backups",
-                                                  existing_credentials_secret="tiles-s3"),
-                               eso=EsoProps(enabled=False), **common)
+    tiles = CnpgPostgisCluster(
+        stack,
+        "TilesPg",
+        cluster_namespace="tiles-live",
+        postgis_enabled=False,
+        backup=BackupProps(enabled=True, destination_path="s3://tiles/backups", existing_credentials_secret="tiles-s3"),
+        eso=EsoProps(enabled=False),
+        **common,
+    )
     app.synth()
     assert geo.operator is tiles.operator
     stack_dir = tmp_path / "out" / "stacks" / "two-pg"

@@ -56,16 +56,18 @@ front; the real Flux dependency handling, substitution and apply code is emulate
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import re
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
 import yaml
-from cdktf import Testing, TerraformStack
+from cdktf import TerraformStack, Testing
 
 from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, FluxProps, Mode, write_rendered
 from examples.cnpg_render.main import build as build_example
@@ -81,19 +83,39 @@ FIELD_MANAGER = "dw-constructs-live"
 #: ``force``: a conflict with another field manager would surface as an error.
 APPLY_QUERY = {"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"}
 #: API groups of the CRDs the tree needs (docs/cnpg.md, "Pinned versions": CRD apiVersions).
-CRD_GROUPS = ("postgresql.cnpg.io", "barmancloud.cnpg.io", "external-secrets.io",
-              "helm.toolkit.fluxcd.io", "source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io")
+CRD_GROUPS = (
+    "postgresql.cnpg.io",
+    "barmancloud.cnpg.io",
+    "external-secrets.io",
+    "helm.toolkit.fluxcd.io",
+    "source.toolkit.fluxcd.io",
+    "kustomize.toolkit.fluxcd.io",
+)
 #: Not an API object: the kustomize file format (kustomization.yaml), read by kustomize only.
 KUSTOMIZE_FILE = ("kustomize.config.k8s.io/v1beta1", "Kustomization")
 #: The Flux Kustomization API object (reconciles one folder).
 FLUX_KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io/v1", "Kustomization")
 #: Every kind the renderer emits, across its options (docs/cnpg.md, "Render mode").
-RENDERED_KINDS = frozenset({"Namespace", "Secret", "HelmRepository", "HelmRelease", "ExternalSecret",
-                            "ObjectStore", "Cluster", "Database", "ScheduledBackup", "Kustomization"})
+RENDERED_KINDS = frozenset(
+    {
+        "Namespace",
+        "Secret",
+        "HelmRepository",
+        "HelmRelease",
+        "ExternalSecret",
+        "ObjectStore",
+        "Cluster",
+        "Database",
+        "ScheduledBackup",
+        "Kustomization",
+    }
+)
 #: Flux post-build substitution values (docs/cnpg.md: the managed S3 Secret's variables, given
 #: to the Flux Kustomization with ``postBuild.substituteFrom``). Test values, not credentials.
-FLUX_VARIABLES = {"CNPG_S3_ACCESS_KEY_ID": "live-test-access-key-id",
-                  "CNPG_S3_SECRET_ACCESS_KEY": "live-test-secret-access-key"}
+FLUX_VARIABLES = {
+    "CNPG_S3_ACCESS_KEY_ID": "live-test-access-key-id",
+    "CNPG_S3_SECRET_ACCESS_KEY": "live-test-secret-access-key",
+}
 _VARIABLE_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -104,14 +126,26 @@ _VARIABLE_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def _managed_secret_variant() -> CnpgPostgisCluster:
     stack = TerraformStack(Testing.app(), "cnpg-render-live")
     return CnpgPostgisCluster(
-        stack, "GisLive", mode=Mode.RENDER,                 # cluster name derived: gis-live
-        operator_namespace="cnpg-live", cluster_namespace="gis-live", flux_namespace="flux-live",
+        stack,
+        "GisLive",
+        mode=Mode.RENDER,  # cluster name derived: gis-live
+        operator_namespace="cnpg-live",
+        cluster_namespace="gis-live",
+        flux_namespace="flux-live",
         operator_render_dir="platform/cnpg-operator",
         flux=FluxProps(source_name="gitops-live", path_prefix="clusters/live", name_prefix="live-"),
-        instances=1, storage_size="1Gi", database_name="gis_data", database_owner="gis_owner",
-        backup=BackupProps(enabled=True, destination_path="s3://live-bucket/gis-live",
-                           endpoint_url="http://minio.storage.svc:9000", retention_policy="2w",
-                           schedule="0 30 3 * * 0", compression="snappy"),
+        instances=1,
+        storage_size="1Gi",
+        database_name="gis_data",
+        database_owner="gis_owner",
+        backup=BackupProps(
+            enabled=True,
+            destination_path="s3://live-bucket/gis-live",
+            endpoint_url="http://minio.storage.svc:9000",
+            retention_policy="2w",
+            schedule="0 30 3 * * 0",
+            compression="snappy",
+        ),
     )
 
 
@@ -132,16 +166,48 @@ class Variant:
 
 
 VARIANTS = [
-    Variant("example", lambda: build_example(Testing.app()).database, "", "platform/flux",
-            ("platform/sources", "platform/operators", "platform/databases"),
-            frozenset({"Namespace", "HelmRepository", "HelmRelease", "ExternalSecret", "ObjectStore",
-                       "Cluster", "Database", "ScheduledBackup", "Kustomization"}),
-            "flux-system"),
-    Variant("backup-managed-secret", _managed_secret_variant, "clusters/live", "platform/flux",
-            ("platform/sources", "platform/cnpg-operator", "platform/databases"),
-            frozenset({"Namespace", "Secret", "HelmRepository", "HelmRelease", "ObjectStore",
-                       "Cluster", "Database", "ScheduledBackup", "Kustomization"}),
-            "flux-live"),
+    Variant(
+        "example",
+        lambda: build_example(Testing.app()).database,
+        "",
+        "platform/flux",
+        ("platform/sources", "platform/operators", "platform/databases"),
+        frozenset(
+            {
+                "Namespace",
+                "HelmRepository",
+                "HelmRelease",
+                "ExternalSecret",
+                "ObjectStore",
+                "Cluster",
+                "Database",
+                "ScheduledBackup",
+                "Kustomization",
+            }
+        ),
+        "flux-system",
+    ),
+    Variant(
+        "backup-managed-secret",
+        _managed_secret_variant,
+        "clusters/live",
+        "platform/flux",
+        ("platform/sources", "platform/cnpg-operator", "platform/databases"),
+        frozenset(
+            {
+                "Namespace",
+                "Secret",
+                "HelmRepository",
+                "HelmRelease",
+                "ObjectStore",
+                "Cluster",
+                "Database",
+                "ScheduledBackup",
+                "Kustomization",
+            }
+        ),
+        "flux-live",
+    ),
 ]
 
 
@@ -155,8 +221,7 @@ def server_side_apply(api: KubeApi, obj: Mapping[str, Any]) -> dict:
     ``fieldValidation=Strict``, no ``force``. Returns the stored object; raises
     :class:`KubeApiError` (with the server's message) when refused. ``api.last_warnings`` holds the
     server's ``Warning`` headers."""
-    return api.request("PATCH", object_path(api, obj), obj, APPLY_QUERY,
-                       content_type="application/apply-patch+yaml")
+    return api.request("PATCH", object_path(api, obj), obj, APPLY_QUERY, content_type="application/apply-patch+yaml")
 
 
 def object_path(api: KubeApi, obj: Mapping[str, Any]) -> str:
@@ -185,10 +250,12 @@ def flux_substitute(text: str, variables: Mapping[str, str]) -> str:
 def gitops_order(objs: list[dict], custom_groups: set[str]) -> list[dict]:
     """Flux's staged apply within one Kustomization: Namespaces (cluster definitions) first, then
     built-in kinds, then custom resources; kustomize's order inside a stage (a stable sort)."""
+
     def stage(obj: dict) -> int:
         if is_namespace(obj):
             return 0
         return 2 if obj["apiVersion"].rpartition("/")[0] in custom_groups else 1
+
     return sorted(objs, key=stage)
 
 
@@ -205,7 +272,9 @@ def mismatches(applied: Any, stored: Any, path: str = "") -> list[str]:
     if isinstance(applied, list):
         if not isinstance(stored, list) or len(stored) != len(applied):
             return [f"{path}: applied {applied!r}, stored {stored!r}"]
-        return [m for i, (a, s) in enumerate(zip(applied, stored)) for m in mismatches(a, s, f"{path}[{i}]")]
+        return [
+            m for i, (a, s) in enumerate(zip(applied, stored, strict=True)) for m in mismatches(a, s, f"{path}[{i}]")
+        ]
     return [] if applied == stored else [f"{path}: applied {applied!r}, stored {stored!r}"]
 
 
@@ -255,8 +324,8 @@ class Cleanup:
     def __init__(self, api: KubeApi):
         self.api = api
         self.created_namespaces: list[str] = []
-        self.foreign_objects: list[dict] = []       # applied into namespaces that existed before
-        self.adopted_namespaces: list[str] = []     # tree Namespaces that existed before
+        self.foreign_objects: list[dict] = []  # applied into namespaces that existed before
+        self.adopted_namespaces: list[str] = []  # tree Namespaces that existed before
         self.all_objects: list[dict] = []
         self.done = False
 
@@ -282,9 +351,12 @@ class Cleanup:
         for name in self.created_namespaces:
             wait_gone(api, f"/api/v1/namespaces/{name}", timeout=timeout)
         seconds = time.monotonic() - t0
-        left = [label(o) for o in self.all_objects
-                if not (is_namespace(o) and o["metadata"]["name"] in self.adopted_namespaces)
-                and get_or_none(api, object_path(api, o)) is not None]
+        left = [
+            label(o)
+            for o in self.all_objects
+            if not (is_namespace(o) and o["metadata"]["name"] in self.adopted_namespaces)
+            and get_or_none(api, object_path(api, o)) is not None
+        ]
         self.done = True
         assert not left, f"left behind after cleanup: {left}"
         return seconds
@@ -303,10 +375,8 @@ def cleanup(api: KubeApi) -> Iterator[Cleanup]:
     c = Cleanup(api)
     yield c
     if not c.done:  # the test failed before its own cleanup: best effort, the first error stands
-        try:
+        with contextlib.suppress(Exception):
             c.run()
-        except Exception:  # noqa: BLE001
-            pass
 
 
 # ------------------------------------------------------------------------------------------------
@@ -318,8 +388,9 @@ def test_variants_cover_every_rendered_kind():
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.id)
-def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools, tmp_path: Path,
-                                                            cleanup: Cleanup, variant: Variant):
+def test_rendered_tree_applies_server_side_and_is_idempotent(
+    api: KubeApi, tools, tmp_path: Path, cleanup: Cleanup, variant: Variant
+):
     cluster = variant.build()
     tree = cluster.rendered_manifests
     assert tree, "render mode produced no tree"
@@ -328,8 +399,11 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
     repo = tmp_path.resolve()
     root = repo / variant.repo_dir if variant.repo_dir else repo
     written = write_rendered(tree, root)
-    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) \
-        == sorted(tree) == sorted(p.relative_to(root).as_posix() for p in written)
+    assert (
+        sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        == sorted(tree)
+        == sorted(p.relative_to(root).as_posix() for p in written)
+    )
     folders = sorted(p.parent.relative_to(root).as_posix() for p in root.rglob("kustomization.yaml"))
     assert folders == sorted((variant.flux_dir, *variant.folders))
     tree_objs = [d for text in tree.values() for d in yaml.safe_load_all(text) if d]
@@ -345,8 +419,11 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
         return res.stdout
 
     def folder_files(folder: str) -> list[dict]:
-        return [yaml.safe_load(p.read_text()) for p in sorted((root / folder).glob("*.yaml"))
-                if p.name != "kustomization.yaml"]
+        return [
+            yaml.safe_load(p.read_text())
+            for p in sorted((root / folder).glob("*.yaml"))
+            if p.name != "kustomization.yaml"
+        ]
 
     # -- 1. the Flux Kustomizations (their folder, applied as the Flux bootstrap does) and their order
     flux_objs = [d for d in yaml.safe_load_all(kustomize_build(root / variant.flux_dir)) if d]
@@ -370,13 +447,18 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
     for ks in reconcile:
         for ref in (ks["spec"].get("postBuild") or {}).get("substituteFrom", []):
             assert ref["kind"] == "Secret" and not ref.get("optional"), ref
-            secret = {"apiVersion": "v1", "kind": "Secret", "stringData": FLUX_VARIABLES,
-                      "metadata": {"name": ref["name"], "namespace": ks["metadata"]["namespace"]}}
+            secret = {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "stringData": FLUX_VARIABLES,
+                "metadata": {"name": ref["name"], "namespace": ks["metadata"]["namespace"]},
+            }
             assert get_or_none(api, object_path(api, secret)) is None, f"{label(secret)} exists already"
             server_side_apply(api, secret)
             substitution_secrets.append(secret)
-    cleanup.foreign_objects += [x for x in substitution_secrets
-                                if x["metadata"]["namespace"] not in cleanup.created_namespaces]
+    cleanup.foreign_objects += [
+        x for x in substitution_secrets if x["metadata"]["namespace"] not in cleanup.created_namespaces
+    ]
     cleanup.all_objects += substitution_secrets
 
     def substitution_values(ks: dict) -> dict[str, str]:
@@ -395,10 +477,13 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
         text = flux_substitute(kustomize_build(root / folder), substitution_values(ks))
         assert not _VARIABLE_RE.search(text), f"{folder}: unsubstituted variables left (no postBuild.substituteFrom?)"
         objs = [d for d in yaml.safe_load_all(text) if d]
-        assert sorted(map(ident, objs)) == sorted(map(ident, folder_files(folder))), f"{folder}: kustomize output != files"
+        assert sorted(map(ident, objs)) == sorted(map(ident, folder_files(folder))), (
+            f"{folder}: kustomize output != files"
+        )
         built[folder] = objs
-    assert sorted(ident(o) for o in flux_objs + [o for objs in built.values() for o in objs]) \
-        == sorted(map(ident, tree_objs))
+    assert sorted(ident(o) for o in flux_objs + [o for objs in built.values() for o in objs]) == sorted(
+        map(ident, tree_objs)
+    )
 
     # on a cluster without the CNPG and Barman Cloud CRDs, that order works (Flux dry-runs a folder as a
     # whole: an object's CRD must come from a chart health-checked by a Kustomization it depends on)
@@ -407,19 +492,21 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
 
     custom_groups = {crd["spec"]["group"] for crd in crds_for_groups(*CRD_GROUPS)}
     ordered = gitops_order(flux_objs, custom_groups) + [
-        o for ks, objs in steps for o in gitops_order(objs, custom_groups)]
+        o for ks, objs in steps for o in gitops_order(objs, custom_groups)
+    ]
 
     # -- preconditions: none of the objects exists (else: a leak from elsewhere)
-    preexisting_ns = {o["metadata"]["name"] for o in ordered
-                      if is_namespace(o) and get_or_none(api, object_path(api, o)) is not None}
-    leftovers = [label(o) for o in ordered
-                 if not is_namespace(o) and get_or_none(api, object_path(api, o)) is not None]
+    preexisting_ns = {
+        o["metadata"]["name"] for o in ordered if is_namespace(o) and get_or_none(api, object_path(api, o)) is not None
+    }
+    leftovers = [label(o) for o in ordered if not is_namespace(o) and get_or_none(api, object_path(api, o)) is not None]
     assert not leftovers, f"objects exist before the first apply (left by another test?): {leftovers}"
     for o in filter(is_namespace, ordered):
         name = o["metadata"]["name"]
         (cleanup.adopted_namespaces if name in preexisting_ns else cleanup.created_namespaces).append(name)
-    cleanup.foreign_objects += [o for o in ordered if not is_namespace(o)
-                                and o["metadata"].get("namespace") not in cleanup.created_namespaces]
+    cleanup.foreign_objects += [
+        o for o in ordered if not is_namespace(o) and o["metadata"].get("namespace") not in cleanup.created_namespaces
+    ]
     cleanup.all_objects += ordered
 
     # -- 3. first apply, in GitOps order; every namespace exists before anything is applied into it
@@ -456,7 +543,8 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
         by_kind.setdefault(o["kind"], []).append(api.get(object_path(api, o)))
     names = {k: {(x["metadata"].get("namespace"), x["metadata"]["name"]) for x in v} for k, v in by_kind.items()}
     secret_sources = names.get("Secret", set()) | {
-        (x["metadata"]["namespace"], x["spec"]["target"]["name"]) for x in by_kind.get("ExternalSecret", [])}
+        (x["metadata"]["namespace"], x["spec"]["target"]["name"]) for x in by_kind.get("ExternalSecret", [])
+    }
     for store in by_kind["ObjectStore"]:
         ns, creds = store["metadata"]["namespace"], store["spec"]["configuration"]["s3Credentials"]
         assert {(ns, ref["name"]) for ref in creds.values()} <= secret_sources, "ObjectStore credentials"
@@ -492,7 +580,8 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
         old_rv, new_rv = before[ident(o)]["metadata"]["resourceVersion"], again["metadata"]["resourceVersion"]
         if new_rv != old_rv:
             (settled if (o["apiVersion"], o["kind"]) in settle_once else changed).append(
-                f"{label(o)}: resourceVersion {old_rv} -> {new_rv}")
+                f"{label(o)}: resourceVersion {old_rv} -> {new_rv}"
+            )
     after = {ident(o): api.get(object_path(api, o)) for o in ordered}
     assert not changed, "the second apply wrote:\n" + "\n".join(changed)
     for o in ordered:  # uid, generation, labels, spec, managedFields (but their timestamps): all the same
@@ -500,13 +589,16 @@ def test_rendered_tree_applies_server_side_and_is_idempotent(api: KubeApi, tools
     # ... and a third apply writes nothing at all, for every object
     for o in ordered:
         third = server_side_apply(api, o)
-        assert third["metadata"]["resourceVersion"] == after[ident(o)]["metadata"]["resourceVersion"], \
+        assert third["metadata"]["resourceVersion"] == after[ident(o)]["metadata"]["resourceVersion"], (
             f"{label(o)}: the third apply wrote"
+        )
 
     # -- 5. clean up: delete our namespaces and wait for the namespace controller to finalize them
     seconds = cleanup.run()
     for name in cleanup.created_namespaces:
         assert get_or_none(api, f"/api/v1/namespaces/{name}") is None
-    print(f"\n{variant.id}: {len(ordered)} objects ({', '.join(sorted(tree_kinds))}) applied three times; "
-          f"written once more by the second apply (status default): {settled or 'none'}; "
-          f"{len(cleanup.created_namespaces)} namespaces deleted in {seconds:.1f}s")
+    print(
+        f"\n{variant.id}: {len(ordered)} objects ({', '.join(sorted(tree_kinds))}) applied three times; "
+        f"written once more by the second apply (status default): {settled or 'none'}; "
+        f"{len(cleanup.created_namespaces)} namespaces deleted in {seconds:.1f}s"
+    )

@@ -34,8 +34,8 @@ pytestmark = pytest.mark.live
 #: Passwords the helm --set path corrupted or rejected (issue 12), and ones it merely risked.
 PASSWORDS = {
     "comma-equals-backslash": "a,b=c\\d",
-    "quotes-and-spaces": "she said \"it's fine\" ",
-    "template": "{{ .Values }}{{ include \"x\" . }}",
+    "quotes-and-spaces": 'she said "it\'s fine" ',
+    "template": '{{ .Values }}{{ include "x" . }}',
     "unicode": "pässwörd-密码-🔑",
     "all-digits": "12345678",
     "bool-word": "true",
@@ -107,19 +107,34 @@ def test_single_node_example_apply_passwords_replan_destroy(tmp_path, tools, kub
     ns, secret = p.namespace, stack.warehouse.admin_secret_ref["name"]
     assert get_or_none(kube_api, f"/api/v1/namespaces/{ns}") is None, "the test needs a fresh namespace"
     names = list(PASSWORDS)
-    live = LiveStack(tools, kube_api, stack_dir, tmp_path / "work",
-                     variables={"analytics_admin_password": PASSWORDS[names[0]],
-                                "analytics_analyst_password": "not-applied-here",
-                                # where the (never configured) datawarehouse provider would connect
-                                "analytics_endpoint_host": p.host})
+    live = LiveStack(
+        tools,
+        kube_api,
+        stack_dir,
+        tmp_path / "work",
+        variables={
+            "analytics_admin_password": PASSWORDS[names[0]],
+            "analytics_analyst_password": "not-applied-here",
+            # where the (never configured) datawarehouse provider would connect
+            "analytics_endpoint_host": p.host,
+        },
+    )
     # What is applied: everything but the datawarehouse_* resources (module docstring).
-    assert [t.split(".")[0] for t in live.targets] == ["helm_release", "kubernetes_namespace_v1",
-                                                        "kubernetes_secret_v1", "terraform_data"]
+    assert [t.split(".")[0] for t in live.targets] == [
+        "helm_release",
+        "kubernetes_namespace_v1",
+        "kubernetes_secret_v1",
+        "terraform_data",
+    ]
     live.init()
     try:
         live.apply()
         assert [a.split(".")[0] for a in live.state_addresses()] == [
-            "helm_release", "kubernetes_namespace_v1", "kubernetes_secret_v1", "terraform_data"]
+            "helm_release",
+            "kubernetes_namespace_v1",
+            "kubernetes_secret_v1",
+            "terraform_data",
+        ]
         assert helm_release_secrets(kube_api, ns, p.name) == [f"sh.helm.release.v1.{p.name}.v1"]
         # The chart consumes our Secret (auth.existingSecret) instead of making its own.
         assert f"{secret}/password" in _statefulset_secret_refs(kube_api, ns, p.name)
@@ -201,18 +216,26 @@ def test_replicated_example_two_clusters_apply_replan_destroy(tmp_path, tools, k
 
     stack_dir, stack = _synth(tmp_path, example)
     clusters = (stack.primary, stack.standby)
-    variables = {f"{c.props.name.replace('-', '_')}_admin_password": f"{c.props.name}:{PASSWORDS['template']}"
-                 for c in clusters}
-    variables.update({name: "not-applied-here" for name in json.loads((stack_dir / "cdk.tf.json").read_text())
-                      ["variable"] if name not in variables and name != "kubeconfig_path"})
+    variables = {
+        f"{c.props.name.replace('-', '_')}_admin_password": f"{c.props.name}:{PASSWORDS['template']}" for c in clusters
+    }
+    variables.update(
+        {
+            name: "not-applied-here"
+            for name in json.loads((stack_dir / "cdk.tf.json").read_text())["variable"]
+            if name not in variables and name != "kubeconfig_path"
+        }
+    )
     live = LiveStack(tools, kube_api, stack_dir, tmp_path / "work", variables=variables)
     live.init()
     try:
         live.apply()
         for c in clusters:
             ns, secret = c.props.namespace, c.admin_secret_ref["name"]
-            assert _secret_bytes(kube_api, ns, secret, "password") == variables[
-                f"{c.props.name.replace('-', '_')}_admin_password"].encode()
+            assert (
+                _secret_bytes(kube_api, ns, secret, "password")
+                == variables[f"{c.props.name.replace('-', '_')}_admin_password"].encode()
+            )
             assert helm_release_secrets(kube_api, ns, c.props.name) == [f"sh.helm.release.v1.{c.props.name}.v1"]
         code, res = live.plan_changes()
         assert code == 0, f"second plan is not empty:\n{res}"

@@ -25,9 +25,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 import pytest
 
@@ -67,17 +68,30 @@ class KubeApi:
     _resources: dict[str, list[dict]] = field(default_factory=dict, repr=False)
 
     # -------------------------------------------------------------------------------- transport
-    def request(self, method: str, path: str, body: Any = None, query: Mapping[str, str] | None = None,
-                content_type: str = "application/json") -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: Mapping[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> Any:
         """One request; returns the parsed JSON body; raises :class:`KubeApiError` on HTTP >= 400."""
         if self._ssl is None:
             self._ssl = ssl.create_default_context(cafile=str(self.ca_file))
         url = self.server + path + ("?" + urllib.parse.urlencode(query) if query else "")
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(url, data=data, method=method, headers={
-            "Authorization": f"Bearer {self.token}", "Accept": "application/json", "User-Agent": "dw-constructs-tests",
-            **({"Content-Type": content_type} if data is not None else {}),
-        })
+        req = urllib.request.Request(
+            url,
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Accept": "application/json",
+                "User-Agent": "dw-constructs-tests",
+                **({"Content-Type": content_type} if data is not None else {}),
+            },
+        )
         try:
             with urllib.request.urlopen(req, context=self._ssl, timeout=60) as resp:
                 self.last_warnings = resp.headers.get_all("Warning") or []
@@ -144,21 +158,27 @@ class KubeApi:
         ``default``), which must exist."""
         return self.request("POST", self.collection_path(obj, namespace), obj, DRY_RUN_QUERY)
 
-    def dry_run_apply(self, obj: Mapping[str, Any], namespace: str | None = None,
-                      field_manager: str = "dw-constructs-tests") -> dict:
+    def dry_run_apply(
+        self, obj: Mapping[str, Any], namespace: str | None = None, field_manager: str = "dw-constructs-tests"
+    ) -> dict:
         """Server-side dry-run *apply* (``PATCH``, ``application/apply-patch+yaml``): like
         :meth:`dry_run` but also for an object that exists already (e.g. a Namespace the tests
         created)."""
         name = obj["metadata"]["name"]
-        return self.request("PATCH", f"{self.collection_path(obj, namespace)}/{name}", obj,
-                            {**DRY_RUN_QUERY, "fieldManager": field_manager, "force": "true"},
-                            content_type="application/apply-patch+yaml")
+        return self.request(
+            "PATCH",
+            f"{self.collection_path(obj, namespace)}/{name}",
+            obj,
+            {**DRY_RUN_QUERY, "fieldManager": field_manager, "force": "true"},
+            content_type="application/apply-patch+yaml",
+        )
 
     def create_namespace(self, name: str) -> None:
         """Create a namespace; one that exists already is fine."""
         try:
-            self.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                                         "metadata": {"name": name}})
+            self.request(
+                "POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+            )
         except KubeApiError as exc:
             if exc.reason != "AlreadyExists":
                 raise
@@ -173,6 +193,7 @@ class KubeApi:
                 objs.append(item)
             else:
                 import yaml  # only for file input
+
                 objs += [d for d in yaml.safe_load_all(Path(item).read_text()) if d]
         names = []
         for crd in objs:
@@ -185,7 +206,7 @@ class KubeApi:
                     raise
             names.append(crd["metadata"]["name"])
         deadline = time.monotonic() + timeout
-        for crd, name in zip(objs, names):
+        for crd, name in zip(objs, names, strict=True):
             while True:
                 got = self.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
                 conds = {c["type"]: c for c in (got.get("status") or {}).get("conditions") or []}
@@ -198,8 +219,11 @@ class KubeApi:
             for v in spec["versions"]:
                 if v.get("served", True):
                     self._resources.pop(f"{spec['group']}/{v['name']}", None)
-                    self.resource_for(f"{spec['group']}/{v['name']}", spec["names"]["kind"],
-                                      wait=max(deadline - time.monotonic(), 1.0))
+                    self.resource_for(
+                        f"{spec['group']}/{v['name']}",
+                        spec["names"]["kind"],
+                        wait=max(deadline - time.monotonic(), 1.0),
+                    )
         return names
 
     # -------------------------------------------------------------------------------- lifecycle
@@ -218,11 +242,17 @@ def start_kube_api(workdir: Path | str) -> KubeApi:
     t0 = time.monotonic()
     res = subprocess.run(["bash", str(SCRIPT), "start", str(workdir)], capture_output=True, text=True)
     if res.returncode != 0:
-        raise RuntimeError(f"could not start the test API server (is it built? "
-                           f"`bash scripts/apiserver.sh build`):\n{res.stdout}\n{res.stderr}")
-    return KubeApi(workdir=workdir, server=(workdir / "server").read_text().strip(),
-                   token=(workdir / "token").read_text().strip(), ca_file=workdir / "certs" / "apiserver.crt",
-                   start_seconds=time.monotonic() - t0)
+        raise RuntimeError(
+            f"could not start the test API server (is it built? "
+            f"`bash scripts/apiserver.sh build`):\n{res.stdout}\n{res.stderr}"
+        )
+    return KubeApi(
+        workdir=workdir,
+        server=(workdir / "server").read_text().strip(),
+        token=(workdir / "token").read_text().strip(),
+        ca_file=workdir / "certs" / "apiserver.crt",
+        start_seconds=time.monotonic() - t0,
+    )
 
 
 def kube_api_session() -> Iterator[KubeApi]:

@@ -24,15 +24,16 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from dw_constructs.validation import CRD_DIR
 
 STRUCTURAL = "openapi-v3-structural"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sources() -> tuple[dict, ...]:
     return tuple(json.loads((CRD_DIR / "sources.json").read_text())["schemas"])
 
@@ -73,23 +74,26 @@ def build_crds(entries: Iterable[dict] | None = None) -> list[dict[str, Any]]:
         kind = entry["kind"]
         schema = json.loads((CRD_DIR / entry["file"]).read_text())
         plural = plural_of(entry)
-        crd = crds.setdefault((group, kind), {
-            "apiVersion": "apiextensions.k8s.io/v1",
-            "kind": "CustomResourceDefinition",
-            "metadata": {
-                "name": f"{plural}.{group}",
-                "annotations": {
-                    "dw-constructs.test/source": f"{entry['upstream']['repo']}@{entry['upstream']['ref']} "
-                                                 f"{entry['upstream']['path']}",
+        crd = crds.setdefault(
+            (group, kind),
+            {
+                "apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition",
+                "metadata": {
+                    "name": f"{plural}.{group}",
+                    "annotations": {
+                        "dw-constructs.test/source": f"{entry['upstream']['repo']}@{entry['upstream']['ref']} "
+                        f"{entry['upstream']['path']}",
+                    },
+                },
+                "spec": {
+                    "group": group,
+                    "scope": entry["scope"],
+                    "names": {"kind": kind, "plural": plural, "singular": kind.lower(), "listKind": f"{kind}List"},
+                    "versions": [],
                 },
             },
-            "spec": {
-                "group": group,
-                "scope": entry["scope"],
-                "names": {"kind": kind, "plural": plural, "singular": kind.lower(), "listKind": f"{kind}List"},
-                "versions": [],
-            },
-        })
+        )
         if crd["spec"]["scope"] != entry["scope"]:
             raise ValueError(f"{group} {kind}: versions disagree on the scope")
         v: dict[str, Any] = {
@@ -119,10 +123,12 @@ def crds_for_groups(*groups: str) -> list[dict[str, Any]]:
 
 def cel_rule_count(crd: dict) -> int:
     """How many ``x-kubernetes-validations`` rules the CRD's schemas carry."""
+
     def count(node: Any) -> int:
         if isinstance(node, dict):
             return len(node.get("x-kubernetes-validations") or []) + sum(count(v) for v in node.values())
         if isinstance(node, list):
             return sum(count(v) for v in node)
         return 0
+
     return sum(count(v["schema"]) for v in crd["spec"]["versions"])

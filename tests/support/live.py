@@ -22,9 +22,10 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from tests.support.apiserver import KubeApi, KubeApiError
 from tests.support.toolchain import Toolchain
@@ -53,8 +54,10 @@ class TofuResult:
     seconds: float
 
     def __str__(self) -> str:
-        return (f"tofu {' '.join(self.args)} -> {self.returncode} in {self.seconds:.1f}s\n"
-                f"--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-6000:]}")
+        return (
+            f"tofu {' '.join(self.args)} -> {self.returncode} in {self.seconds:.1f}s\n"
+            f"--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-6000:]}"
+        )
 
 
 @dataclass
@@ -89,16 +92,22 @@ class LiveStack:
 
     # ------------------------------------------------------------------------------- running
     def env(self) -> dict[str, str]:
-        env = {**os.environ, **self.tools.env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
-               # Providers that fall back to the environment (an unconfigured kubernetes provider).
-               "KUBE_CONFIG_PATH": str(self.api.workdir / "kubeconfig")}
+        env = {
+            **os.environ,
+            **self.tools.env,
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            # Providers that fall back to the environment (an unconfigured kubernetes provider).
+            "KUBE_CONFIG_PATH": str(self.api.workdir / "kubeconfig"),
+        }
         env.update({f"TF_VAR_{k}": v for k, v in self.variables.items()})
         return env
 
     def tofu(self, *args: str, check: bool = True, ok: Sequence[int] = (0,)) -> TofuResult:
         t0 = time.monotonic()
-        res = subprocess.run([str(self.tools.tofu), *args], cwd=self.workdir, env=self.env(),
-                             capture_output=True, text=True)
+        res = subprocess.run(
+            [str(self.tools.tofu), *args], cwd=self.workdir, env=self.env(), capture_output=True, text=True
+        )
         result = TofuResult(list(args), res.returncode, res.stdout, res.stderr, time.monotonic() - t0)
         self.log.append(result)
         if check and res.returncode not in ok:

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def toolchain_env() -> dict[str, str]:
     out = subprocess.run(
         ["bash", str(ROOT / "scripts" / "tools.sh"), "--env"], check=True, capture_output=True, text=True
@@ -24,7 +24,7 @@ def toolchain_env() -> dict[str, str]:
     env = {}
     for line in out.splitlines():
         if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
+            key, _, value = line[len("export ") :].partition("=")
             env[key] = shlex.split(value)[0] if value else ""
     return env
 
@@ -36,14 +36,22 @@ class Toolchain:
     kustomize: Path
     env: dict[str, str]
 
-    def check(self) -> "Toolchain":
-        needed = (self.tofu, self.helm, self.kustomize, Path(self.env["DW_CDKTF"]), Path(self.env["TF_CLI_CONFIG_FILE"]))
+    def check(self) -> Toolchain:
+        needed = (
+            self.tofu,
+            self.helm,
+            self.kustomize,
+            Path(self.env["DW_CDKTF"]),
+            Path(self.env["TF_CLI_CONFIG_FILE"]),
+        )
         missing = [str(p) for p in needed if not p.exists()]
         if missing:
             raise RuntimeError(f"toolchain not built (run `make tools`): missing {missing}")
         return self
 
-    def run(self, *args: str | os.PathLike, cwd: os.PathLike | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str | os.PathLike, cwd: os.PathLike | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess:
         return subprocess.run(
             [str(a) for a in args], cwd=cwd, env={**os.environ, **self.env}, capture_output=True, text=True, check=check
         )
@@ -59,5 +67,6 @@ class Toolchain:
 
 def toolchain() -> Toolchain:
     env = toolchain_env()
-    return Toolchain(tofu=Path(env["DW_TOFU"]), helm=Path(env["DW_HELM"]), kustomize=Path(env["DW_KUSTOMIZE"]),
-                     env=env).check()
+    return Toolchain(
+        tofu=Path(env["DW_TOFU"]), helm=Path(env["DW_HELM"]), kustomize=Path(env["DW_KUSTOMIZE"]), env=env
+    ).check()
