@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from cdktf import Testing
+
+from tests.support.examples import cdktf_synth, run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ["single_node", "clustered", "replicated", "cnpg_apply", "cnpg_render"]
@@ -30,17 +30,7 @@ def test_valid_terraform(name, tools):
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_python_main(name, tmp_path):
-    res = subprocess.run(
-        [sys.executable, f"examples/{name}/main.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "CDKTF_OUTDIR": str(tmp_path)},
-        check=True,
-    )
-    path = tmp_path / "stacks" / STACKS[name] / "cdk.tf.json"
-    assert f"Synthesized Terraform JSON: {path}" in res.stdout
-    doc = json.loads(path.read_text())
+    doc = run_main(name, tmp_path, STACKS[name])
     assert doc["//"]["metadata"]["stackName"] == STACKS[name]
     assert doc.get("resource") or name == "cnpg_render"  # render mode: outputs only
     assert doc.get("output")
@@ -49,13 +39,8 @@ def test_python_main(name, tmp_path):
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_cdktf_synth(name, tools, tmp_path):
     """The real cdktf CLI (pinned, from the tools cache) runs the app; the default one via cdktf.json."""
-    args = [tools.env["DW_CDKTF"], "synth", "--output", str(tmp_path)]
-    if name != "single_node":
-        args += ["--app", f"{sys.executable} examples/{name}/main.py"]
-    env = {**os.environ, "DISABLE_VERSION_CHECK": "1", "CI": "true", "FORCE_COLOR": "0"}
-    res = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert f"Generated Terraform code for the stacks: {STACKS[name]}" in res.stdout
+    out = cdktf_synth(tools, tmp_path, None if name == "single_node" else f"{sys.executable} examples/{name}/main.py")
+    assert f"Generated Terraform code for the stacks: {STACKS[name]}" in out
     doc = json.loads((tmp_path / "stacks" / STACKS[name] / "cdk.tf.json").read_text())
     if name != "cnpg_render":  # render mode emits no resources and needs no provider
         assert doc["terraform"]["required_providers"]["helm"] == {"source": "helm", "version": "3.1.1"}

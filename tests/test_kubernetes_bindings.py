@@ -7,9 +7,7 @@ the prebuilt package's 49 MB assembly."""
 
 from __future__ import annotations
 
-import filecmp
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -17,6 +15,9 @@ from pathlib import Path
 
 import pytest
 from cdktf import TerraformStack, Testing
+
+from tests.support.bindings import regenerate
+from tests.support.toolchain import pinned_versions
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDINGS = ROOT / "provider-bindings"
@@ -31,23 +32,14 @@ def test_schema_is_what_the_real_provider_reports(tools):
     """Re-extract with real tofu from the provider binary in our mirror (cut to the listed types);
     byte-identical file. The deltastream schema, extracted by the same script, is unchanged too."""
     for directory in (K8S, BINDINGS / "deltastream"):
-        res = subprocess.run(
-            [sys.executable, str(BINDINGS / "extract_schema.py"), str(directory), "--check"],
-            env={**os.environ, **tools.env},
-            capture_output=True,
-            text=True,
-        )
+        res = tools.run(sys.executable, BINDINGS / "extract_schema.py", directory, "--check", check=False)
         assert res.returncode == 0, res.stdout + res.stderr
 
 
 def test_schema_source_is_recorded():
     src = json.loads((K8S / "schema.source.json").read_text())
     assert src["provider"] == SOURCE and src["version"] == "2.38.0"
-    versions = dict(
-        line.split("=", 1)
-        for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
-        if "=" in line and not line.startswith("#")
-    )
+    versions = pinned_versions()
     assert src["version"] == versions["K8S_PROVIDER_VERSION"]
     assert src["upstream"]["source_archive_sha256"] == versions["K8S_PROVIDER_SRC_SHA256"]
     assert set(src["resources"]) == RESOURCES and set(src["data_sources"]) == DATA_SOURCES
@@ -71,21 +63,9 @@ def test_only_the_types_the_constructs_emit():
 
 
 def test_generated_sources_reproducible(tmp_path):
-    out = tmp_path / "src"
-    subprocess.run(
-        ["node", str(K8S / "generate.js"), str(out)],
-        check=True,
-        capture_output=True,
-        env={"PATH": os.environ["PATH"], "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": str(tmp_path / "empty.tfrc")},
-    )
-    cmp = filecmp.dircmp(K8S / "src", out)
-
-    def diffs(c):
-        return c.left_only + c.right_only + c.diff_files + [d for sub in c.subdirs.values() for d in diffs(sub)]
-
-    files = {p.relative_to(out).as_posix() for p in out.rglob("index.ts")}
+    files, diffs = regenerate(K8S, tmp_path / "src")
     assert len(files) == 1 + 1 + len(RESOURCES) + len(DATA_SOURCES)  # index, provider, resources, data sources
-    assert diffs(cmp) == []
+    assert diffs == []
 
 
 def test_wheel_holds_one_module_per_type():

@@ -4,11 +4,11 @@ and synthesizes with node."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.support.npm import run, synthesize, typescript_app
 
 DIST = Path(__file__).resolve().parents[1] / "provider-bindings" / "datawarehouse" / "dist" / "js"
 
@@ -39,46 +39,10 @@ def tgz() -> Path:
 
 
 def test_typescript_app_compiles_and_synthesizes(tgz, tmp_path):
-    app = tmp_path / "ts-app"
-    app.mkdir()
-    (app / "package.json").write_text(json.dumps({"name": "ts-app", "version": "0.0.0", "private": True}))
-    (app / "tsconfig.json").write_text(
-        json.dumps(
-            {
-                "compilerOptions": {
-                    "target": "ES2020",
-                    "module": "commonjs",
-                    "strict": True,
-                    "esModuleInterop": True,
-                    "skipLibCheck": False,
-                    "outDir": "out",
-                    "types": ["node"],
-                },
-                "files": ["main.ts"],
-            }
-        )
-    )
-    (app / "main.ts").write_text(MAIN_TS)
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
-    run = lambda *cmd: subprocess.run(cmd, cwd=app, env=env, check=True, capture_output=True, text=True)  # noqa: E731
-    run(
-        "npm",
-        "install",
-        "--prefer-offline",
-        "--no-audit",
-        "--no-fund",
-        "--loglevel=error",
-        str(tgz),
-        "cdktf@0.21.0",
-        "constructs@10.4.2",
-        "typescript@5.8.3",
-        "@types/node@20.19.0",
-    )
+    app = typescript_app(tmp_path / "ts-app", tgz, MAIN_TS)
     installed = json.loads((app / "node_modules" / "@dw" / "provider-datawarehouse" / "package.json").read_text())
     assert installed["name"] == "@dw/provider-datawarehouse" and installed["types"] == "lib/index.d.ts"
-    run("npx", "--no-install", "tsc", "-p", ".")
-    run("node", "out/main.js")
-    doc = json.loads((app / "cdktf.out" / "stacks" / "ts" / "cdk.tf.json").read_text())
+    doc = synthesize(app, "ts")
     (inst,) = doc["resource"]["datawarehouse_instance"].values()
     assert {k: inst[k] for k in ("name", "storage_size_gb", "operational_profile")} == {
         "name": "from-ts",
@@ -92,33 +56,9 @@ def test_typescript_app_compiles_and_synthesizes(tgz, tmp_path):
 
 def test_typescript_type_error_is_caught(tgz, tmp_path):
     """tsc really type-checks against the package's .d.ts: a string for a number fails."""
-    app = tmp_path / "bad"
-    app.mkdir()
-    (app / "package.json").write_text(json.dumps({"name": "bad", "version": "0.0.0", "private": True}))
-    (app / "main.ts").write_text(MAIN_TS.replace("storageSizeGb: 42", 'storageSizeGb: "42"'))
-    subprocess.run(
-        [
-            "npm",
-            "install",
-            "--prefer-offline",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            str(tgz),
-            "cdktf@0.21.0",
-            "constructs@10.4.2",
-            "typescript@5.8.3",
-            "@types/node@20.19.0",
-        ],
-        cwd=app,
-        check=True,
-        capture_output=True,
+    app = typescript_app(
+        tmp_path / "bad", tgz, MAIN_TS.replace("storageSizeGb: 42", 'storageSizeGb: "42"'), tsconfig=False
     )
-    res = subprocess.run(
-        ["npx", "--no-install", "tsc", "--noEmit", "--strict", "--types", "node", "main.ts"],
-        cwd=app,
-        capture_output=True,
-        text=True,
-    )
+    res = run(app, "npx", "--no-install", "tsc", "--noEmit", "--strict", "--types", "node", "main.ts", check=False)
     assert res.returncode != 0
     assert "main.ts(11," in res.stdout and "Type 'string' is not assignable to type 'number'" in res.stdout

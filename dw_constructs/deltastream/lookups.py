@@ -15,7 +15,7 @@ something being created in the same run (``depends_on``), which defers the read 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from cdktf import Postcondition, TerraformResourceLifecycle, Token
 from constructs import Construct
@@ -115,18 +115,26 @@ def _filters_problems(name: Any) -> list[Problem]:
     return model.name_problems("name", name, required=False)
 
 
-# --- databases ---------------------------------------------------------------------------------------
+class _Value:
+    """A value of a singular lookup's one match, named like the attribute: a string token
+    resolved at plan time (read-only, like a property)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attr = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> _Value: ...
+    @overload
+    def __get__(self, obj: _Listing, objtype: type | None = None) -> str: ...
+    def __get__(self, obj: _Listing | None, objtype: type | None = None) -> _Value | str:
+        return self if obj is None else obj.attribute(self._attr)
+
+    def __set__(self, obj: _Listing, value: Any) -> None:
+        raise AttributeError(f"can't set attribute {self._attr!r}")
 
 
-class DatabasesLookup(_Listing):
-    """Every database (``deltastream_databases``), sorted by name: ``names``, ``items``."""
-
-    _module, _class, _type, _what = (
-        "data_deltastream_databases",
-        "DataDeltastreamDatabases",
-        "deltastream_databases",
-        "database",
-    )
+class _AllListed(_Listing):
+    """A plural lookup of a data source taking no arguments: every item."""
 
     def __init__(self, scope: Construct, id: str, *, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
         super().__init__(
@@ -134,16 +142,62 @@ class DatabasesLookup(_Listing):
         )
 
 
+class _OneListed(_Listing):
+    """A singular lookup of a data source taking no arguments, filtered by name, type and owner."""
+
+    _filters = ("name", "type", "owner")
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        owner: str | None = None,
+        provider: Any = None,
+        depends_on: Sequence[Any] = (),
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            args={},
+            filters={"name": name, "type": type, "owner": owner},
+            single=True,
+            provider=provider,
+            depends_on=depends_on,
+            problems=_filters_problems(name),
+        )
+
+
+# The list data sources: generated module, generated class, data source type, what (for messages).
+_DATABASES = ("data_deltastream_databases", "DataDeltastreamDatabases", "deltastream_databases", "database")
+_NAMESPACES = ("data_deltastream_namespaces", "DataDeltastreamNamespaces", "deltastream_namespaces", "namespace")
+_STORES = ("data_deltastream_stores", "DataDeltastreamStores", "deltastream_stores", "store")
+_OBJECTS = ("data_deltastream_objects", "DataDeltastreamObjects", "deltastream_objects", "object")
+_SECRETS = ("data_deltastream_secrets", "DataDeltastreamSecrets", "deltastream_secrets", "secret")
+_SCHEMA_REGISTRIES = (
+    "data_deltastream_schema_registries",
+    "DataDeltastreamSchemaRegistries",
+    "deltastream_schema_registries",
+    "schema registry",
+)
+
+
+# --- databases ---------------------------------------------------------------------------------------
+
+
+class DatabasesLookup(_AllListed):
+    """Every database (``deltastream_databases``), sorted by name: ``names``, ``items``."""
+
+    _module, _class, _type, _what = _DATABASES
+
+
 class DatabaseLookup(_Listing):
     """The one database with ``name`` (and ``owner``, when given); the plan fails otherwise.
     Values: ``name``, ``owner``, ``created_at``."""
 
-    _module, _class, _type, _what = (
-        "data_deltastream_databases",
-        "DataDeltastreamDatabases",
-        "deltastream_databases",
-        "database",
-    )
+    _module, _class, _type, _what = _DATABASES
     _filters = ("name", "owner")
 
     def __init__(
@@ -167,17 +221,9 @@ class DatabaseLookup(_Listing):
             problems=_filters_problems(name),
         )
 
-    @property
-    def name(self) -> str:
-        return self.attribute("name")
-
-    @property
-    def owner(self) -> str:
-        return self.attribute("owner")
-
-    @property
-    def created_at(self) -> str:
-        return self.attribute("created_at")
+    name = _Value()
+    owner = _Value()
+    created_at = _Value()
 
 
 # --- namespaces ---------------------------------------------------------------------------------------
@@ -193,12 +239,7 @@ def _database(database: Any) -> tuple[Any, list[Problem]]:
 class NamespacesLookup(_Listing):
     """Every namespace of ``database``, sorted by name: ``names``, ``items``."""
 
-    _module, _class, _type, _what = (
-        "data_deltastream_namespaces",
-        "DataDeltastreamNamespaces",
-        "deltastream_namespaces",
-        "namespace",
-    )
+    _module, _class, _type, _what = _NAMESPACES
 
     def __init__(
         self, scope: Construct, id: str, *, database: Any, provider: Any = None, depends_on: Sequence[Any] = ()
@@ -219,12 +260,7 @@ class NamespacesLookup(_Listing):
 class NamespaceLookup(_Listing):
     """The one namespace of ``database`` with ``name`` (and ``owner``); the plan fails otherwise."""
 
-    _module, _class, _type, _what = (
-        "data_deltastream_namespaces",
-        "DataDeltastreamNamespaces",
-        "deltastream_namespaces",
-        "namespace",
-    )
+    _module, _class, _type, _what = _NAMESPACES
     _filters = ("name", "owner")
 
     def __init__(
@@ -250,74 +286,30 @@ class NamespaceLookup(_Listing):
             problems=problems + _filters_problems(name),
         )
 
-    @property
-    def name(self) -> str:
-        return self.attribute("name")
-
-    @property
-    def owner(self) -> str:
-        return self.attribute("owner")
+    name = _Value()
+    owner = _Value()
 
 
 # --- stores ---------------------------------------------------------------------------------------------
 
 
-class StoresLookup(_Listing):
+class StoresLookup(_AllListed):
     """Every store, sorted by name: ``names``, ``items`` (name, type, state, owner, ...)."""
 
-    _module, _class, _type, _what = "data_deltastream_stores", "DataDeltastreamStores", "deltastream_stores", "store"
-
-    def __init__(self, scope: Construct, id: str, *, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(
-            scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on, problems=[]
-        )
+    _module, _class, _type, _what = _STORES
 
 
-class StoreLookup(_Listing):
+class StoreLookup(_OneListed):
     """The one store matching ``name``, ``type`` (as DeltaStream reports it, compared without
     case, e.g. ``"kafka"``) and ``owner``, whichever are given; the plan fails otherwise.
     Values: ``name``, ``type``, ``state``, ``owner``."""
 
-    _module, _class, _type, _what = "data_deltastream_stores", "DataDeltastreamStores", "deltastream_stores", "store"
-    _filters = ("name", "type", "owner")
+    _module, _class, _type, _what = _STORES
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        name: str | None = None,
-        type: str | None = None,
-        owner: str | None = None,
-        provider: Any = None,
-        depends_on: Sequence[Any] = (),
-    ) -> None:
-        super().__init__(
-            scope,
-            id,
-            args={},
-            filters={"name": name, "type": type, "owner": owner},
-            single=True,
-            provider=provider,
-            depends_on=depends_on,
-            problems=_filters_problems(name),
-        )
-
-    @property
-    def name(self) -> str:
-        return self.attribute("name")
-
-    @property
-    def type(self) -> str:
-        return self.attribute("type")
-
-    @property
-    def state(self) -> str:
-        return self.attribute("state")
-
-    @property
-    def owner(self) -> str:
-        return self.attribute("owner")
+    name = _Value()
+    type = _Value()
+    state = _Value()
+    owner = _Value()
 
 
 # --- objects --------------------------------------------------------------------------------------------
@@ -336,12 +328,7 @@ def _namespace(database: Any, namespace: Any) -> tuple[Any, Any, list[Problem]]:
 class ObjectsLookup(_Listing):
     """Every object of a namespace, sorted by name: ``names``, ``items`` (name, fqn, type, ...)."""
 
-    _module, _class, _type, _what = (
-        "data_deltastream_objects",
-        "DataDeltastreamObjects",
-        "deltastream_objects",
-        "object",
-    )
+    _module, _class, _type, _what = _OBJECTS
     _list_attr = "objects"
 
     def __init__(
@@ -371,12 +358,7 @@ class ObjectLookup(_Listing):
     """The one object of a namespace matching ``name``, ``type`` and ``owner``; the plan fails
     otherwise. Values: ``name``, ``fqn``, ``type``, ``state``, ``owner``."""
 
-    _module, _class, _type, _what = (
-        "data_deltastream_objects",
-        "DataDeltastreamObjects",
-        "deltastream_objects",
-        "object",
-    )
+    _module, _class, _type, _what = _OBJECTS
     _list_attr = "objects"
     _filters = ("name", "type", "owner")
 
@@ -405,141 +387,44 @@ class ObjectLookup(_Listing):
             problems=problems + _filters_problems(name),
         )
 
-    @property
-    def name(self) -> str:
-        return self.attribute("name")
-
-    @property
-    def fqn(self) -> str:
-        return self.attribute("fqn")
-
-    @property
-    def type(self) -> str:
-        return self.attribute("type")
-
-    @property
-    def owner(self) -> str:
-        return self.attribute("owner")
+    name = _Value()
+    fqn = _Value()
+    type = _Value()
+    owner = _Value()
 
 
 # --- secrets and schema registries ---------------------------------------------------------------------
 
 
-class SecretsLookup(_Listing):
+class SecretsLookup(_AllListed):
     """Every secret (names and metadata, never values), sorted by name."""
 
-    _module, _class, _type, _what = (
-        "data_deltastream_secrets",
-        "DataDeltastreamSecrets",
-        "deltastream_secrets",
-        "secret",
-    )
-
-    def __init__(self, scope: Construct, id: str, *, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(
-            scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on, problems=[]
-        )
+    _module, _class, _type, _what = _SECRETS
 
 
-class SecretLookup(_Listing):
+class SecretLookup(_OneListed):
     """The one secret matching ``name``, ``type`` and ``owner``; the plan fails otherwise.
     Values: ``name``, ``type``, ``status``, ``owner``, ``description`` (never the value)."""
 
-    _module, _class, _type, _what = (
-        "data_deltastream_secrets",
-        "DataDeltastreamSecrets",
-        "deltastream_secrets",
-        "secret",
-    )
-    _filters = ("name", "type", "owner")
+    _module, _class, _type, _what = _SECRETS
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        name: str | None = None,
-        type: str | None = None,
-        owner: str | None = None,
-        provider: Any = None,
-        depends_on: Sequence[Any] = (),
-    ) -> None:
-        super().__init__(
-            scope,
-            id,
-            args={},
-            filters={"name": name, "type": type, "owner": owner},
-            single=True,
-            provider=provider,
-            depends_on=depends_on,
-            problems=_filters_problems(name),
-        )
-
-    @property
-    def name(self) -> str:
-        return self.attribute("name")
-
-    @property
-    def status(self) -> str:
-        return self.attribute("status")
+    name = _Value()
+    status = _Value()
 
 
-class SchemaRegistriesLookup(_Listing):
+class SchemaRegistriesLookup(_AllListed):
     """Every schema registry, sorted by name."""
 
-    _module, _class, _type, _what = (
-        "data_deltastream_schema_registries",
-        "DataDeltastreamSchemaRegistries",
-        "deltastream_schema_registries",
-        "schema registry",
-    )
-
-    def __init__(self, scope: Construct, id: str, *, provider: Any = None, depends_on: Sequence[Any] = ()) -> None:
-        super().__init__(
-            scope, id, args={}, filters={}, single=False, provider=provider, depends_on=depends_on, problems=[]
-        )
+    _module, _class, _type, _what = _SCHEMA_REGISTRIES
 
 
-class SchemaRegistryLookup(_Listing):
+class SchemaRegistryLookup(_OneListed):
     """The one schema registry matching ``name``, ``type`` and ``owner``; the plan fails otherwise."""
 
-    _module, _class, _type, _what = (
-        "data_deltastream_schema_registries",
-        "DataDeltastreamSchemaRegistries",
-        "deltastream_schema_registries",
-        "schema registry",
-    )
-    _filters = ("name", "type", "owner")
+    _module, _class, _type, _what = _SCHEMA_REGISTRIES
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        name: str | None = None,
-        type: str | None = None,
-        owner: str | None = None,
-        provider: Any = None,
-        depends_on: Sequence[Any] = (),
-    ) -> None:
-        super().__init__(
-            scope,
-            id,
-            args={},
-            filters={"name": name, "type": type, "owner": owner},
-            single=True,
-            provider=provider,
-            depends_on=depends_on,
-            problems=_filters_problems(name),
-        )
-
-    @property
-    def name(self) -> str:
-        return self.attribute("name")
-
-    @property
-    def type(self) -> str:
-        return self.attribute("type")
+    name = _Value()
+    type = _Value()
 
 
 # --- entities -------------------------------------------------------------------------------------------

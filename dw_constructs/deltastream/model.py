@@ -792,6 +792,25 @@ def _ddl_name_problems(p: ObjectProps, ddl: s.ObjectDdl) -> list[Problem]:
     return problems
 
 
+def _empty_sql_problems(sql: Any, allowed: str) -> list[Problem]:
+    """A ``sql`` that is not a string or holds no statement (then nothing else is checked)."""
+    if not isinstance(sql, str) or not s.normalize(sql):
+        return [Problem("sql", sql if not isinstance(sql, str) else "", allowed)]
+    return []
+
+
+def _statement_problems(sql: str) -> list[Problem]:
+    """A non-empty ``sql`` that is not one well-formed statement."""
+    problems = []
+    toks = s.tokens(sql)
+    bad = s.unbalanced(toks)
+    if bad:
+        problems.append(Problem("sql", "<sql>", f"well-formed SQL (found {bad})"))
+    if s.statements(toks) > 1:
+        problems.append(Problem("sql", "<sql>", "exactly one statement"))
+    return problems
+
+
 def validate_object(p: ObjectProps) -> list[Problem]:
     problems = c.collect(
         name_problems("database", p.database),
@@ -806,20 +825,10 @@ def validate_object(p: ObjectProps) -> list[Problem]:
         unknown = c.known("sql", p.sql, "the object's kind and name are read from it")
         if unknown:
             return problems + unknown
-        if not isinstance(p.sql, str) or not s.normalize(p.sql):
-            return problems + [
-                Problem(
-                    "sql",
-                    p.sql if not isinstance(p.sql, str) else "",
-                    "a non-empty CREATE STREAM|CHANGELOG|TABLE statement",
-                )
-            ]
-        toks = s.tokens(p.sql)
-        bad = s.unbalanced(toks)
-        if bad:
-            problems.append(Problem("sql", "<sql>", f"well-formed SQL (found {bad})"))
-        if s.statements(toks) > 1:
-            problems.append(Problem("sql", "<sql>", "exactly one statement"))
+        empty = _empty_sql_problems(p.sql, "a non-empty CREATE STREAM|CHANGELOG|TABLE statement")
+        if empty:
+            return problems + empty
+        problems += _statement_problems(p.sql)
         ddl = s.read_object_ddl(p.sql)
         if ddl.kind is None:
             problems.append(
@@ -993,20 +1002,10 @@ def validate_query(p: QueryProps) -> list[Problem]:
     )
     if problems:
         return problems
-    if not isinstance(p.sql, str) or not s.normalize(p.sql):
-        return [
-            Problem(
-                "sql",
-                p.sql if not isinstance(p.sql, str) else "",
-                "a non-empty INSERT INTO ... SELECT statement (an empty query body)",
-            )
-        ]
-    toks = s.tokens(p.sql)
-    bad = s.unbalanced(toks)
-    if bad:
-        problems.append(Problem("sql", "<sql>", f"well-formed SQL (found {bad})"))
-    if s.statements(toks) > 1:
-        problems.append(Problem("sql", "<sql>", "exactly one statement"))
+    empty = _empty_sql_problems(p.sql, "a non-empty INSERT INTO ... SELECT statement (an empty query body)")
+    if empty:
+        return empty
+    problems += _statement_problems(p.sql)
     q = s.read_insert(p.sql)
     if not q.is_insert or not q.target:
         problems.append(

@@ -5,7 +5,6 @@ the datawarehouse package byte for byte as before."""
 
 from __future__ import annotations
 
-import filecmp
 import hashlib
 import json
 import os
@@ -17,6 +16,9 @@ from pathlib import Path
 
 import pytest
 from cdktf import TerraformStack, TerraformVariable, Testing
+
+from tests.support.bindings import regenerate
+from tests.support.toolchain import pinned_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 BINDINGS = ROOT / "provider-bindings"
@@ -54,23 +56,14 @@ DATA_SOURCES = {
 
 def test_schema_is_what_the_real_provider_reports(tools):
     """Re-extract with real tofu from the provider binary in our mirror; byte-identical file."""
-    res = subprocess.run(
-        [sys.executable, str(BINDINGS / "extract_schema.py"), str(DS), "--check"],
-        env={**os.environ, **tools.env},
-        capture_output=True,
-        text=True,
-    )
+    res = tools.run(sys.executable, BINDINGS / "extract_schema.py", DS, "--check", check=False)
     assert res.returncode == 0, res.stdout + res.stderr
 
 
 def test_schema_source_is_recorded():
     src = json.loads((DS / "schema.source.json").read_text())
     assert src["provider"] == SOURCE and src["version"] == "1.0.3"
-    versions = dict(
-        line.split("=", 1)
-        for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
-        if "=" in line and not line.startswith("#")
-    )
+    versions = pinned_versions()
     assert src["upstream"]["source_archive_sha256"] == versions["DELTASTREAM_PROVIDER_SRC_SHA256"]
     assert src["upstream"]["go_deltastream_archive_sha256"] == versions["GO_DELTASTREAM_SRC_SHA256"]
     assert src["upstream"]["go_deltastream_commit"].startswith(versions["GO_DELTASTREAM_REV"])
@@ -110,21 +103,9 @@ def test_store_kinds_match_the_schema():
 
 
 def test_generated_sources_reproducible(tmp_path):
-    out = tmp_path / "src"
-    subprocess.run(
-        ["node", str(DS / "generate.js"), str(out)],
-        check=True,
-        capture_output=True,
-        env={"PATH": os.environ["PATH"], "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": str(tmp_path / "empty.tfrc")},
-    )
-    cmp = filecmp.dircmp(DS / "src", out)
-
-    def diffs(c):
-        return c.left_only + c.right_only + c.diff_files + [d for sub in c.subdirs.values() for d in diffs(sub)]
-
-    files = {p.relative_to(out).as_posix() for p in out.rglob("index.ts")}
+    files, diffs = regenerate(DS, tmp_path / "src")
     assert len(files) == 1 + 1 + len(RESOURCES) + len(DATA_SOURCES)  # index, provider, resources, data sources
-    assert diffs(cmp) == []
+    assert diffs == []
 
 
 def _all_types_stack(scope) -> TerraformStack:

@@ -3,13 +3,13 @@ and `import dw_constructs.deltastream` stays cheap (no jsii runtime, no bindings
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.examples import cdktf_synth, run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {"deltastream": "deltastream", "deltastream_cnpg": "deltastream-cnpg"}
@@ -17,17 +17,7 @@ EXAMPLES = {"deltastream": "deltastream", "deltastream_cnpg": "deltastream-cnpg"
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_python_main(name, tmp_path):
-    res = subprocess.run(
-        [sys.executable, f"examples/{name}/main.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "CDKTF_OUTDIR": str(tmp_path)},
-        check=True,
-    )
-    path = tmp_path / "stacks" / EXAMPLES[name] / "cdk.tf.json"
-    assert f"Synthesized Terraform JSON: {path}" in res.stdout
-    doc = json.loads(path.read_text())
+    doc = run_main(name, tmp_path, EXAMPLES[name])
     assert doc["terraform"]["required_providers"]["deltastream"] == {
         "source": "deltastreaminc/deltastream",
         "version": "1.0.3",
@@ -44,18 +34,8 @@ def test_examples_are_deterministic(tmp_path):
 
 
 def test_cdktf_synth(tools, tmp_path):
-    args = [
-        tools.env["DW_CDKTF"],
-        "synth",
-        "--output",
-        str(tmp_path),
-        "--app",
-        f"{sys.executable} examples/deltastream/main.py",
-    ]
-    env = {**os.environ, "DISABLE_VERSION_CHECK": "1", "CI": "true", "FORCE_COLOR": "0"}
-    res = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert "Generated Terraform code for the stacks: deltastream" in res.stdout
+    out = cdktf_synth(tools, tmp_path, f"{sys.executable} examples/deltastream/main.py")
+    assert "Generated Terraform code for the stacks: deltastream" in out
 
 
 def test_import_is_cheap():

@@ -3,10 +3,9 @@ one, installs into a throwaway cdktf app, type-checks with tsc and synthesizes w
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
+
+from tests.support.npm import synthesize, typescript_app
 
 DIST = Path(__file__).resolve().parents[2] / "provider-bindings" / "deltastream" / "dist" / "js"
 
@@ -36,44 +35,7 @@ app.synth();
 
 def test_typescript_app_compiles_and_synthesizes(tmp_path):
     (tgz,) = DIST.glob("provider-deltastream@1.0.3.jsii.tgz")
-    app = tmp_path / "ts-app"
-    app.mkdir()
-    (app / "package.json").write_text(json.dumps({"name": "ts-app", "version": "0.0.0", "private": True}))
-    (app / "tsconfig.json").write_text(
-        json.dumps(
-            {
-                "compilerOptions": {
-                    "target": "ES2020",
-                    "module": "commonjs",
-                    "strict": True,
-                    "esModuleInterop": True,
-                    "skipLibCheck": False,
-                    "outDir": "out",
-                    "types": ["node"],
-                },
-                "files": ["main.ts"],
-            }
-        )
-    )
-    (app / "main.ts").write_text(MAIN_TS)
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
-    run = lambda *cmd: subprocess.run(cmd, cwd=app, env=env, check=True, capture_output=True, text=True)  # noqa: E731
-    run(
-        "npm",
-        "install",
-        "--prefer-offline",
-        "--no-audit",
-        "--no-fund",
-        "--loglevel=error",
-        str(tgz),
-        "cdktf@0.21.0",
-        "constructs@10.4.2",
-        "typescript@5.8.3",
-        "@types/node@20.19.0",
-    )
-    run("npx", "--no-install", "tsc", "-p", ".")
-    run("node", "out/main.js")
-    doc = json.loads((app / "cdktf.out" / "stacks" / "ts" / "cdk.tf.json").read_text())
+    doc = synthesize(typescript_app(tmp_path / "ts-app", tgz, MAIN_TS), "ts")
     (pg,) = doc["resource"]["deltastream_store"].values()
     assert pg["postgres"] == {"uris": "postgresql://db:5432/app", "username": "app", "password": "${var.pg_password}"}
     assert "deltastream_stores" in doc["data"]

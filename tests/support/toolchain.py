@@ -29,6 +29,16 @@ def toolchain_env() -> dict[str, str]:
     return env
 
 
+@functools.cache
+def pinned_versions() -> dict[str, str]:
+    """tools/versions.env as ``{NAME: value}`` (the pins scripts/tools.sh builds from)."""
+    return dict(
+        line.split("=", 1)
+        for line in (ROOT / "tools" / "versions.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+
+
 @dataclass(frozen=True)
 class Toolchain:
     tofu: Path
