@@ -397,10 +397,12 @@ def plot(series: list[Workload]) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
-    ns = [w.n for w in series]
-    for v in [v for v in series[0].series if series[0].series[v].samples]:
+    variants = dict.fromkeys(v for w in series for v, s in w.series.items() if s.samples)
+    for v in variants:
+        measured = [w for w in series if v in w.series and w.series[v].samples]  # before: not at N=1000
+        ns = [w.n for w in measured]
         for ax, attr, label in ((ax_t, "seconds", "time (s)"), (ax_m, "peak_mib", "peak memory (MiB)")):
-            stats = [w.series[v].stat(attr) for w in series]
+            stats = [w.series[v].stat(attr) for w in measured]
             med = [s[0] for s in stats]
             err = [[s[0] - s[1] for s in stats], [s[2] - s[0] for s in stats]]
             ax.errorbar(ns, med, yerr=err, marker="o", capsize=3, label=v)
@@ -454,6 +456,8 @@ def main(argv: list[str]) -> int:
     if args.before:
         rows = {}
         for w in [cnpg, *series]:
+            if "before" not in w.series:  # not at N >= BIG: O(N^2), about 30 minutes at N=1000
+                continue
             med, lo, hi = w.series["before"].stat("seconds")
             rows[w.name] = {"seconds": med, "min_s": lo, "max_s": hi, "peak_mib": w.series["before"].peak_mib}
         before = {"date": info["date"], "machine": info["machine"], "rows": rows}
