@@ -55,6 +55,23 @@ if TYPE_CHECKING:  # what the lazy __getattr__ returns, for type checkers and ID
     from dw_constructs.deltastream.store import DeltaStreamStore
     from dw_constructs.deltastream.stream_object import DeltaStreamObject
 
+#: The lookup classes (dw_constructs.deltastream.lookups); governance lists them too.
+LOOKUP_NAMES = (
+    "DatabaseLookup",
+    "DatabasesLookup",
+    "NamespaceLookup",
+    "NamespacesLookup",
+    "StoreLookup",
+    "StoresLookup",
+    "ObjectLookup",
+    "ObjectsLookup",
+    "SecretLookup",
+    "SecretsLookup",
+    "SchemaRegistryLookup",
+    "SchemaRegistriesLookup",
+    "EntitiesLookup",
+)
+
 _LAZY = {
     "DeltaStreamProvider": "dw_constructs.deltastream.provider",
     "DeltaStreamDatabase": "dw_constructs.deltastream.database",
@@ -66,24 +83,7 @@ _LAZY = {
     "DeltaStreamSecret": "dw_constructs.deltastream.secret",
     "DeltaStreamSchemaRegistry": "dw_constructs.deltastream.schema_registry",
     "cnpg_postgres_store": "dw_constructs.deltastream.postgres",
-    **{
-        name: "dw_constructs.deltastream.lookups"
-        for name in (
-            "DatabaseLookup",
-            "DatabasesLookup",
-            "NamespaceLookup",
-            "NamespacesLookup",
-            "StoreLookup",
-            "StoresLookup",
-            "ObjectLookup",
-            "ObjectsLookup",
-            "SecretLookup",
-            "SecretsLookup",
-            "SchemaRegistryLookup",
-            "SchemaRegistriesLookup",
-            "EntitiesLookup",
-        )
-    },
+    **{name: "dw_constructs.deltastream.lookups" for name in LOOKUP_NAMES},
 }
 
 # A literal list: type checkers read it to know what the package exports.

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from dw_constructs.deltastream import LOOKUP_NAMES as DELTASTREAM_LOOKUPS
 from dw_constructs.governance.report import HIDDEN, GovernanceError, Violation
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "constraints.schema.json"
@@ -50,24 +51,7 @@ CONSTRUCT_TYPES: dict[str, str | None] = {
     "DeltaStreamEntity": "dw_constructs.deltastream.model:EntityProps",
     "DeltaStreamSecret": "dw_constructs.deltastream.model:SecretProps",
     "DeltaStreamSchemaRegistry": "dw_constructs.deltastream.model:SchemaRegistryProps",
-    **{
-        name: None
-        for name in (
-            "DatabaseLookup",
-            "DatabasesLookup",
-            "NamespaceLookup",
-            "NamespacesLookup",
-            "StoreLookup",
-            "StoresLookup",
-            "ObjectLookup",
-            "ObjectsLookup",
-            "SecretLookup",
-            "SecretsLookup",
-            "SchemaRegistryLookup",
-            "SchemaRegistriesLookup",
-            "EntitiesLookup",
-        )
-    },
+    **{name: None for name in DELTASTREAM_LOOKUPS},
 }
 
 #: Key under the ``"//"`` comments of ``cdk.tf.json`` where governance writes (construct records at
