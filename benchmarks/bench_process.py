@@ -99,6 +99,12 @@ class Workload:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
+    # Warm caches include Python's bytecode cache, as in any installed package (pip compiles on
+    # install): the warm-up run writes __pycache__ for the checkout's own modules (dw_constructs,
+    # examples, benchmarks/apps). With PYTHONDONTWRITEBYTECODE (set on some machines) every run
+    # would compile them from source again, about 60 ms of CPU for ours and nearly nothing for the
+    # floor, whose modules are all in site-packages (compiled at install).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
     env.setdefault("CHECKPOINT_DISABLE", "1")
@@ -312,7 +318,8 @@ def report(
         "",
         "Written by `make bench` (`benchmarks/bench_process.py`); whole processes, medians with min..max of "
         f"{info['runs']} runs ({info['big_runs']} at N >= {BIG}, the naive app once there) after one warm-up "
-        "each. Time: wall clock from "
+        "each (which also writes Python's bytecode cache, even where PYTHONDONTWRITEBYTECODE is set: warm caches as "
+        "in any installed package). Time: wall clock from "
         "process start to exit. Memory: peak resident set of each process of the tree (python and the two node "
         "processes of the jsii runtime), summed. `floor`: cdktf core (raw `TerraformResource` etc.) for the same "
         "resources; `naive`: the same resources with the prebuilt provider packages. Every app synthesizes the same "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from builtins import id as builtins_id
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
@@ -20,11 +22,31 @@ def child_path(scope: Construct, id: str) -> str:
     return f"{parent}/{id}" if parent else id
 
 
+#: Constructs of ours whose constructor is creating their own children now (see
+#: :func:`building_children`): an id it gives is free, no need to ask jsii.
+_BUILDING_CHILDREN: set[int] = set()
+
+
+@contextmanager
+def building_children(construct: Construct) -> Iterator[None]:
+    """``construct``'s constructor creates its children (fixed, distinct ids, each once) inside this
+    block: the constructs of ours among them skip the id check (a ``Node.tryFindChild`` round trip
+    through jsii each). Only the constructor may use it: verbs called later (e.g. ``add_vde``) take
+    ids from the app and are checked."""
+    _BUILDING_CHILDREN.add(id(construct))
+    try:
+        yield
+    finally:
+        _BUILDING_CHILDREN.discard(id(construct))
+
+
 def id_problems(scope: Construct, id: str) -> list[Problem]:
     """``id`` must be free under ``scope``: the constructs library would otherwise fail inside jsii
     (``Node.addChild``) with a JavaScript stack trace."""
     from dw_constructs._stack import node_of
 
+    if _BUILDING_CHILDREN and builtins_id(scope) in _BUILDING_CHILDREN:
+        return []
     taken = node_of(scope).try_find_child(id) if isinstance(id, str) else None
     if taken is None:
         return []
@@ -46,13 +68,17 @@ def raise_problems(
     *,
     new: bool = True,
     registers: bool = False,
+    checked_id: list[Problem] | None = None,
 ) -> None:
     """Raise one ``PropsError`` listing every problem, before any child exists. With ``new``
-    (the construct ``id`` is about to be created under ``scope``) a taken id is one of them.
+    (the construct ``id`` is about to be created under ``scope``) a taken id is one of them
+    (``checked_id``: what the caller's own ``id_problems(scope, id)`` found, not asked again).
     ``registers``: the construct calls ``_stack.register`` at the end of its constructor."""
     from dw_constructs import _stack
 
-    found = (id_problems(scope, id) if new else []) + list(problems)
+    if new and checked_id is None:
+        checked_id = id_problems(scope, id)
+    found = (checked_id if new and checked_id else []) + list(problems)
     if found:  # the app's code runs next: the stacks may change (_stack.StackIndex)
         _stack.touch(abandoned=registers and not new)
         raise PropsError(construct_type, child_path(scope, id), found)
@@ -71,10 +97,19 @@ def provider_problems(prop: str, provider: object, expected: str) -> list[Proble
 
 
 def lifecycle(prevent_destroy: bool) -> TerraformResourceLifecycle | None:
-    """Lifecycle for stateful resources: prevent_destroy unless explicitly opted out."""
-    from cdktf import TerraformResourceLifecycle
+    """Lifecycle for stateful resources: prevent_destroy unless explicitly opted out. One shared
+    struct (jsii passes structs by value; building one runs its runtime type checks)."""
+    global _PREVENT_DESTROY
+    if not prevent_destroy:
+        return None
+    if _PREVENT_DESTROY is None:
+        from cdktf import TerraformResourceLifecycle
 
-    return TerraformResourceLifecycle(prevent_destroy=True) if prevent_destroy else None
+        _PREVENT_DESTROY = TerraformResourceLifecycle(prevent_destroy=True)
+    return _PREVENT_DESTROY
+
+
+_PREVENT_DESTROY: TerraformResourceLifecycle | None = None
 
 
 def tf_name(*parts: str) -> str:

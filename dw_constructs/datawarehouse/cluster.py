@@ -13,6 +13,8 @@ from constructs import Construct
 from dw_constructs import _checks as c
 from dw_constructs import _stack
 from dw_constructs._construct import (
+    building_children,
+    id_problems,
     lifecycle,
     output,
     raise_problems,
@@ -180,6 +182,7 @@ class DataWarehouseCluster(Construct):
             release_timeout_seconds=release_timeout_seconds,
             release_wait=release_wait,
         )
+        taken = id_problems(scope, id)
         raise_problems(
             type(self).__name__,
             scope,
@@ -193,13 +196,15 @@ class DataWarehouseCluster(Construct):
                 if props.create_namespace is not False or not props.admin_secret_name or props.reads_chart_ca
                 else []
             )
-            + _name_problems(scope, id, props, helm_provider, kubernetes_provider),
+            + _name_problems(scope, id, props, helm_provider, kubernetes_provider, id_taken=bool(taken)),
             registers=True,
+            checked_id=taken,
         )
         super().__init__(scope, id)
         _stack.adopt(self, scope)
         self.props = props
-        created = self._build(scope, id, helm_provider, kubernetes_provider)
+        with building_children(self):
+            created = self._build(scope, id, helm_provider, kubernetes_provider)
         _stack.register(self, scope, created)  # later checks see it without a rescan
 
     # --- subclass hooks (plain Python; called once, before any child exists) --------------
@@ -724,11 +729,13 @@ def _name_problems(
     p: m.ClusterProps,
     helm_provider: HelmProvider | None,
     kubernetes_provider: TerraformProvider | None,
+    id_taken: bool,
 ) -> list[Problem]:
     """What Terraform (or Kubernetes, on apply) would reject because another construct of the stack
     already has it: the provider alias and variable of ``name``, the release in its namespace, the
-    namespace created, the output names from ``id``. Each problem names the other construct. Every
-    lookup goes through the stack's index (``_stack.StackIndex``): no scan of the stack per cluster."""
+    namespace created, the output names from ``id`` (unless ``id_taken``: reported as a taken id).
+    Each problem names the other construct. Every lookup goes through the stack's index
+    (``_stack.StackIndex``): no scan of the stack per cluster."""
     from cdktf import TerraformOutput, TerraformVariable
 
     problems: list[Problem] = []
@@ -790,8 +797,7 @@ def _name_problems(
                     )
                 )
     base = tf_name(id) if isinstance(id, str) else ""
-    taken = isinstance(id, str) and _stack.node_of(scope).try_find_child(id) is not None  # reported as a taken id
-    for suffix in () if taken else ("endpoint_host", "endpoint_port", "instance_id", "admin_secret"):
+    for suffix in () if id_taken else ("endpoint_host", "endpoint_port", "instance_id", "admin_secret"):
         owner = _stack.logical_id_owner(scope, TerraformOutput, f"{base}_{suffix}")
         if owner is not None:
             problems.append(

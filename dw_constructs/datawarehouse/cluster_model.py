@@ -10,9 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import yaml
-
 from dw_constructs import _checks as c
+from dw_constructs._yaml import safe_dump_sorted
 from dw_constructs.datawarehouse.enums import (
     AntiAffinity,
     CascadeStrategy,
@@ -492,12 +491,13 @@ def values_yaml(values: Mapping[str, Any], encode: Callable[[Any], str]) -> str:
     written as ``encode(reference)``, a string reference to its value as JSON (the construct passes
     ``cdktf.Fn.jsonencode``), which Terraform substitutes when it evaluates ``values``, and which
     YAML reads back with its type (``"fast"`` a string, ``3`` a number, ``["a"]`` a list), whatever
-    characters the value holds. Without references this is ``yaml.safe_dump(values, sort_keys=True)``."""
+    characters the value holds. Without references this is ``yaml.safe_dump(values, sort_keys=True)``
+    (written by ``dw_constructs._yaml``, byte for byte)."""
     if not c.contains_token(values):
-        return yaml.safe_dump(values, sort_keys=True)
+        return safe_dump_sorted(values)
     refs: list[Any] = []
     prefix = _REF_PLACEHOLDER
-    while prefix in yaml.safe_dump(_without_refs(values), sort_keys=True):
+    while prefix in safe_dump_sorted(_without_refs(values)):
         prefix += "x"
 
     def mark(obj: Any) -> Any:
@@ -510,7 +510,7 @@ def values_yaml(values: Mapping[str, Any], encode: Callable[[Any], str]) -> str:
             return [mark(v) for v in obj]
         return obj
 
-    text = yaml.safe_dump(mark(values), sort_keys=True)
+    text = safe_dump_sorted(mark(values))
     for i, ref in enumerate(refs):  # a placeholder is a plain scalar: YAML writes it unquoted
         text = text.replace(f"{prefix}{i}{prefix}", encode(ref), 1)
     return text

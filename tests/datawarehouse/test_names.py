@@ -227,3 +227,14 @@ def test_a_taken_id_is_a_props_error_not_a_jsii_stack_trace(kind):
     assert f"Invalid props for {kind} at '{parent.node.path}/Twice':" in msg
     assert f"id: got 'Twice'; allowed: an id no other child of '{parent.node.path}' has" in msg
     assert first is not None
+
+
+@pytest.mark.parametrize("child", ["Provider", "Instance", "Release", "AdminPassword"])
+def test_a_verb_cannot_take_the_id_of_a_child_the_cluster_created(child):
+    """The cluster's constructor creates its children without asking jsii whether their ids are
+    free (they are: fixed and distinct); ids given later, to its verbs, are checked."""
+    stack = _stack()
+    dw = _cluster(stack, "Dw", name="dw")
+    msg = _error(dw.add_vde, child, name="v")
+    assert f"Invalid props for ReplicatedVde at 's/Dw/{child}':" in msg
+    assert f"an id no other child of 's/Dw' has ('s/Dw/{child}' is a" in msg
