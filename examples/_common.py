@@ -28,7 +28,7 @@ def kubeconfig_path(stack: TerraformStack):
 
 def helm_provider(stack: TerraformStack):
     """The stack's helm provider, talking to the cluster of the current context of the kubeconfig."""
-    from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes
+    from dw_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes
 
     return HelmProvider(stack, "Helm", kubernetes=HelmProviderKubernetes(config_path=kubeconfig_path(stack)))
 

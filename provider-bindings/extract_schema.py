@@ -16,6 +16,12 @@ lists ``resources``, ``data_sources`` and/or ``ephemeral_resources`` (type names
 of that kind are kept, each exactly as tofu reports it (the provider configuration block and the
 provider functions always are): bindings for the few types we emit instead of the whole provider
 (``provider-bindings/kubernetes``). A listed type the provider does not have is an error.
+
+A built-in provider (``terraform.io/builtin/<name>``, e.g. ``terraform`` with ``terraform_data``)
+ships inside the CLI: it takes no version constraint, so its ``version`` in ``schema.source.json`` is
+the CLI's, checked against ``tofu version`` (``provider-bindings/terraform``). When it has nothing to
+configure, tofu reports its provider schema as ``{"version": 0}`` without a block, which the cdktf
+generator cannot read: that entry is left out (the bindings get no provider class, none is needed).
 """
 
 from __future__ import annotations
@@ -34,16 +40,27 @@ def canonical(doc: dict) -> str:
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def builtin(address: str) -> bool:
+    """Whether ``address`` is a provider built into the CLI (``terraform.io/builtin/terraform``)."""
+    return address.startswith("terraform.io/builtin/")
+
+
 def extract(source_doc: dict, tofu: str) -> dict:
     """Run ``tofu init`` + ``tofu providers schema -json`` for the pinned provider; the parsed JSON."""
     address, version = source_doc["provider"], source_doc["version"]
     local_name = address.rsplit("/", 1)[-1]
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1"}
+    env.pop("TF_PLUGIN_CACHE_DIR", None)  # a throwaway directory: copy from the mirror, cache nothing
+    requirement = {"source": address, "version": version}
+    if builtin(address):  # versioned with the CLI, and a version constraint on it is an error
+        cli = subprocess.run([tofu, "version", "-json"], env=env, capture_output=True, text=True, check=True)
+        if json.loads(cli.stdout)["terraform_version"] != version:
+            raise SystemExit(f"{address} is built into tofu: expected tofu {version}, got {cli.stdout.strip()}")
+        del requirement["version"]
     with tempfile.TemporaryDirectory(prefix="schema-") as tmp:
         Path(tmp, "main.tf.json").write_text(
-            json.dumps({"terraform": {"required_providers": {local_name: {"source": address, "version": version}}}})
+            json.dumps({"terraform": {"required_providers": {local_name: requirement}}})
         )
-        env = {**os.environ, "CHECKPOINT_DISABLE": "1"}
-        env.pop("TF_PLUGIN_CACHE_DIR", None)  # a throwaway directory: copy from the mirror, cache nothing
         init = subprocess.run(
             [tofu, "init", "-backend=false", "-input=false", "-no-color"],
             cwd=tmp,
@@ -79,6 +96,8 @@ def select(doc: dict[str, Any], source_doc: dict[str, Any]) -> dict[str, Any]:
         if missing:
             raise SystemExit(f"{address} {source_doc['version']} has no {key} {missing}")
         schemas[kind] = {name: have[name] for name in wanted}
+    if builtin(address) and "block" not in schemas.get("provider", {}):
+        schemas.pop("provider", None)  # nothing to configure, and no block the generator can read
     return doc
 
 

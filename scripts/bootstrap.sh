@@ -20,9 +20,11 @@ if ! "$PY" -c 'import setuptools, wheel, sys; sys.exit(not setuptools.__version_
 fi
 
 # 2. Provider bindings of every provider directory (datawarehouse: our schema; deltastream: the
-#    schema extracted from the real provider; kubernetes: the real provider's schema, only the types
-#    the constructs emit), one shared recipe; each a no-op when unchanged.
-PROVIDERS=(provider-bindings/datawarehouse provider-bindings/deltastream provider-bindings/kubernetes)
+#    schema extracted from the real provider; kubernetes, helm: the real provider's schema, only the
+#    types the constructs emit; terraform: OpenTofu's built-in provider, only terraform_data), one
+#    shared recipe; each a no-op when unchanged.
+PROVIDERS=(provider-bindings/datawarehouse provider-bindings/deltastream provider-bindings/kubernetes
+           provider-bindings/helm provider-bindings/terraform)
 PYTHON="$PY" bash provider-bindings/build.sh "${PROVIDERS[@]}"
 
 # 3. The project (editable) + the bindings wheels; reinstalled only when an input changed.

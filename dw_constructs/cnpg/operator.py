@@ -22,7 +22,7 @@ from dw_constructs.errors import Problem
 
 if TYPE_CHECKING:
     from cdktf import ITerraformDependable, TerraformAsset
-    from cdktf_cdktf_provider_helm.release import Release
+    from dw_cdktf_provider_helm.release import Release
     from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 
 #: Prefix of the id of an operator a CnpgPostgisCluster creates for its stack (see :func:`implicit_id`).
@@ -251,7 +251,7 @@ class CnpgOperator(Construct):
         return TerraformAsset(self, id, path=path, type=kind)
 
     def _build(self, kubernetes_provider: TerraformProvider | None) -> None:
-        from cdktf_cdktf_provider_helm.release import Release
+        from dw_cdktf_provider_helm.release import Release
         from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 
         p = self.props
@@ -281,7 +281,7 @@ class CnpgOperator(Construct):
     def _ensure_plugin(self, extra_dependencies: list[ITerraformDependable]) -> Release:
         """Create the plugin release (once); ``extra_dependencies``: e.g. the namespace it goes to
         when a cluster, not this operator, creates it."""
-        from cdktf_cdktf_provider_helm.release import Release
+        from dw_cdktf_provider_helm.release import Release
 
         if self.plugin_release is not None:
             return self.plugin_release

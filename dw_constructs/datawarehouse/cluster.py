@@ -36,10 +36,13 @@ from dw_constructs.datawarehouse.model import InstanceProps
 from dw_constructs.errors import Problem
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from cdktf import IResolvable, ITerraformDependable, TerraformAsset, TerraformProvider, TerraformVariable
-    from cdktf_cdktf_provider_helm.provider import HelmProvider
-    from cdktf_cdktf_provider_helm.release import Release
+    from cdktf_cdktf_provider_helm.provider import HelmProvider as PrebuiltHelmProvider
     from dw_cdktf_provider_datawarehouse.provider import DatawarehouseProvider
+    from dw_cdktf_provider_helm.provider import HelmProvider as SlimHelmProvider
+    from dw_cdktf_provider_helm.release import Release
     from dw_cdktf_provider_kubernetes.data_kubernetes_secret_v1 import DataKubernetesSecretV1
     from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
     from dw_cdktf_provider_kubernetes.secret_v1 import SecretV1
@@ -52,6 +55,9 @@ if TYPE_CHECKING:
     from dw_constructs.datawarehouse.topology import ReplicationTopology
     from dw_constructs.datawarehouse.user import DataWarehouseUser
     from dw_constructs.datawarehouse.vde import ReplicatedVde
+
+    #: ``helm_provider``: a HelmProvider of our slim bindings or of the prebuilt package (an app's).
+    HelmProvider: TypeAlias = SlimHelmProvider | PrebuiltHelmProvider
 
 
 class DataWarehouseCluster(Construct):
@@ -235,15 +241,15 @@ class DataWarehouseCluster(Construct):
         kubernetes_provider: TerraformProvider | None,
     ) -> list[Any]:
         from cdktf import Fn
-        from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
+        from dw_cdktf_provider_helm.release import Release, ReleaseSet
         from dw_cdktf_provider_kubernetes.data_kubernetes_secret_v1 import (
             DataKubernetesSecretV1,
             DataKubernetesSecretV1Metadata,
         )
         from dw_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
         from dw_cdktf_provider_kubernetes.secret_v1 import SecretV1
+        from dw_cdktf_provider_terraform.data import Data
 
-        from dw_constructs._terraform_data import TerraformData
         from dw_constructs.datawarehouse.instance import DataWarehouseInstance
         from dw_constructs.datawarehouse.model import validate_instance
         from dw_constructs.datawarehouse.provider import DataWarehouseProvider
@@ -298,7 +304,7 @@ class DataWarehouseCluster(Construct):
             before.append(self.auth_secret)
         # Pods read the credentials at start: roll them when the credentials change, with a random
         # revision (terraform_data's id, new on each replacement), never a hash of the password.
-        self.credentials_revision = TerraformData(
+        self.credentials_revision = Data(
             self,
             "CredentialsRevision",
             triggers_replace={m.SECRET_USERNAME_KEY: p.admin_username, m.SECRET_PASSWORD_KEY: password},

@@ -10,11 +10,10 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jsii
 from cdktf import (
-    DataResource,
     DefaultTokenResolver,
     IResolvable,
     ITerraformDependable,
@@ -30,6 +29,9 @@ from dw_constructs import _checks as c
 from dw_constructs import _stack
 from dw_constructs.deltastream import model
 from dw_constructs.errors import Problem
+
+if TYPE_CHECKING:
+    from dw_cdktf_provider_terraform.data import Data
 
 #: Terraform type of the provider (``provider "deltastream"``).
 PROVIDER_TYPE = "deltastream"
@@ -213,11 +215,14 @@ def fingerprint(scope: Construct, value: Any) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(plain, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def revision(scope: Construct, value: Any, id: str = "Revision") -> DataResource:
+def revision(scope: Construct, value: Any, id: str = "Revision") -> Data:
     """A ``terraform_data`` holding the fingerprint of everything the provider cannot update in
     place; the resource lists it in ``replace_triggered_by``, so such a change plans a replacement
-    instead of an update that fails at apply."""
-    return DataResource(scope, id, input={"fingerprint": fingerprint(scope, value)})
+    instead of an update that fails at apply. Our bindings' class, not ``cdktf.DataResource``: the
+    same JSON without a ``terraform version`` process per instance at synth."""
+    from dw_cdktf_provider_terraform.data import Data
+
+    return Data(scope, id, input={"fingerprint": fingerprint(scope, value)})
 
 
 def lifecycle(

@@ -21,8 +21,8 @@ if __package__ in (None, ""):  # run as a script: make `examples` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from cdktf import App, TerraformStack, TerraformVariable  # noqa: E402
-from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes  # noqa: E402
 from constructs import Construct  # noqa: E402
+from dw_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes  # noqa: E402
 from dw_cdktf_provider_kubernetes.provider import KubernetesProvider  # noqa: E402
 
 from dw_constructs.cnpg import BackupProps, CnpgPostgisCluster, EsoProps, Mode  # noqa: E402
