@@ -47,15 +47,17 @@ def stack_of(scope: Construct) -> TerraformStack | None:
 
 
 #: Stacks of at most this many constructs are rescanned whenever they may have changed (a scan
-#: marshals each construct through jsii, about 10 µs each); see :class:`StackIndex`.
-SMALL_STACK = 128
+#: marshals each construct through jsii, about 25 µs each); see :class:`StackIndex`. About two
+#: DataWarehouseClusters (17 constructs each) and the app's own elements: 128 made the first seven
+#: clusters of a stack rescan it, about 2.5% of synthesizing ten (benchmarks/RESULTS.md).
+SMALL_STACK = 48
 
 
 class StackIndex:
     """The constructs of one stack, for the stack-wide checks (names Terraform wants unique, the
     shared operator, default providers).
 
-    ``stack.node.find_all()`` marshals every construct of the stack through jsii (about 10 µs
+    ``stack.node.find_all()`` marshals every construct of the stack through jsii (about 25 µs
     each): one per check made N constructs of ours cost O(N²) (1000 DataWarehouseClusters: minutes).
     The index keeps its last scan and is brought up to date only when the stack may have changed
     outside our code, i.e. when the app's code may have run since (:func:`touch`: a construct of

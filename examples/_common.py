@@ -14,9 +14,9 @@ def kubeconfig_path(stack: TerraformStack):
     at their throwaway API server): the file both providers read."""
     from cdktf import TerraformVariable
 
-    for node in stack.node.children:
-        if isinstance(node, TerraformVariable) and node.node.id == "kubeconfig_path":
-            return node.string_value
+    found = stack.node.try_find_child("kubeconfig_path")  # one lookup, not every child through jsii
+    if isinstance(found, TerraformVariable):
+        return found.string_value
     return TerraformVariable(
         stack,
         "kubeconfig_path",
