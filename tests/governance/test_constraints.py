@@ -283,9 +283,10 @@ def test_library_type_of_user_subclasses():
 
     assert library_type(object.__new__(Deeper)) == "DataWarehouseCluster"
     assert library_type(object()) is None
-    # a construct the library uses internally (a terraform_data helper...) is not a construct type
-    helper = type("TerraformData", (), {"__module__": "dw_constructs._terraform_data"})
-    assert library_type(helper()) is None
+    # a class the library uses internally (the stack index...) is not a construct type
+    from dw_constructs._stack import StackIndex
+
+    assert library_type(object.__new__(StackIndex)) is None
 
 
 # --- the document --------------------------------------------------------------------------------
