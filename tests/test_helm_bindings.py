@@ -3,14 +3,14 @@ reports, cut to ``helm_release`` (re-extracted and compared); the generated Type
 reproducible; both classes synthesize exactly what the prebuilt ``cdktf_cdktf_provider_helm`` 12.1.2
 classes synthesize for the same arguments (the prebuilt package is the oracle), and real tofu with
 the real provider validates it; a provider object of either package serves, for the Python types
-too; and the constructs never load the prebuilt package."""
+too; and the constructs import the prebuilt package for type checkers only (that they never load
+it: tests/test_kubernetes_bindings.py, with the prebuilt kubernetes package). Re-extraction and the
+pinned version: tests/test_extracted_schemas.py."""
 
 from __future__ import annotations
 
 import ast
 import json
-import subprocess
-import sys
 import uuid
 import zipfile
 from pathlib import Path
@@ -19,7 +19,6 @@ import pytest
 from cdktf import TerraformStack, Testing
 
 from tests.support.bindings import regenerate
-from tests.support.toolchain import pinned_versions
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDINGS = ROOT / "provider-bindings"
@@ -28,19 +27,10 @@ SOURCE = "registry.terraform.io/hashicorp/helm"
 SCHEMA = json.loads((HELM / "schema.json").read_text())["provider_schemas"][SOURCE]
 
 
-def test_schema_is_what_the_real_provider_reports(tools):
-    """Re-extract with real tofu from the provider binary in our mirror (cut to helm_release);
-    byte-identical file."""
-    res = tools.run(sys.executable, BINDINGS / "extract_schema.py", HELM, "--check", check=False)
-    assert res.returncode == 0, res.stdout + res.stderr
-
-
 def test_schema_source_is_recorded():
+    """Re-extraction and the pinned version: tests/test_extracted_schemas.py."""
     src = json.loads((HELM / "schema.source.json").read_text())
     assert src["provider"] == SOURCE and src["version"] == "3.1.1"
-    versions = pinned_versions()
-    assert src["version"] == versions["HELM_PROVIDER_VERSION"]
-    assert src["upstream"]["source_archive_sha256"] == versions["HELM_PROVIDER_SRC_SHA256"]
     assert src["resources"] == ["helm_release"]
     assert src["data_sources"] == [] and src["ephemeral_resources"] == []
 
@@ -233,25 +223,3 @@ def test_the_constructs_import_the_prebuilt_package_for_type_checkers_only():
             )
             if any(n.split(".")[0] == "cdktf_cdktf_provider_helm" for n in names):
                 assert id(node) in type_only, f"{path}:{node.lineno} imports the prebuilt helm package"
-
-
-def test_the_constructs_never_load_the_prebuilt_helm_package():
-    """Apply-mode CNPG (operator and plugin releases) and DataWarehouseClusters, synthesized in a fresh
-    interpreter with the examples' providers: cdktf_cdktf_provider_helm stays unloaded. Control: the
-    prebuilt provider, imported by the same interpreter, is seen."""
-    code = (
-        "import sys, tempfile\n"
-        "from cdktf import App\n"
-        "from examples.cnpg_apply.main import build as cnpg\n"
-        "from examples.single_node.main import build as dw\n"
-        "from examples.clustered.main import build as clustered\n"
-        "app = App(outdir=tempfile.mkdtemp())\n"
-        "cnpg(app); dw(app); clustered(app)\n"
-        "app.synth()\n"
-        "print(sorted(n for n in sys.modules if n.startswith('cdktf_cdktf_provider_helm')))\n"
-        "import cdktf_cdktf_provider_helm.provider\n"
-        "print('cdktf_cdktf_provider_helm.provider' in sys.modules)\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert res.stdout.splitlines() == ["[]", "True"], res.stdout
