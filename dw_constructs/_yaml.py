@@ -18,7 +18,10 @@ anchor and an alias) falls back too.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from dw_constructs import _checks as c
 
 #: Strings written plain unless the resolver below reads them as another type.
 _SIMPLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,99}")
@@ -107,3 +110,49 @@ def _mapping(data: dict[Any, Any], indent: str, lines: list[str], seen: set[int]
             lines.extend(f"{indent}- {_scalar(item)}" for item in value)
         else:
             lines.append(f"{head} {_scalar(value)}")
+
+
+#: Start of the placeholders :func:`dump_with_references` writes for references (grown until the
+#: document holds no such text).
+_REF_PLACEHOLDER = "dwref"
+
+
+def dump_with_references(data: Any, dump: Callable[[Any], str], encode: Callable[[Any], str]) -> str:
+    """``dump(data)`` (a YAML document) where the Terraform references among the values (string,
+    number, list, map or other token, at any depth) cannot be written at synth time: each is written
+    as ``encode(reference)``, a string reference to its value as JSON (the constructs pass
+    ``cdktf.Fn.jsonencode``), which Terraform substitutes when it evaluates the document and which
+    YAML reads back with its type (``"fast"`` a string, ``3`` a number, ``["a"]`` a list), whatever
+    characters the value holds. A reference written as it is would be read as YAML: ``1.10`` a
+    number, ``true`` a boolean, ``a #b`` cut at a comment. Without references: ``dump(data)``."""
+    if not c.contains_token(data):
+        return dump(data)
+    refs: list[Any] = []
+    prefix = _REF_PLACEHOLDER
+    while prefix in dump(_without_refs(data)):
+        prefix += "x"
+
+    def mark(obj: Any) -> Any:
+        if c.is_token(obj):
+            refs.append(obj)
+            return f"{prefix}{len(refs) - 1}{prefix}"
+        if isinstance(obj, Mapping):
+            return {k: mark(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [mark(v) for v in obj]
+        return obj
+
+    text = dump(mark(data))
+    for i, ref in enumerate(refs):  # a placeholder is a plain scalar: YAML writes it unquoted
+        text = text.replace(f"{prefix}{i}{prefix}", encode(ref), 1)
+    return text
+
+
+def _without_refs(obj: Any) -> Any:
+    if c.is_token(obj):
+        return None
+    if isinstance(obj, Mapping):
+        return {k: _without_refs(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_without_refs(v) for v in obj]
+    return obj

@@ -17,7 +17,7 @@ import enum
 import os
 import re
 import tarfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from dw_constructs import _checks as c
+from dw_constructs._yaml import dump_with_references
 from dw_constructs.cnpg import versions as v
 from dw_constructs.errors import Problem
 
@@ -1224,11 +1225,28 @@ def _plain(obj: Any, *, sort: bool = False) -> Any:
     return obj
 
 
-def values_yaml(values: Mapping[str, Any]) -> str:
-    """Chart values as one YAML document, keys sorted (deterministic), no aliases, no folding."""
-    return yaml.dump(
-        _plain(values), Dumper=_NoAliasDumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=4096
-    )
+def values_yaml(values: Mapping[str, Any], encode: Callable[[Any], str] | None = None) -> str:
+    """Chart values as one YAML document, keys sorted (deterministic), no aliases, no folding.
+    Terraform references among them (apply mode) are written as ``encode(reference)`` (the operator
+    construct passes ``cdktf.Fn.jsonencode``: Terraform substitutes each value as JSON, which YAML
+    reads back with its type, whatever characters it holds; see
+    ``dw_constructs._yaml.dump_with_references``); without ``encode`` there must be none."""
+
+    def dump(data: Any) -> str:
+        return yaml.dump(
+            _plain(data),
+            Dumper=_NoAliasDumper,
+            sort_keys=True,
+            default_flow_style=False,
+            allow_unicode=True,
+            width=4096,
+        )
+
+    if encode is None:
+        if c.contains_token(values):
+            raise ValueError("chart values hold Terraform references: pass encode (cdktf.Fn.jsonencode)")
+        return dump(values)
+    return dump_with_references(values, dump, encode)
 
 
 @dataclass(frozen=True)
@@ -1322,6 +1340,7 @@ def _release_args(
     src: HelmChartSource,
     values: Mapping[str, Any],
     chart_path: str | None,
+    encode: Callable[[Any], str] | None,
 ) -> dict[str, Any]:
     args: dict[str, Any] = {"name": name}
     if src.path is not None:
@@ -1333,20 +1352,26 @@ def _release_args(
         {"version": version, "namespace": op.namespace, "create_namespace": False, "atomic": op.wait, "wait": op.wait}
     )
     if values:
-        args["values"] = [values_yaml(values)]
+        args["values"] = [values_yaml(values, encode)]
     return args
 
 
-def operator_release_args(op: OperatorProps, chart_path: str | None = None) -> dict[str, Any]:
+def operator_release_args(
+    op: OperatorProps, chart_path: str | None = None, encode: Callable[[Any], str] | None = None
+) -> dict[str, Any]:
     """Arguments of the apply-mode ``helm_release`` of the operator. A local chart is given as
-    ``chart_path`` (the cdktf asset's path) and has no repository."""
+    ``chart_path`` (the cdktf asset's path) and has no repository. ``encode``: how references among
+    the values are written (see :func:`values_yaml`)."""
     return _release_args(
-        op, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, op.chart_version, op.chart_source, op.values, chart_path
+        op, v.CNPG_RELEASE_NAME, v.CNPG_CHART_NAME, op.chart_version, op.chart_source, op.values, chart_path, encode
     )
 
 
-def barman_plugin_release_args(op: OperatorProps, chart_path: str | None = None) -> dict[str, Any]:
-    """Arguments of the apply-mode ``helm_release`` of the Barman Cloud plugin."""
+def barman_plugin_release_args(
+    op: OperatorProps, chart_path: str | None = None, encode: Callable[[Any], str] | None = None
+) -> dict[str, Any]:
+    """Arguments of the apply-mode ``helm_release`` of the Barman Cloud plugin (``chart_path``,
+    ``encode``: as for :func:`operator_release_args`)."""
     src = plugin_source(op)
     if src is None:
         raise ValueError("no source for the plugin chart: set plugin_chart_source (the operator chart is local)")
@@ -1358,6 +1383,7 @@ def barman_plugin_release_args(op: OperatorProps, chart_path: str | None = None)
         src,
         op.plugin_values,
         chart_path,
+        encode,
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cdktf import TerraformProvider
+from cdktf import Fn, TerraformProvider
 from constructs import Construct
 
 from dw_constructs import _stack
@@ -271,7 +271,7 @@ class CnpgOperator(Construct):
         self.release = Release(
             self,
             "Resource",
-            **model.operator_release_args(p, chart_path=chart_path),
+            **model.operator_release_args(p, chart_path=chart_path, encode=Fn.jsonencode),
             depends_on=[self.namespace_resource] if self.namespace_resource else None,
             provider=self._helm_provider_arg,
         )
@@ -295,7 +295,7 @@ class CnpgOperator(Construct):
         self.plugin_release = Release(
             self,
             "BarmanCloudPlugin",
-            **model.barman_plugin_release_args(p, chart_path=chart_path),
+            **model.barman_plugin_release_args(p, chart_path=chart_path, encode=Fn.jsonencode),
             depends_on=deps or None,
             provider=self._helm_provider_arg,
         )

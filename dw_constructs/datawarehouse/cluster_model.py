@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from dw_constructs import _checks as c
-from dw_constructs._yaml import safe_dump_sorted
+from dw_constructs._yaml import dump_with_references, safe_dump_sorted
 from dw_constructs.datawarehouse.enums import (
     AntiAffinity,
     CascadeStrategy,
@@ -482,48 +482,12 @@ def chart_values(p: ClusterProps) -> dict[str, Any]:
     return _deep_merge(values, p.chart_values)
 
 
-_REF_PLACEHOLDER = "dwref"
-
-
 def values_yaml(values: Mapping[str, Any], encode: Callable[[Any], str]) -> str:
-    """The release's values document (YAML, keys sorted). A Terraform reference among the values
-    (string, number, list, map or other token) cannot be written as YAML at synth time: it is
-    written as ``encode(reference)``, a string reference to its value as JSON (the construct passes
-    ``cdktf.Fn.jsonencode``), which Terraform substitutes when it evaluates ``values``, and which
-    YAML reads back with its type (``"fast"`` a string, ``3`` a number, ``["a"]`` a list), whatever
-    characters the value holds. Without references this is ``yaml.safe_dump(values, sort_keys=True)``
-    (written by ``dw_constructs._yaml``, byte for byte)."""
-    if not c.contains_token(values):
-        return safe_dump_sorted(values)
-    refs: list[Any] = []
-    prefix = _REF_PLACEHOLDER
-    while prefix in safe_dump_sorted(_without_refs(values)):
-        prefix += "x"
-
-    def mark(obj: Any) -> Any:
-        if c.is_token(obj):
-            refs.append(obj)
-            return f"{prefix}{len(refs) - 1}{prefix}"
-        if isinstance(obj, Mapping):
-            return {k: mark(v) for k, v in obj.items()}
-        if isinstance(obj, (list, tuple)):
-            return [mark(v) for v in obj]
-        return obj
-
-    text = safe_dump_sorted(mark(values))
-    for i, ref in enumerate(refs):  # a placeholder is a plain scalar: YAML writes it unquoted
-        text = text.replace(f"{prefix}{i}{prefix}", encode(ref), 1)
-    return text
-
-
-def _without_refs(obj: Any) -> Any:
-    if c.is_token(obj):
-        return None
-    if isinstance(obj, Mapping):
-        return {k: _without_refs(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_without_refs(v) for v in obj]
-    return obj
+    """The release's values document (YAML, keys sorted): ``yaml.safe_dump(values, sort_keys=True)``
+    (written by ``dw_constructs._yaml``, byte for byte), each Terraform reference among the values
+    written as ``encode(reference)`` (the construct passes ``cdktf.Fn.jsonencode``; see
+    ``dw_constructs._yaml.dump_with_references``)."""
+    return dump_with_references(values, safe_dump_sorted, encode)
 
 
 # --- objects attached to a cluster ------------------------------------------------------------

@@ -988,3 +988,13 @@ def test_operator_namespace_shared_with_the_cluster():
     assert not model.creates_namespace(p) and model.creates_namespace(dataclasses.replace(p, install_operator=False))
     tree = model.render_tree(p)
     assert sum(1 for t in tree.values() if "kind: Namespace" in t) == 1
+
+
+def test_values_with_references_need_an_encoder():
+    """A reference among the operator values is written as ``encode(reference)`` (apply mode:
+    ``Fn.jsonencode``; tests/cnpg/test_tokens.py evaluates it with real tofu and helm), never as it is."""
+    token = "${TfToken[TOKEN.7]}"
+    with pytest.raises(ValueError, match="pass encode"):
+        model.values_yaml({"image": {"tag": token}})
+    text = model.values_yaml({"image": {"tag": token}, "n": 1}, encode=lambda ref: f"ENC({ref})")
+    assert text == "image:\n  tag: ENC(${TfToken[TOKEN.7]})\nn: 1\n"

@@ -8,14 +8,18 @@ message as before. Render mode writes the GitOps tree at synth time: every refer
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
+import yaml
 from cdktf import TerraformStack, TerraformVariable, Testing
 from cdktf_cdktf_provider_helm.provider import HelmProvider
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 
 from dw_constructs import PropsError
 from dw_constructs.cnpg import BackupProps, ClusterResources, CnpgPostgisCluster, EsoProps, Mode
+from tests.cnpg.support import chart_archive
 from tests.support.synth import synth_to
 
 KNOWN = "got '<reference>'; allowed: a value known at synth time, not a Terraform reference"
@@ -285,7 +289,11 @@ def _build(app):
             "chart_source": {"repository": v("repo")},
             "plugin_chart_version": v("plugin_version"),
             "wait": v("wait", "bool"),
-            "values": {"image": {"repository": v("operator_image")}},
+            "values": {
+                "image": {"repository": v("operator_image"), "tag": v("operator_tag")},
+                "replicaCount": v("operator_replicas", "num"),
+                "podAnnotations": {"note": v("operator_note")},
+            },
         },
     )
     CnpgPostgisCluster(
@@ -352,3 +360,52 @@ def test_references_reach_the_manifests_and_releases(synthesized):
     assert releases["barman-cloud"]["version"] == "${var.plugin_version}"
     (secret,) = doc["resource"]["kubernetes_secret_v1"].values()
     assert set(secret["data"].values()) == {"${var.key_id}", "${var.secret_key}"}
+
+
+#: Operator values a user might pass as references: an image tag YAML 1.1 reads as a number, a note
+#: with quotes, a colon and a hash (a comment, written as it is).
+OPERATOR_VARS = {
+    "operator_image": "registry.example.internal:5000/cloudnative-pg",
+    "operator_tag": "1.20",
+    "operator_replicas": "2",
+    "operator_note": 'it\'s "quoted": a #b',
+}
+
+
+def test_operator_values_are_evaluated_with_their_types_and_render(synthesized, tools, tmp_path):
+    """Terraform's own evaluation (``tofu console``) of the operator release's values, read as YAML,
+    holds each reference's value with its type; the upstream chart renders them (real helm)."""
+    _, doc = synthesized
+    (rel,) = [r for r in doc["resource"]["helm_release"].values() if r["name"] == "cnpg"]
+    cfg = {
+        "variable": {k: doc["variable"][k] for k in OPERATOR_VARS},
+        "locals": {"values": rel["values"][0]},
+    }
+    (tmp_path / "main.tf.json").write_text(json.dumps(cfg))
+    res = subprocess.run(
+        [str(tools.tofu), "console", *(f"-var={k}={v}" for k, v in OPERATOR_VARS.items())],
+        cwd=tmp_path,
+        input="local.values\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, **tools.env},
+    )
+    assert res.returncode == 0, res.stderr
+    text = res.stdout.strip()
+    if text.startswith("<<EOT"):  # tofu console prints a multi-line string as a heredoc
+        text = text.removeprefix("<<EOT").removesuffix("EOT").strip("\n") + "\n"
+    values = yaml.safe_load(text)
+    assert values == {
+        "image": {"repository": OPERATOR_VARS["operator_image"], "tag": "1.20"},
+        "replicaCount": 2,
+        "podAnnotations": {"note": OPERATOR_VARS["operator_note"]},
+    }
+    (tmp_path / "values.yaml").write_text(text)
+    out = tools.run(
+        tools.helm, "template", "cnpg", chart_archive("cloudnative-pg"), "-f", tmp_path / "values.yaml"
+    ).stdout
+    (deploy,) = [o for o in yaml.safe_load_all(out) if o and o["kind"] == "Deployment"]
+    assert deploy["spec"]["replicas"] == 2
+    (container,) = deploy["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "registry.example.internal:5000/cloudnative-pg:1.20"
+    assert deploy["spec"]["template"]["metadata"]["annotations"]["note"] == OPERATOR_VARS["operator_note"]
