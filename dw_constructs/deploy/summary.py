@@ -117,10 +117,10 @@ def config_facts(
     """``type.name`` -> ``{"stateful": bool, "prevent_destroy": bool, "path": construct path}`` for
     every managed resource of a synthesized stack (``cdk.tf.json`` parsed)."""
     from dw_constructs.governance.constraints import PolicyOptions
-    from dw_constructs.governance.policies import Context, PolicyInput, TerraformDoc, _stateful
+    from dw_constructs.governance.policies import Context, PolicyInput, TerraformDoc, stateful_resources
 
     ctx = Context(PolicyInput(terraform=[TerraformDoc(stack, config, base_dir)]), PolicyOptions())
-    stateful = {f"{r.type}.{r.name}" for r in _stateful(ctx)}
+    stateful = {f"{r.type}.{r.name}" for r in stateful_resources(ctx)}
     out = {}
     for rtype, items in (config.get("resource") or {}).items():
         for name, body in (items or {}).items():

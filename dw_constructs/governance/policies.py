@@ -577,7 +577,10 @@ def dw_tls(ctx: Context) -> Iterator[Violation]:
             )
 
 
-def _stateful(ctx: Context) -> Iterator[Resource]:
+def stateful_resources(ctx: Context) -> Iterator[Resource]:
+    """The resources of ``ctx`` whose destruction loses data: ``STATEFUL_RESOURCE_TYPES``, the
+    DataWarehouse chart's release and CNPG ``Cluster`` manifests (the ``prevent-destroy`` policy's
+    and the deploy summary's DATA AT RISK)."""
     for res in ctx.resources():
         if res.type in STATEFUL_RESOURCE_TYPES or res.type == "helm_release" and is_dw_release(res):
             yield res
@@ -598,7 +601,7 @@ def prevent_destroy(ctx: Context) -> Iterator[Violation]:
     ``lifecycle.prevent_destroy`` unless opted out: a tenant ``policies.allow_destroy`` glob
     matching the construct path or ``<stack>/<type>.<name>``, or a reason recorded on the resource
     with ``governance.allow_destroy()`` (when the tenant honours those)."""
-    for res in _stateful(ctx):
+    for res in stateful_resources(ctx):
         if _get(res.body, "lifecycle.prevent_destroy") is True:
             continue
         if ctx.options.destroy_allowed(res.path, res.address):
