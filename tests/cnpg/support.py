@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tests.support.toolchain import pinned_versions
+
 #: Values a credential field may hold: a Terraform reference, an ESO template, a Flux variable.
 _ALLOWED_SECRET_VALUE = re.compile(r"^(\$\{var\.[a-z0-9_]+\}|\$\$?\{[A-Z0-9_]+\}|\{\{ \.[A-Za-z_]+ \}\})$")
 #: Keys whose values are credentials wherever they appear.
@@ -55,15 +57,6 @@ CHART_ARCHIVES = {
 }
 
 
-def _versions_env() -> dict[str, str]:
-    out = {}
-    for line in (_ROOT / "tools" / "versions.env").read_text().splitlines():
-        if "=" in line and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            out[key.strip()] = value.strip()
-    return out
-
-
 def chart_archive(chart: str) -> Path:
     """The upstream archive of ``chart``, checked against its sha256 in tools/versions.env. Fails
     (never skips) when it is missing: CI always has ../shared beside the repository."""
@@ -72,7 +65,7 @@ def chart_archive(chart: str) -> Path:
     path = base / name
     assert path.is_file(), f"chart archive {path} is missing (set DW_UPSTREAM_CHARTS or provide ../shared)"
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert digest == _versions_env()[sha_key], f"{path}: sha256 {digest} is not the pinned {sha_key}"
+    assert digest == pinned_versions()[sha_key], f"{path}: sha256 {digest} is not the pinned {sha_key}"
     return path
 
 
