@@ -103,6 +103,28 @@ def is_resolvable(value: Any) -> bool:
         return False
 
 
+def interpolation_end(text: str, start: int) -> int | None:
+    """Where the Terraform interpolation or directive whose body starts at ``start`` (just after
+    ``${`` or ``%{``) ends: the index just past its closing ``}``, nested braces and double-quoted
+    strings (with backslash escapes) skipped over. None when it is not closed."""
+    j, depth, quoted = start, 1, False
+    while j < len(text) and depth:
+        ch = text[j]
+        if quoted:
+            if ch == "\\":
+                j += 1
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        j += 1
+    return None if depth else j
+
+
 def is_token(value: Any) -> bool:
     """True for an unresolved Terraform reference of any kind (the pure-Python equivalent of
     cdktf's ``Token.is_unresolved``: it does not look inside lists or mappings)."""

@@ -152,21 +152,8 @@ def _template_parts(text: str) -> list[tuple[bool, str]]:
             lit.append("$${")
             i += 3
         elif text.startswith("${", i):
-            j, depth, quote = i + 2, 1, None
-            while j < len(text) and depth:
-                ch = text[j]
-                if quote:
-                    if ch == "\\":
-                        j += 1
-                    elif ch == quote:
-                        quote = None
-                elif ch == '"':
-                    quote = ch
-                elif ch == "{":
-                    depth += 1
-                elif ch == "}":
-                    depth -= 1
-                j += 1
+            end = c.interpolation_end(text, i + 2)
+            j = len(text) if end is None else end
             if lit:
                 parts.append((False, "".join(lit)))
                 lit = []

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from dw_constructs._checks import interpolation_end
 from dw_constructs.governance.constraints import PolicyOptions
 from dw_constructs.governance.report import HIDDEN, Violation
 
@@ -621,13 +622,8 @@ def prevent_destroy(ctx: Context) -> Iterator[Violation]:
 
 # --- secrets --------------------------------------------------------------------------------------
 
-_SECRET_WORDS = (
-    "password",
-    "passwd",
-    "passphrase",
-    "secret",
-    "token",
-    "credential",
+#: Credentials themselves, even where the name ends like a reference (``..._key``).
+_CREDENTIAL_KEYS = (
     "apikey",
     "accesskey",
     "privatekey",
@@ -636,7 +632,10 @@ _SECRET_WORDS = (
     "signingkey",
     "encryptionkey",
     "masterkey",
+    "secretkey",
+    "secretaccesskey",
 )
+_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", *_CREDENTIAL_KEYS)
 #: Names ending like these name or point at a secret rather than hold one.
 _REFERENCE_SUFFIXES = (
     "name",
@@ -661,19 +660,6 @@ _REFERENCE_SUFFIXES = (
     "existingsecret",
     "key",
     "keys",
-)
-#: ...except these, which are credentials themselves.
-_CREDENTIAL_KEYS = (
-    "apikey",
-    "accesskey",
-    "privatekey",
-    "clientkey",
-    "sshkey",
-    "signingkey",
-    "encryptionkey",
-    "masterkey",
-    "secretkey",
-    "secretaccesskey",
 )
 _PEM_PRIVATE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 #: Secret data keys that name an identity, not a credential (the ``kubernetes.io/basic-auth``
@@ -748,22 +734,8 @@ def terraform_template_parts(text: str) -> list[str] | None:
         if not text.startswith(("${", "%{"), i):
             i += 1
             continue
-        j, depth, quote = i + 2, 1, False
-        while j < n and depth:
-            ch = text[j]
-            if quote:
-                if ch == "\\":
-                    j += 1
-                elif ch == '"':
-                    quote = False
-            elif ch == '"':
-                quote = True
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-            j += 1
-        if depth:
+        j = interpolation_end(text, i + 2)
+        if j is None:
             return None
         parts.append(text[i + 2 : j - 1].strip().strip("~").strip())
         i = j
