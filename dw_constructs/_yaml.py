@@ -129,30 +129,25 @@ def dump_with_references(data: Any, dump: Callable[[Any], str], encode: Callable
         return dump(data)
     refs: list[Any] = []
     prefix = _REF_PLACEHOLDER
-    while prefix in dump(_without_refs(data)):
+    while prefix in dump(_replace_refs(data, lambda ref: None)):
         prefix += "x"
 
-    def mark(obj: Any) -> Any:
-        if c.is_token(obj):
-            refs.append(obj)
-            return f"{prefix}{len(refs) - 1}{prefix}"
-        if isinstance(obj, Mapping):
-            return {k: mark(v) for k, v in obj.items()}
-        if isinstance(obj, (list, tuple)):
-            return [mark(v) for v in obj]
-        return obj
+    def mark(ref: Any) -> str:
+        refs.append(ref)
+        return f"{prefix}{len(refs) - 1}{prefix}"
 
-    text = dump(mark(data))
+    text = dump(_replace_refs(data, mark))
     for i, ref in enumerate(refs):  # a placeholder is a plain scalar: YAML writes it unquoted
         text = text.replace(f"{prefix}{i}{prefix}", encode(ref), 1)
     return text
 
 
-def _without_refs(obj: Any) -> Any:
+def _replace_refs(obj: Any, replace: Callable[[Any], Any]) -> Any:
+    """``obj`` with each reference in it (at any depth) replaced by ``replace(reference)``."""
     if c.is_token(obj):
-        return None
+        return replace(obj)
     if isinstance(obj, Mapping):
-        return {k: _without_refs(v) for k, v in obj.items()}
+        return {k: _replace_refs(v, replace) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_without_refs(v) for v in obj]
+        return [_replace_refs(v, replace) for v in obj]
     return obj
