@@ -8,8 +8,6 @@ message as before. Render mode writes the GitOps tree at synth time: every refer
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 import yaml
@@ -382,18 +380,7 @@ def test_operator_values_are_evaluated_with_their_types_and_render(synthesized, 
         "locals": {"values": rel["values"][0]},
     }
     (tmp_path / "main.tf.json").write_text(json.dumps(cfg))
-    res = subprocess.run(
-        [str(tools.tofu), "console", *(f"-var={k}={v}" for k, v in OPERATOR_VARS.items())],
-        cwd=tmp_path,
-        input="local.values\n",
-        capture_output=True,
-        text=True,
-        env={**os.environ, **tools.env},
-    )
-    assert res.returncode == 0, res.stderr
-    text = res.stdout.strip()
-    if text.startswith("<<EOT"):  # tofu console prints a multi-line string as a heredoc
-        text = text.removeprefix("<<EOT").removesuffix("EOT").strip("\n") + "\n"
+    text = tools.tofu_console(tmp_path, "local.values", OPERATOR_VARS)
     values = yaml.safe_load(text)
     assert values == {
         "image": {"repository": OPERATOR_VARS["operator_image"], "tag": "1.20"},

@@ -10,8 +10,6 @@ by the real helm against the chart's values.schema.json."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 import yaml
@@ -441,18 +439,7 @@ def _evaluate(tools, tmp_path, doc: dict, expressions: dict[str, str]) -> dict:
     JSON) with :data:`VARS`, by ``tofu console``: no plan, no provider."""
     cfg = {"variable": doc["variable"], "locals": expressions}
     (tmp_path / "main.tf.json").write_text(json.dumps(cfg))
-    args = [f"-var={k}={v}" for k, v in VARS.items()]
-    expr = "jsonencode({" + ", ".join(f"{k} = local.{k}" for k in expressions) + "})\n"
-    res = subprocess.run(
-        [str(tools.tofu), "console", *args],
-        cwd=tmp_path,
-        input=expr,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **tools.env},
-    )
-    assert res.returncode == 0, res.stderr
-    return json.loads(json.loads(res.stdout))
+    return tools.tofu_console(tmp_path, "{" + ", ".join(f"{k} = local.{k}" for k in expressions) + "}", VARS)
 
 
 def test_chart_values_are_evaluated_with_their_types_and_render(synthesized, tools, tmp_path):

@@ -6,8 +6,6 @@ plural lookups order by name."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 from cdktf import TerraformOutput, TerraformStack, Testing
@@ -16,16 +14,7 @@ from dw_constructs.deltastream import DeltaStreamProvider, StoreLookup, StoresLo
 
 
 def console(tools, tmp_path, expr: str):
-    res = subprocess.run(
-        [str(tools.tofu), "console"],
-        input=f"jsonencode({expr})\n",
-        cwd=tmp_path,
-        text=True,
-        capture_output=True,
-        env={**os.environ, **tools.env},
-    )
-    assert res.returncode == 0, res.stdout + res.stderr
-    return json.loads(json.loads(res.stdout.strip()))
+    return tools.tofu_console(tmp_path, expr)
 
 
 def hcl_items(*items: dict) -> str:

@@ -10,8 +10,10 @@ import json
 import os
 import shlex
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,11 +62,25 @@ class Toolchain:
         return self
 
     def run(
-        self, *args: str | os.PathLike, cwd: os.PathLike | None = None, check: bool = True
+        self, *args: str | os.PathLike, cwd: os.PathLike | None = None, check: bool = True, input: str | None = None
     ) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(a) for a in args], cwd=cwd, env={**os.environ, **self.env}, capture_output=True, text=True, check=check
+            [str(a) for a in args],
+            cwd=cwd,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            check=check,
+            input=input,
         )
+
+    def tofu_console(self, cwd: os.PathLike, expression: str, variables: Mapping[str, str] | None = None) -> Any:
+        """Terraform's own evaluation of ``expression`` (`tofu console` over the configuration in
+        ``cwd``, with ``-var`` values: no plan, no provider), as the value ``jsonencode`` gives."""
+        args = [f"-var={k}={v}" for k, v in (variables or {}).items()]
+        res = self.run(self.tofu, "console", *args, cwd=cwd, check=False, input=f"jsonencode({expression})\n")
+        assert res.returncode == 0, res.stdout + res.stderr
+        return json.loads(json.loads(res.stdout.strip()))
 
     def tofu_validate(self, stack_dir: os.PathLike) -> dict:
         """`tofu init` (mirror only) then `tofu validate -json`; returns the parsed result."""
